@@ -1,0 +1,97 @@
+/**
+ * vantage: the backend. By default it runs standalone: the backend, the
+ * built-in local poller and the web UI in one process, on the embedded
+ * database, with config/polling-config.xml.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger, type Poller } from '@vantage/frontend-poller';
+import { ConfigError } from './config/config-error.ts';
+import { startLocalPoller } from './local-poller.ts';
+import { startBackend } from './server.ts';
+
+const USAGE = `usage: vantage [options]
+
+  --port N              HTTP, WebSocket and JSON-RPC port (default 8980)
+  --host ADDR           address to listen on (default 0.0.0.0)
+  --config FILE         polling configuration (default config/polling-config.xml)
+  --data-dir DIR        embedded database and local poller state (default ./data)
+  --no-local-poller     run only the backend, without the built-in poller
+  --help                this text
+
+Environment: DATABASE_URL=postgres://user@host:5432/db uses PostgreSQL instead of the embedded database.`;
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', default: process.env.PORT ?? '8980' },
+        host: { type: 'string', default: '0.0.0.0' },
+        config: { type: 'string', default: 'config/polling-config.xml' },
+        'data-dir': { type: 'string', default: 'data' },
+        'no-local-poller': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`vantage: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`vantage: --port must be a port number from 0 to 65535, got "${values.port}"\n`);
+    return 2;
+  }
+  const log = createLogger('vantage');
+  const dataDir = resolve(values['data-dir']!);
+  let backend;
+  try {
+    backend = await startBackend({
+      configPath: values.config!,
+      port,
+      host: values.host!,
+      dataDir,
+      databaseUrl: process.env.DATABASE_URL || undefined,
+      log,
+    });
+  } catch (err) {
+    process.stderr.write(`vantage: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+    return 1;
+  }
+  let localPoller: Poller | undefined;
+  if (!values['no-local-poller']) {
+    localPoller = await startLocalPoller({ backend, stateDir: `${dataDir}/local-poller`, log: createLogger('local-poller') });
+  }
+  const locations = [...backend.configs.config.locations.values()]
+    .map((l) => `${l.name} (${backend.configs.packageFor(l.name)?.package.services.length ?? 0} services)`)
+    .join(', ');
+  log.info(`Vantage is running: open ${backend.url}/ (REST API under ${backend.url}/api/, pollers connect to ws://HOST:${backend.port}/rpc)`);
+  log.info(`locations: ${locations}`);
+
+  await new Promise<void>((resolveSignal) => {
+    const stop = (signal: string) => {
+      log.info(`${signal} received: shutting down`);
+      resolveSignal();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await localPoller?.stop();
+  await backend.close();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`vantage: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,18 @@
+import { readFile } from 'node:fs/promises';
+import { monitors } from '@vantage/monitors';
+import { ConfigError } from './config-error.ts';
+import { parsePollingConfig } from './parse-polling-config.ts';
+import type { PollingConfig } from './polling-config.ts';
+
+export const KNOWN_MONITOR_TYPES: ReadonlySet<string> = new Set(Object.keys(monitors));
+
+/** Reads and validates a polling configuration file; every failure is a ConfigError naming the file. */
+export async function loadPollingConfigFile(path: string, variables: Record<string, string> = {}): Promise<PollingConfig> {
+  let xml: string;
+  try {
+    xml = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read the polling configuration: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parsePollingConfig(xml, { fileName: path, knownMonitorTypes: KNOWN_MONITOR_TYPES, variables });
+}

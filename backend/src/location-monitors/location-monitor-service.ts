@@ -1,0 +1,275 @@
+/**
+ * Everything the backend does to location monitors: registration, the
+ * lifecycle calls of the protocol, administrator actions and disconnect
+ * detection. Each change locks the monitor's row, applies the state machine,
+ * stores the resulting events in the same transaction, and only after commit
+ * publishes them and hints the poller.
+ */
+import {
+  ErrorCode,
+  ProtocolError,
+  Uei,
+  type MethodName,
+  type MonitorCredentials,
+  type MonitorDetails,
+  type MonitorStatus,
+  type NotificationName,
+  type NotificationParams,
+  type ParamsOf,
+  type ResultOf,
+} from '@vantage/common';
+import type { EventBus, NewEvent, StoredEvent } from '@vantage/events';
+import type { EntityManager } from 'typeorm';
+import type { ConfigHolder } from '../config/config-holder.ts';
+import type { Database } from '../db/database.ts';
+import { LocationMonitorEntity, type LocationMonitorRow } from '../db/entities.ts';
+import { insertEvents } from '../event-store/event-store.ts';
+import { pausedVersion } from '../packages/location-packages.ts';
+import { applyTrigger, TransitionError, wireStatus, type Trigger } from './monitor-state.ts';
+import { newMonitorCredentials, secretMatches, tokensMatch } from './secrets.ts';
+
+/** Sends protocol notifications to a monitor's open connections, if any. */
+export interface PollerNotifier {
+  notify<N extends NotificationName>(monitorId: string, name: N, params: NotificationParams<N>): void;
+}
+
+export interface RegistrationContext {
+  /** The standalone backend's own poller: approved at once and not deletable. */
+  local?: boolean;
+}
+
+export class NotFoundError extends Error {}
+export class ForbiddenActionError extends Error {}
+
+export class LocationMonitorService {
+  constructor(
+    private readonly db: Database,
+    private readonly configs: ConfigHolder,
+    private readonly bus: EventBus,
+    private readonly notifier: PollerNotifier,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  // ---- protocol ----
+
+  async register(params: ParamsOf<'registerLocationMonitor'>, context: RegistrationContext = {}): Promise<ResultOf<'registerLocationMonitor'>> {
+    const location = this.configs.location(params.location);
+    if (!location) throw new ProtocolError(ErrorCode.NoSuchLocation, `no such location "${params.location}"`);
+    let lifecycle: 'REGISTERED' | 'PENDING' = 'PENDING';
+    if (context.local) {
+      lifecycle = 'REGISTERED';
+    } else if (location.registrationToken !== undefined && params.token !== undefined) {
+      if (!tokensMatch(params.token, location.registrationToken)) {
+        throw new ProtocolError(ErrorCode.Forbidden, `wrong registration token for location "${params.location}"`);
+      }
+      lifecycle = 'REGISTERED';
+    } else if (params.token !== undefined) {
+      throw new ProtocolError(ErrorCode.Forbidden, `location "${params.location}" takes no registration token; omit it and wait for approval`);
+    }
+    const { monitorId, secret, secretHash } = newMonitorCredentials();
+    const now = this.now();
+    const row: LocationMonitorRow = {
+      id: monitorId,
+      location: location.name,
+      name: params.name,
+      lifecycle,
+      paused: false,
+      isLocal: context.local === true,
+      secretHash,
+      details: params.details ?? {},
+      registeredAt: now,
+      lastCheckInAt: null,
+      lastSeq: 0,
+      deliveredVersion: null,
+      lastStats: null,
+    };
+    const stored = await this.db.transaction(async (manager) => {
+      if (context.local) {
+        // A local poller that lost its state replaces the old local identity, which nobody else can delete.
+        await manager.update(LocationMonitorEntity, { isLocal: true, location: location.name }, { lifecycle: 'DELETED' });
+      }
+      await manager.insert(LocationMonitorEntity, row);
+      return insertEvents(manager, [
+        this.event(row, Uei.locationMonitorRegistered, { monitorName: row.name, status: lifecycle }),
+      ]);
+    });
+    this.bus.publish(stored);
+    return { monitorId, secret, status: lifecycle };
+  }
+
+  /**
+   * Finds the monitor behind credentials and checks it may make `method`.
+   * Wrong credentials are -32002; deleted, denied and pending monitors get
+   * their own codes, except that a deleted monitor's check-in answers DELETED.
+   */
+  async authenticate(credentials: MonitorCredentials | null | undefined, method: MethodName): Promise<LocationMonitorRow> {
+    if (!credentials) throw new ProtocolError(ErrorCode.NotAuthenticated, `${method} needs credentials: Authorization: Bearer MONITOR_ID.SECRET`);
+    const row = await this.verifyCredentials(credentials);
+    if (!row) throw new ProtocolError(ErrorCode.NotAuthenticated, 'unknown monitor or wrong secret');
+    switch (row.lifecycle) {
+      case 'DELETED':
+        if (method !== 'pollerCheckingIn') throw new ProtocolError(ErrorCode.MonitorDeleted, 'this monitor was deleted: register again');
+        break;
+      case 'DENIED':
+        throw new ProtocolError(ErrorCode.Forbidden, 'this monitor was denied by an administrator');
+      case 'PENDING':
+        throw new ProtocolError(ErrorCode.MonitorPending, 'this monitor is waiting for an administrator to approve it');
+      default:
+        break;
+    }
+    return row;
+  }
+
+  /** The monitor if the credentials are right, whatever its state; used for the WebSocket upgrade. */
+  async verifyCredentials(credentials: MonitorCredentials): Promise<LocationMonitorRow | null> {
+    const row = await this.db.manager.findOneBy(LocationMonitorEntity, { id: credentials.monitorId });
+    if (!row || !secretMatches(credentials.secret, row.secretHash)) return null;
+    return row;
+  }
+
+  async starting(monitor: LocationMonitorRow, details: MonitorDetails | undefined): Promise<ResultOf<'pollerStarting'>> {
+    const row = await this.change(monitor.id, 'start', (r) => {
+      r.lastCheckInAt = this.now();
+      if (details) r.details = details;
+    });
+    // The poller fetches its package right after starting, so no CONFIG_CHANGED here.
+    return { status: wireStatus(row) === 'PAUSED' ? 'PAUSED' : 'STARTED', serverTime: this.now() };
+  }
+
+  async checkIn(monitor: LocationMonitorRow, params: ParamsOf<'pollerCheckingIn'>): Promise<ResultOf<'pollerCheckingIn'>> {
+    if (monitor.lifecycle === 'DELETED') return { status: 'DELETED', serverTime: this.now() };
+    const row = await this.change(monitor.id, 'checkIn', (r) => {
+      r.lastCheckInAt = this.now();
+      if (params.stats) r.lastStats = params.stats;
+    });
+    return { status: this.statusForPoller(row, params.configVersion), serverTime: this.now() };
+  }
+
+  async getPackage(monitor: LocationMonitorRow, knownVersion: string | undefined): Promise<ResultOf<'getPollingPackage'>> {
+    const pkg = this.configs.packageFor(monitor.location);
+    if (!pkg) throw new ProtocolError(ErrorCode.NoSuchLocation, `location "${monitor.location}" is no longer configured`);
+    const paused = monitor.paused;
+    const version = paused ? pausedVersion(pkg.settings) : pkg.version;
+    if (knownVersion === version) return { version, notModified: true };
+    if (!paused && monitor.deliveredVersion !== pkg.version) {
+      const previous = monitor.deliveredVersion;
+      const stored = await this.db.transaction(async (manager) => {
+        await manager.update(LocationMonitorEntity, { id: monitor.id }, { deliveredVersion: pkg.version });
+        // The first delivery is not a change; a later different version is one the monitor has now detected.
+        return previous === null
+          ? []
+          : insertEvents(manager, [this.event(monitor, Uei.configurationChangeDetected, { version: pkg.version, previousVersion: previous })]);
+      });
+      this.bus.publish(stored);
+    }
+    return {
+      version,
+      package: paused ? { ...pkg.package, services: [] } : pkg.package,
+      settings: pkg.settings,
+      serverTime: this.now(),
+    };
+  }
+
+  async stopping(monitor: LocationMonitorRow): Promise<ResultOf<'pollerStopping'>> {
+    const row = await this.change(monitor.id, 'stop');
+    return { status: wireStatus(row) as MonitorStatus };
+  }
+
+  // ---- administrators ----
+
+  async list(location?: string): Promise<LocationMonitorRow[]> {
+    const qb = this.db.manager.getRepository(LocationMonitorEntity).createQueryBuilder('m').where("m.lifecycle <> 'DELETED'");
+    if (location !== undefined) qb.andWhere('m.location = :location', { location });
+    return qb.orderBy('m.location').addOrderBy('m.name').addOrderBy('m.registered_at').getMany();
+  }
+
+  async get(monitorId: string): Promise<LocationMonitorRow> {
+    const row = await this.db.manager.findOneBy(LocationMonitorEntity, { id: monitorId });
+    if (!row || row.lifecycle === 'DELETED') throw new NotFoundError(`no monitor with id "${monitorId}"`);
+    return row;
+  }
+
+  async administer(monitorId: string, action: 'approve' | 'deny' | 'pause' | 'resume' | 'delete'): Promise<LocationMonitorRow> {
+    const row = await this.change(monitorId, action, (r) => {
+      if (action === 'delete' && r.isLocal) throw new ForbiddenActionError('the built-in local poller cannot be deleted; pause it instead');
+    });
+    const status = wireStatus(row);
+    // A hint so the poller reacts now rather than at its next check-in.
+    if (status !== 'DENIED') this.notifier.notify(row.id, 'statusChanged', { status });
+    return row;
+  }
+
+  /** Marks STARTED monitors that missed their check-ins DISCONNECTED; returns how many. */
+  async sweepDisconnected(): Promise<number> {
+    const cutoff = this.now() - this.configs.config.settings.disconnectTimeoutMs;
+    const late = await this.db.manager
+      .getRepository(LocationMonitorEntity)
+      .createQueryBuilder('m')
+      .select('m.id', 'id')
+      .where("m.lifecycle = 'STARTED'")
+      .andWhere('m.last_check_in_at < :cutoff', { cutoff })
+      .getRawMany<{ id: string }>();
+    let count = 0;
+    for (const { id } of late) {
+      // Re-checked under the row lock: the monitor may have checked in since, or another backend got there first.
+      const changed = await this.change(id, 'missedCheckIns', (r) => {
+        if (r.lastCheckInAt !== null && r.lastCheckInAt >= cutoff) throw new StaleSweep();
+      }).catch((err: unknown) => {
+        if (err instanceof StaleSweep || err instanceof TransitionError) return null;
+        throw err;
+      });
+      if (changed) count++;
+    }
+    return count;
+  }
+
+  /** Tells every monitor of these locations that their package changed. */
+  announceConfigurationChange(locations: readonly string[], monitors: readonly LocationMonitorRow[]): void {
+    for (const monitor of monitors) {
+      const pkg = this.configs.packageFor(monitor.location);
+      if (pkg && locations.includes(monitor.location)) this.notifier.notify(monitor.id, 'configurationChanged', { version: pkg.version });
+    }
+  }
+
+  // ---- internals ----
+
+  private statusForPoller(row: LocationMonitorRow, configVersion: string): MonitorStatus {
+    const status = wireStatus(row);
+    if (status === 'DENIED') throw new ProtocolError(ErrorCode.Forbidden, 'this monitor was denied by an administrator');
+    const pkg = this.configs.packageFor(row.location);
+    if (status === 'STARTED' && pkg && configVersion !== pkg.version) return 'CONFIG_CHANGED';
+    return status;
+  }
+
+  /** Applies a trigger under the row lock, stores its events, then publishes them. */
+  private async change(monitorId: string, trigger: Trigger, edit?: (row: LocationMonitorRow) => void): Promise<LocationMonitorRow> {
+    const { row, events } = await this.db.transaction(async (manager) => {
+      const row = await this.lockedRow(manager, monitorId);
+      edit?.(row);
+      const transition = applyTrigger(row, trigger);
+      Object.assign(row, transition.state);
+      await manager.save(LocationMonitorEntity, row);
+      const events = await insertEvents(
+        manager,
+        transition.events.map((uei) => this.event(row, uei, trigger === 'resume' ? { reason: 'resumed by an administrator' } : {})),
+      );
+      return { row, events };
+    });
+    this.bus.publish(events);
+    return row;
+  }
+
+  private async lockedRow(manager: EntityManager, monitorId: string): Promise<LocationMonitorRow> {
+    const row = await manager.findOne(LocationMonitorEntity, { where: { id: monitorId }, lock: { mode: 'pessimistic_write' } });
+    if (!row) throw new NotFoundError(`no monitor with id "${monitorId}"`);
+    return row;
+  }
+
+  private event(row: LocationMonitorRow, uei: NewEvent['uei'], params: Record<string, string> = {}): NewEvent {
+    return { uei, time: this.now(), location: row.location, monitorId: row.id, params: { monitorName: row.name, ...params } };
+  }
+}
+
+class StaleSweep extends Error {}
+
+export type { StoredEvent };

@@ -1,0 +1,76 @@
+/**
+ * Turns the polling configuration into the package each location's monitors
+ * poll, with a version that changes only when what the location polls (or the
+ * settings its pollers get) changes.
+ */
+import { createHash } from 'node:crypto';
+import type { PolledService, PollerSettings, PollingPackage } from '@vantage/common';
+import type { BackendPollerSettings, PollingConfig } from '../config/polling-config.ts';
+
+export interface LocationPackage {
+  package: PollingPackage;
+  settings: PollerSettings;
+  version: string;
+  /** Fast membership test for result ingest. */
+  serviceIds: ReadonlySet<string>;
+}
+
+/** Stable across reloads for the same node and service, so outages and series continue. */
+export function serviceIdOf(nodeLabel: string, serviceName: string): string {
+  return `${nodeLabel}/${serviceName}`;
+}
+
+export function computeLocationPackages(config: PollingConfig): Map<string, LocationPackage> {
+  const settings = pollerSettingsOf(config.settings);
+  const result = new Map<string, LocationPackage>();
+  for (const location of config.locations.values()) {
+    const services = new Map<string, PolledService>();
+    for (const packageName of location.packageNames) {
+      const definition = config.packages.get(packageName);
+      if (!definition) continue; // the parser refuses unknown package names
+      for (const target of definition.targets) {
+        for (const service of definition.services) {
+          if (!service.enabled) continue;
+          const serviceId = serviceIdOf(target.nodeLabel, service.name);
+          // The first package naming a node's service wins, as in OpenNMS's package order.
+          if (services.has(serviceId)) continue;
+          services.set(serviceId, {
+            serviceId,
+            serviceName: service.name,
+            monitor: config.monitorTypes.get(service.name) ?? service.name.toLowerCase(),
+            nodeLabel: target.nodeLabel,
+            host: target.host,
+            intervalMs: service.intervalMs,
+            params: service.params,
+          });
+        }
+      }
+    }
+    const pkg: PollingPackage = {
+      name: location.packageNames.join('+'),
+      location: location.name,
+      services: [...services.values()].sort((a, b) => (a.serviceId < b.serviceId ? -1 : a.serviceId > b.serviceId ? 1 : 0)),
+    };
+    result.set(location.name, {
+      package: pkg,
+      settings,
+      version: versionOf({ pkg, settings }),
+      serviceIds: new Set(services.keys()),
+    });
+  }
+  return result;
+}
+
+/** The version a paused monitor sees: an empty package, distinct from every real one. */
+export function pausedVersion(settings: PollerSettings): string {
+  return `paused-${versionOf(settings)}`;
+}
+
+function pollerSettingsOf(settings: BackendPollerSettings): PollerSettings {
+  const { disconnectTimeoutMs: _backendOnly, ...rest } = settings;
+  return rest;
+}
+
+function versionOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 16);
+}

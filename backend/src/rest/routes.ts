@@ -1,0 +1,122 @@
+/**
+ * The REST API used by the web UI and by scripts (documented in README.md).
+ * Times are epoch milliseconds, like the poller protocol.
+ */
+import { isUeiValue } from '@vantage/common';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ConfigHolder } from '../config/config-holder.ts';
+import type { Database } from '../db/database.ts';
+import type { LocationMonitorRow } from '../db/entities.ts';
+import { MAX_EVENT_PAGE, queryEvents, type EventQuery } from '../event-store/event-store.ts';
+import { ForbiddenActionError, NotFoundError, type LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
+import { TransitionError, wireStatus } from '../location-monitors/monitor-state.ts';
+
+export interface RestDependencies {
+  db: Database;
+  configs: ConfigHolder;
+  monitors: LocationMonitorService;
+  isConnected: (monitorId: string) => boolean;
+}
+
+const ACTIONS = ['approve', 'deny', 'pause', 'resume'] as const;
+
+export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies): void {
+  const present = (row: LocationMonitorRow) => ({
+    id: row.id,
+    name: row.name,
+    location: row.location,
+    status: wireStatus(row),
+    paused: row.paused,
+    local: row.isLocal,
+    connected: deps.isConnected(row.id),
+    registeredAt: row.registeredAt,
+    lastCheckInAt: row.lastCheckInAt,
+    lastSeq: row.lastSeq,
+    details: row.details,
+    stats: row.lastStats,
+  });
+
+  app.get('/api/health', async () => ({ status: 'ok', database: deps.db.description }));
+
+  app.get('/api/locations', async () => {
+    const monitors = await deps.monitors.list();
+    return [...deps.configs.config.locations.values()].map((location) => {
+      const pkg = deps.configs.packageFor(location.name);
+      const own = monitors.filter((m) => m.location === location.name);
+      return {
+        name: location.name,
+        monitoringArea: location.monitoringArea,
+        packages: location.packageNames,
+        admission: location.registrationToken !== undefined ? 'token' : 'approval',
+        packageVersion: pkg?.version ?? null,
+        services: pkg?.package.services.length ?? 0,
+        monitors: own.length,
+        monitorsByStatus: countBy(own.map((m) => wireStatus(m))),
+      };
+    });
+  });
+
+  app.get<{ Querystring: { location?: string } }>('/api/monitors', async (request) =>
+    (await deps.monitors.list(request.query.location)).map(present),
+  );
+
+  app.get<{ Params: { id: string } }>('/api/monitors/:id', async (request, reply) =>
+    withErrors(reply, async () => present(await deps.monitors.get(request.params.id))),
+  );
+
+  for (const action of ACTIONS) {
+    app.post<{ Params: { id: string } }>(`/api/monitors/:id/${action}`, async (request, reply) =>
+      withErrors(reply, async () => present(await deps.monitors.administer(request.params.id, action))),
+    );
+  }
+
+  app.delete<{ Params: { id: string } }>('/api/monitors/:id', async (request, reply) =>
+    withErrors(reply, async () => present(await deps.monitors.administer(request.params.id, 'delete'))),
+  );
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/events', async (request, reply) => {
+    const q = request.query;
+    const query: EventQuery = {};
+    const problems: string[] = [];
+    const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => {
+      const raw = q[name];
+      if (raw === undefined) return undefined;
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || n < min || n > max) {
+        problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+        return undefined;
+      }
+      return n;
+    };
+    if (q.location !== undefined) query.location = q.location;
+    if (q.monitor !== undefined) query.monitorId = q.monitor;
+    if (q.service !== undefined) query.serviceId = q.service;
+    if (q.uei !== undefined) {
+      if (!isUeiValue(q.uei)) problems.push(`uei "${q.uei}" is not an event Vantage emits`);
+      query.uei = q.uei;
+    }
+    query.sinceMs = int('since', 0);
+    query.untilMs = int('until', 0);
+    query.limit = int('limit', 1, MAX_EVENT_PAGE);
+    const unknown = Object.keys(q).filter((k) => !['location', 'monitor', 'service', 'uei', 'since', 'until', 'limit'].includes(k));
+    if (unknown.length) problems.push(`unknown parameter ${unknown.map((k) => `"${k}"`).join(', ')}`);
+    if (problems.length) return reply.code(400).send({ error: problems.join('; ') });
+    return queryEvents(deps.db, query);
+  });
+}
+
+async function withErrors<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T | FastifyReply> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
+    if (err instanceof TransitionError || err instanceof ForbiddenActionError) return reply.code(409).send({ error: err.message });
+    throw err;
+  }
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,73 @@
+/**
+ * The JSON-RPC server of the poller protocol, independent of transport: the
+ * WebSocket endpoint, `POST /rpc` and the in-process local poller all feed it.
+ * Every method's params are validated with the protocol's schemas before a
+ * handler runs; protocol failures keep their codes and anything else is
+ * logged and answered as -32603 without internals.
+ */
+import {
+  ErrorCode,
+  parseParams,
+  ProtocolError,
+  type MethodName,
+  type MonitorCredentials,
+  type ParamsOf,
+  type ResultOf,
+} from '@vantage/common';
+import { createJSONRPCErrorResponse, JSONRPCErrorException, JSONRPCServer, type JSONRPCID } from 'json-rpc-2.0';
+import type { ResultIngest } from '../ingest/result-ingest.ts';
+import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
+import type { LocationMonitorRow } from '../db/entities.ts';
+import type { Logger } from '@vantage/frontend-poller';
+
+/** Who is calling, as established by the transport. */
+export interface RpcContext {
+  /** Parsed from the Authorization header; null when the header was malformed. */
+  credentials?: MonitorCredentials | null;
+  /** The standalone backend's own poller. */
+  local?: boolean;
+  /** Called after a successful registration, so a connection can remember who it serves. */
+  onRegistered?: (monitorId: string) => void;
+  /** For log lines: the peer address. */
+  peer?: string;
+}
+
+type Handler<M extends MethodName> = (params: ParamsOf<M>, monitor: LocationMonitorRow, context: RpcContext) => Promise<ResultOf<M>>;
+type Handlers = { [M in Exclude<MethodName, 'registerLocationMonitor'>]: Handler<M> };
+
+export function createRpcServer(monitors: LocationMonitorService, ingest: ResultIngest, log: Logger): JSONRPCServer<RpcContext> {
+  const server = new JSONRPCServer<RpcContext>({ errorListener: () => undefined });
+
+  // One entry per method: a method missing here is a compile error.
+  const handlers: Handlers = {
+    pollerStarting: (params, monitor) => monitors.starting(monitor, params.details),
+    getPollingPackage: (params, monitor) => monitors.getPackage(monitor, params.knownVersion),
+    pollerCheckingIn: (params, monitor) => monitors.checkIn(monitor, params),
+    reportResults: (params, monitor) => ingest.report(monitor, params),
+    pollerStopping: (_params, monitor) => monitors.stopping(monitor),
+  };
+
+  server.addMethod('registerLocationMonitor', async (raw, context) => {
+    const params = parseParams('registerLocationMonitor', raw);
+    const result = await monitors.register(params, { local: context.local === true });
+    log.info(`monitor "${params.name}" registered at location "${params.location}" as ${result.monitorId} (${result.status})`);
+    context.onRegistered?.(result.monitorId);
+    return result;
+  });
+  for (const method of Object.keys(handlers) as (keyof Handlers)[]) {
+    server.addMethod(method, async (raw, context) => {
+      const params = parseParams(method, raw);
+      const monitor = await monitors.authenticate(context.credentials, method);
+      return (handlers[method] as Handler<typeof method>)(params as never, monitor, context);
+    });
+  }
+
+  server.mapErrorToJSONRPCErrorResponse = (id: JSONRPCID, error: unknown) => {
+    if (error instanceof ProtocolError || error instanceof JSONRPCErrorException) {
+      return createJSONRPCErrorResponse(id, error.code, error.message, error.data);
+    }
+    log.error(`internal error answering RPC request ${String(id)}: ${(error as Error)?.stack ?? String(error)}`);
+    return createJSONRPCErrorResponse(id, ErrorCode.InternalError, 'internal error; the backend logged the details');
+  };
+  return server;
+}

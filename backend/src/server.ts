@@ -1,0 +1,110 @@
+/**
+ * Composes the backend: configuration, database, event bus, the monitor
+ * lifecycle and ingest services, the JSON-RPC endpoints (WebSocket and
+ * HTTP), the REST API and the disconnect sweeper, on one HTTP port.
+ */
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { EventBus } from '@vantage/events';
+import { createLogger, type Logger } from '@vantage/frontend-poller';
+import Fastify from 'fastify';
+import { ConfigHolder } from './config/config-holder.ts';
+import { loadPollingConfigFile } from './config/load-config.ts';
+import { Database } from './db/database.ts';
+import { ResultIngest } from './ingest/result-ingest.ts';
+import { LocationMonitorService } from './location-monitors/location-monitor-service.ts';
+import { registerRestRoutes } from './rest/routes.ts';
+import { ConnectionRegistry } from './rpc/connections.ts';
+import { registerHttpRpc } from './rpc/http-endpoint.ts';
+import { createRpcServer } from './rpc/rpc-server.ts';
+import { attachWsEndpoint, MAX_RPC_MESSAGE_BYTES } from './rpc/ws-endpoint.ts';
+import { PeriodicTask } from './periodic-task.ts';
+
+export interface BackendOptions {
+  configPath: string;
+  port: number;
+  host?: string;
+  /** `postgres://…`; otherwise the embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  log?: Logger;
+}
+
+export interface Backend {
+  url: string;
+  port: number;
+  db: Database;
+  bus: EventBus;
+  monitors: LocationMonitorService;
+  rpc: ReturnType<typeof createRpcServer>;
+  connections: ConnectionRegistry;
+  configs: ConfigHolder;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+const WEBUI_INDEX = new URL('../../webui/index.html', import.meta.url);
+
+export async function startBackend(options: BackendOptions): Promise<Backend> {
+  const log = options.log ?? createLogger('vantage');
+  const host = options.host ?? '0.0.0.0';
+  // The port is known before listening except for port 0 (tests), where ${backend.port} is not meaningful.
+  const config = await loadPollingConfigFile(options.configPath, { 'backend.port': String(options.port || 8980) });
+  const configs = new ConfigHolder(config);
+  const db = await Database.open({ url: options.databaseUrl, dataDir: `${options.dataDir}/db` });
+  log.info(`database: ${db.description}`);
+
+  const bus = new EventBus((name, event, err) => log.error(`event subscriber "${name}" failed on event ${event.id} (${event.uei}): ${String(err)}`));
+  const eventLog = log.child('events');
+  bus.subscribe('log', (e) => {
+    const where = `${e.location}/${e.params.monitorName ?? e.monitorId}`;
+    eventLog.info(`${e.uei.split('/').pop()} ${where}${e.serviceId ? ` ${e.serviceId}` : ''}${e.params.reason ? `: ${e.params.reason}` : ''}`);
+  });
+  const connections = new ConnectionRegistry();
+  const monitors = new LocationMonitorService(db, configs, bus, connections);
+  const ingest = new ResultIngest(db, configs, bus);
+  const rpc = createRpcServer(monitors, ingest, log.child('rpc'));
+
+  const app = Fastify({ logger: false, bodyLimit: MAX_RPC_MESSAGE_BYTES });
+  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) log.error(`${request.method} ${request.url} failed: ${err.stack ?? err.message}`);
+    void reply.code(status).send({ error: status >= 500 ? 'internal error; the backend logged the details' : err.message });
+  });
+  registerHttpRpc(app, rpc);
+  registerRestRoutes(app, { db, configs, monitors, isConnected: (id) => connections.isConnected(id) });
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(await readFile(WEBUI_INDEX, 'utf8')));
+
+  try {
+    await app.listen({ port: options.port, host });
+  } catch (err) {
+    await db.close();
+    throw new Error(`cannot listen on ${host}:${options.port}: ${(err as Error).message}`, { cause: err });
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  const ws = attachWsEndpoint(app.server, rpc, monitors, connections, log.child('ws'));
+
+  const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
+  const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, () => monitors.sweepDisconnected(), log);
+  sweeper.start();
+
+  const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
+  return {
+    url,
+    port,
+    db,
+    bus,
+    monitors,
+    rpc,
+    connections,
+    configs,
+    log,
+    async close() {
+      await sweeper.stop();
+      await ws.close();
+      await app.close();
+      await bus.drain();
+      await db.close();
+    },
+  };
+}

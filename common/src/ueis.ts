@@ -1,0 +1,21 @@
+/** Event identifiers (UEIs) of PROTOCOL.md, spelled as in OpenNMS's remote poller. */
+export const Uei = {
+  nodeLostService: 'uei.opennms.org/remote/nodes/nodeLostService',
+  nodeRegainedService: 'uei.opennms.org/remote/nodes/nodeRegainedService',
+  locationMonitorRegistered: 'uei.opennms.org/remote/locationMonitorRegistered',
+  locationMonitorStarted: 'uei.opennms.org/remote/locationMonitorStarted',
+  locationMonitorPaused: 'uei.opennms.org/remote/locationMonitorPaused',
+  locationMonitorStopped: 'uei.opennms.org/remote/locationMonitorStopped',
+  locationMonitorDisconnected: 'uei.opennms.org/remote/locationMonitorDisconnected',
+  locationMonitorReconnected: 'uei.opennms.org/remote/locationMonitorReconnected',
+  configurationChangeDetected: 'uei.opennms.org/remote/configurationChangeDetected',
+} as const;
+
+export type UeiName = keyof typeof Uei;
+export type UeiValue = (typeof Uei)[UeiName];
+
+const KNOWN_UEIS: ReadonlySet<string> = new Set(Object.values(Uei));
+
+export function isUeiValue(value: string): value is UeiValue {
+  return KNOWN_UEIS.has(value);
+}
