@@ -11,10 +11,10 @@ export function formatAuthorization(credentials: MonitorCredentials): string {
   return `Bearer ${credentials.monitorId}.${credentials.secret}`;
 }
 
-/** Parses an Authorization header; undefined when absent, null when present but malformed. */
+/** Parses an Authorization header (the scheme name is case-insensitive, as HTTP says); undefined when absent, null when malformed. */
 export function parseAuthorization(header: string | undefined): MonitorCredentials | null | undefined {
   if (header === undefined || header === '') return undefined;
-  const match = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(header.trim());
+  const match = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/i.exec(header.trim());
   if (!match) return null;
   return { monitorId: match[1]!, secret: match[2]! };
 }

@@ -65,6 +65,7 @@ class ConfigReader {
           break;
         }
         case 'monitor': {
+          this.noChildren(child);
           const [service, type] = this.attributes(child, ['service', 'type'], []);
           if (!this.options.knownMonitorTypes.has(type!)) {
             this.fail(child, `unknown monitor type "${type}" (known: ${[...this.options.knownMonitorTypes].sort().join(', ')})`);
@@ -106,7 +107,7 @@ class ConfigReader {
     if (settings.disconnectTimeoutMs <= settings.checkInIntervalMs) {
       this.fail(element, `disconnect-timeout (${settings.disconnectTimeoutMs}) must be longer than check-in-interval (${settings.checkInIntervalMs})`);
     }
-    if (parallel !== undefined) settings.parallelTasks = this.positiveInt(element, 'parallel-tasks', parallel);
+    if (parallel !== undefined) settings.parallelTasks = this.positiveInt(element, 'parallel-tasks', parallel, 'number');
     if (timeout !== undefined) settings.defaultTimeoutMs = this.positiveInt(element, 'default-timeout', timeout);
     if (logLevel !== undefined) {
       if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -115,7 +116,7 @@ class ConfigReader {
       settings.logLevel = logLevel as BackendPollerSettings['logLevel'];
     }
     if (spoolAge !== undefined) settings.spoolMaxAgeMs = this.positiveInt(element, 'spool-max-age', spoolAge);
-    if (spoolBytes !== undefined) settings.spoolMaxBytes = this.positiveInt(element, 'spool-max-bytes', spoolBytes);
+    if (spoolBytes !== undefined) settings.spoolMaxBytes = this.positiveInt(element, 'spool-max-bytes', spoolBytes, 'number of bytes');
     return settings;
   }
 
@@ -179,6 +180,7 @@ class ConfigReader {
       if (child.name !== 'polling-package') this.unknownElement(child, element);
       this.noChildren(child);
       const [pkg] = this.attributes(child, ['name'], []);
+      if (location.packageNames.includes(pkg!)) this.fail(child, `duplicate polling-package "${pkg}" in location "${location.name}"`);
       location.packageNames.push(pkg!);
     }
     if (location.packageNames.length === 0) this.fail(element, `location "${location.name}" names no <polling-package>`);
@@ -216,12 +218,15 @@ class ConfigReader {
       const value = element.attributes[name];
       if (value === undefined || value.trim() === '') this.fail(element, `missing required attribute "${name}"`);
     }
+    for (const name of optional) {
+      if (element.attributes[name]?.trim() === '') this.fail(element, `attribute "${name}" must not be empty`);
+    }
     return [...required, ...optional].map((name) => element.attributes[name]?.trim());
   }
 
-  private positiveInt(element: XmlElement, attribute: string, value: string): number {
+  private positiveInt(element: XmlElement, attribute: string, value: string, unit = 'number of milliseconds'): number {
     if (!/^\d+$/.test(value) || Number(value) <= 0 || !Number.isSafeInteger(Number(value))) {
-      this.fail(element, `attribute ${attribute} must be a positive whole number of milliseconds, got "${value}"`);
+      this.fail(element, `attribute ${attribute} must be a positive whole ${unit}, got "${value}"`);
     }
     return Number(value);
   }

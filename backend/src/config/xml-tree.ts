@@ -19,13 +19,23 @@ export function parseXml(xml: string): XmlElement {
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
   let failure: Error | undefined;
+  let lastClosed: XmlElement | undefined;
 
   parser.on('error', (err) => {
     // saxes words it "LINE:COLUMN: problem"; keep the problem, and the line in our own format.
-    failure ??= new XmlSyntaxError(`${parser.line}: XML syntax error: ${err.message.replace(/^(?:[^:]*:)?\d+:\d+: /, '')}`);
+    let problem = err.message.replace(/^(?:[^:]*:)?\d+:\d+: /, '');
+    // saxes closes the innermost open element before reporting a mismatched close tag; name it.
+    if (problem === 'unexpected close tag.' && lastClosed) {
+      problem = `unexpected close tag, expected </${lastClosed.name}> (opened on line ${lastClosed.line}).`;
+    }
+    failure ??= new XmlSyntaxError(`${parser.line}: XML syntax error: ${problem}`);
   });
   parser.on('opentagstart', (tag) => {
-    const element: XmlElement = { name: tag.name, attributes: {}, children: [], text: '', line: parser.line };
+    // saxes has already read the character after the name; when that was a line
+    // break (`<service` then attributes on the next lines) it is at column 0 of
+    // the following line, while the element starts on the line before.
+    const line = parser.column === 0 ? parser.line - 1 : parser.line;
+    const element: XmlElement = { name: tag.name, attributes: {}, children: [], text: '', line };
     stack.at(-1)?.children.push(element);
     root ??= element;
     stack.push(element);
@@ -43,7 +53,7 @@ export function parseXml(xml: string): XmlElement {
     if (element) element.text += text;
   });
   parser.on('closetag', () => {
-    stack.pop();
+    lastClosed = stack.pop();
   });
 
   parser.write(xml).close();

@@ -6,7 +6,7 @@ import { isUeiValue } from '@vantage/common';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { Database } from '../db/database.ts';
-import type { LocationMonitorRow } from '../db/entities.ts';
+import { ServiceStateEntity, type LocationMonitorRow } from '../db/entities.ts';
 import { MAX_EVENT_PAGE, queryEvents, type EventQuery } from '../event-store/event-store.ts';
 import { ForbiddenActionError, NotFoundError, type LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import { TransitionError, wireStatus } from '../location-monitors/monitor-state.ts';
@@ -62,6 +62,29 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
 
   app.get<{ Params: { id: string } }>('/api/monitors/:id', async (request, reply) =>
     withErrors(reply, async () => present(await deps.monitors.get(request.params.id))),
+  );
+
+  app.get<{ Params: { id: string } }>('/api/monitors/:id/services', async (request, reply) =>
+    withErrors(reply, async () => {
+      const monitor = await deps.monitors.get(request.params.id);
+      const states = new Map((await deps.db.manager.findBy(ServiceStateEntity, { monitorId: monitor.id })).map((s) => [s.serviceId, s]));
+      // Every service of the location's package, with what this monitor last saw of it.
+      return (deps.configs.packageFor(monitor.location)?.package.services ?? []).map((service) => {
+        const state = states.get(service.serviceId);
+        return {
+          serviceId: service.serviceId,
+          serviceName: service.serviceName,
+          nodeLabel: service.nodeLabel,
+          host: service.host,
+          monitor: service.monitor,
+          intervalMs: service.intervalMs,
+          status: state?.status ?? null,
+          since: state?.changedAt ?? null,
+          reason: state?.reason ?? null,
+          lastResultAt: state?.lastResultAt ?? null,
+        };
+      });
+    }),
   );
 
   for (const action of ACTIONS) {

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Uei, type MonitorCredentials } from '@vantage/common';
+import { EventEntity, PollResultEntity, ServiceStateEntity } from '../db/entities.ts';
+import { registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
+
+let t: TestBackend;
+
+before(async () => {
+  t = await startTestBackend();
+});
+after(() => t.close());
+
+type Status = 'UP' | 'DOWN' | 'UNKNOWN';
+const r = (seq: number, status: Status, serviceId = 'web1/HTTP', reason?: string) => ({
+  seq,
+  serviceId,
+  timestamp: 1_700_000_000_000 + seq * 1000,
+  status,
+  responseTimeMs: status === 'UP' ? 2 : undefined,
+  reason,
+});
+
+async function report(creds: MonitorCredentials, results: ReturnType<typeof r>[]): Promise<number> {
+  const answer = await t.call('reportResults', { results }, creds);
+  assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+  return (answer.result as { ackedSeq: number }).ackedSeq;
+}
+
+async function stored(monitorId: string) {
+  const m = t.backend.db.manager;
+  return {
+    results: await m.countBy(PollResultEntity, { monitorId }),
+    lost: await m.findBy(EventEntity, { monitorId, uei: Uei.nodeLostService }),
+    regained: await m.findBy(EventEntity, { monitorId, uei: Uei.nodeRegainedService }),
+  };
+}
+
+void test('the same batch sent twice is stored once and raises its events once', async () => {
+  const creds = await registerApproved(t, 'RDU', 'resender');
+  const batch = [r(1, 'UP'), r(2, 'DOWN', 'web1/HTTP', 'connection refused'), r(3, 'UP', 'web1/TCP')];
+  assert.equal(await report(creds, batch), 3);
+  assert.equal(await report(creds, batch), 3);
+  const after = await stored(creds.monitorId);
+  assert.equal(after.results, 3);
+  assert.equal(after.lost.length, 1);
+  const lost = after.lost[0]!;
+  assert.equal(lost.location, 'RDU');
+  assert.equal(lost.serviceId, 'web1/HTTP');
+  assert.equal(lost.nodeLabel, 'web1');
+  assert.equal(lost.params.reason, 'connection refused');
+  assert.equal(lost.severity, 'Minor');
+});
+
+void test('an overlapping resend stores only the new results, in seq order', async () => {
+  const creds = await registerApproved(t, 'RDU', 'overlap');
+  assert.equal(await report(creds, [r(1, 'DOWN'), r(2, 'DOWN')]), 2);
+  // Out of order on purpose: seq 4 (UP) comes after seq 3 (DOWN) however the batch is arranged.
+  assert.equal(await report(creds, [r(4, 'UP'), r(2, 'DOWN'), r(3, 'DOWN')]), 4);
+  const after = await stored(creds.monitorId);
+  assert.equal(after.results, 4);
+  assert.equal(after.lost.length, 1);
+  assert.equal(after.regained.length, 1);
+  const state = await t.backend.db.manager.findOneBy(ServiceStateEntity, { monitorId: creds.monitorId, serviceId: 'web1/HTTP' });
+  assert.equal(state?.status, 'UP');
+});
+
+void test('concurrent duplicates are stored once', async () => {
+  const creds = await registerApproved(t, 'RDU', 'racer');
+  const batch = [r(1, 'DOWN'), r(2, 'UP'), r(3, 'DOWN')];
+  const acks = await Promise.all([report(creds, batch), report(creds, batch), report(creds, batch)]);
+  assert.deepEqual(acks, [3, 3, 3]);
+  const after = await stored(creds.monitorId);
+  assert.equal(after.results, 3);
+  assert.equal(after.lost.length, 2);
+  assert.equal(after.regained.length, 1);
+});
+
+void test('UNKNOWN is stored but changes no state and raises nothing', async () => {
+  const creds = await registerApproved(t, 'RDU', 'unsure');
+  await report(creds, [r(1, 'UNKNOWN', 'web1/HTTP', 'bad parameter')]);
+  await report(creds, [r(2, 'DOWN'), r(3, 'UNKNOWN'), r(4, 'DOWN')]);
+  const after = await stored(creds.monitorId);
+  assert.equal(after.results, 4);
+  assert.equal(after.lost.length, 1);
+  assert.equal(after.regained.length, 0);
+});
+
+void test('the acknowledgement is per monitor', async () => {
+  const a = await registerApproved(t, 'RDU', 'a');
+  const b = await registerApproved(t, 'RDU', 'b');
+  assert.equal(await report(a, [r(1, 'UP'), r(2, 'UP')]), 2);
+  assert.equal(await report(b, [r(1, 'UP')]), 1);
+  assert.equal((await stored(b.monitorId)).results, 1);
+});

@@ -1,0 +1,88 @@
+/**
+ * Starts a real backend on a loopback port for tests, with a polling
+ * configuration written to a temporary file, and offers raw JSON-RPC calls
+ * over HTTP so tests see exactly what a third-party poller would.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatAuthorization, type MonitorCredentials } from '@vantage/common';
+import { createLogger } from '@vantage/frontend-poller';
+import { startBackend, type Backend } from '../server.ts';
+import { createTestStorage, type TestStorage } from './test-database.ts';
+
+export const TEST_CONFIG = `<?xml version="1.0"?>
+<poller-configuration>
+  <poller-settings check-in-interval="1000" disconnect-timeout="3000"/>
+  <package name="web">
+    <specific node-label="web1">127.0.0.1</specific>
+    <service name="HTTP" interval="1000"><parameter key="port" value="1"/></service>
+    <service name="TCP" interval="1000"><parameter key="port" value="1"/></service>
+  </package>
+  <monitor service="HTTP" type="http"/>
+  <monitor service="TCP" type="tcp"/>
+  <location name="RDU"><polling-package name="web"/></location>
+  <location name="NYC" registration-token="nyc-secret-token"><polling-package name="web"/></location>
+</poller-configuration>`;
+
+export interface RpcResponse {
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+export interface TestBackend {
+  backend: Backend;
+  storage: TestStorage;
+  configPath: string;
+  rpcUrl: string;
+  /** One JSON-RPC call over POST /rpc; returns the response object as received. */
+  call(method: string, params?: unknown, credentials?: MonitorCredentials): Promise<RpcResponse>;
+  /** POSTs a raw body to /rpc. */
+  post(body: string, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  close(): Promise<void>;
+}
+
+export async function startTestBackend(configXml: string = TEST_CONFIG): Promise<TestBackend> {
+  const storage = await createTestStorage();
+  const configPath = join(storage.dataDir, 'polling-config.xml');
+  await writeFile(configPath, configXml);
+  const quiet = process.env.VANTAGE_TEST_LOG === '1' ? undefined : () => undefined;
+  const backend = await startBackend({
+    configPath,
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: storage.dataDir,
+    databaseUrl: storage.databaseUrl,
+    log: createLogger('test-backend', 'debug', quiet),
+  });
+  const rpcUrl = `http://127.0.0.1:${backend.port}/rpc`;
+  let id = 1;
+  const post = async (body: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
+  return {
+    backend,
+    storage,
+    configPath,
+    rpcUrl,
+    post,
+    async call(method, params = {}, credentials) {
+      const headers: Record<string, string> = credentials ? { authorization: formatAuthorization(credentials) } : {};
+      const { body } = await post(JSON.stringify({ jsonrpc: '2.0', id: id++, method, params }), headers);
+      return body as RpcResponse;
+    },
+    async close() {
+      await backend.close();
+      await storage.cleanup();
+    },
+  };
+}
+
+/** Registers a monitor at a location and approves it, returning its credentials. */
+export async function registerApproved(t: TestBackend, location = 'RDU', name = 'm1'): Promise<MonitorCredentials> {
+  const answer = await t.call('registerLocationMonitor', { location, name });
+  const { monitorId, secret } = answer.result as MonitorCredentials;
+  await t.backend.monitors.administer(monitorId, 'approve');
+  return { monitorId, secret };
+}

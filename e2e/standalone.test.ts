@@ -1,0 +1,79 @@
+/**
+ * Standalone mode as `npm start` runs it: the backend, the built-in local
+ * poller and the web page in one process, on the embedded database (or the
+ * test PostgreSQL), with the shipped config/polling-config.xml.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
+import { eventually, freePort, startProcess, type RunningProcess } from './support/processes.ts';
+
+interface MonitorView {
+  id: string;
+  location: string;
+  status: string;
+  local: boolean;
+}
+
+let storage: TestStorage;
+let port: number;
+let running: RunningProcess | undefined;
+
+function startStandalone(): RunningProcess {
+  running = startProcess('vantage', 'backend/bin/vantage.js', ['--port', String(port), '--data-dir', storage.dataDir], {
+    DATABASE_URL: storage.databaseUrl,
+  });
+  return running;
+}
+
+before(async () => {
+  storage = await createTestStorage();
+  port = await freePort();
+});
+after(async () => {
+  await running?.stop('SIGKILL');
+  await storage.cleanup();
+});
+
+void test('npm start: the local poller registers itself, polls the shipped configuration, and keeps its identity', async () => {
+  let vantage = startStandalone();
+  const banner = await vantage.waitForLine(/Vantage is running: open http:\/\/localhost:\d+\//, 30_000);
+  assert.match(banner, new RegExp(`localhost:${port}/`));
+  await vantage.waitForLine(/local-poller: polling 2 services/, 10_000);
+
+  const api = `http://127.0.0.1:${port}`;
+  const page = await fetch(`${api}/`);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<title>Vantage<\/title>/);
+
+  const [local] = (await (await fetch(`${api}/api/monitors?location=Default`)).json()) as MonitorView[];
+  assert.equal(local?.local, true);
+  assert.equal(local?.status, 'STARTED');
+
+  // The shipped configuration checks the backend's own HTTP port: it must come up UP.
+  const http = await eventually(
+    'the first HTTP check of the backend itself',
+    async () => {
+      const services = (await (await fetch(`${api}/api/monitors/${local!.id}/services`)).json()) as { serviceId: string; status: string | null }[];
+      return services.find((s) => s.serviceId === 'vantage-backend/HTTP' && s.status !== null);
+    },
+    40_000,
+    500,
+  );
+  assert.equal(http.status, 'UP');
+
+  const refused = await fetch(`${api}/api/monitors/${local!.id}`, { method: 'DELETE' });
+  assert.equal(refused.status, 409);
+  assert.match(((await refused.json()) as { error: string }).error, /cannot be deleted/);
+
+  // A clean stop and a second start: the same local monitor, not a new one.
+  assert.equal(await vantage.stop('SIGTERM'), 0);
+  vantage = startStandalone();
+  await vantage.waitForLine(/local-poller: started/, 30_000);
+  const monitors = (await (await fetch(`${api}/api/monitors?location=Default`)).json()) as MonitorView[];
+  assert.deepEqual(
+    monitors.map((m) => m.id),
+    [local!.id],
+  );
+  assert.ok(!vantage.output.some((line) => /registered at location/.test(line)));
+});
