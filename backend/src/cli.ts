@@ -69,11 +69,15 @@ async function main(argv: string[]): Promise<number> {
   if (!values['no-local-poller']) {
     localPoller = await startLocalPoller({ backend, stateDir: `${dataDir}/local-poller`, log: createLogger('local-poller') });
   }
-  const locations = [...backend.configs.config.locations.values()]
-    .map((l) => `${l.name} (${backend.configs.packageFor(l.name)?.package.services.length ?? 0} services)`)
-    .join(', ');
   log.info(`Vantage is running: open ${backend.url}/ (REST API under ${backend.url}/api/, pollers connect to ws://HOST:${backend.port}/rpc)`);
-  log.info(`locations: ${locations}`);
+  for (const location of backend.configs.config.locations.values()) {
+    const services = backend.configs.packageFor(location.name)?.package.services ?? [];
+    const what = services
+      .slice(0, 5)
+      .map((s) => `${s.serviceId} (${s.monitor} ${s.host}${s.params.port ? `:${s.params.port}` : ''} every ${s.intervalMs / 1000} s)`)
+      .join(', ');
+    log.info(`location ${location.name}: ${services.length} service${services.length === 1 ? '' : 's'}${what ? `: ${what}` : ''}${services.length > 5 ? ', …' : ''}`);
+  }
 
   await new Promise<void>((resolveSignal) => {
     const stop = (signal: string) => {

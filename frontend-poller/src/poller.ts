@@ -75,6 +75,7 @@ export class Poller {
   private pausedPackage = false;
   private status: MonitorStatus | 'UNREGISTERED' = 'UNREGISTERED';
   private stopping = false;
+  private started = false;
   private checkInDue = true;
   private failures = 0;
   private monitorErrors = 0;
@@ -171,7 +172,10 @@ export class Poller {
       this.wake.wake();
     });
 
-    await this.startPolling(transport);
+    // pollerStarting once per process: after a mere reconnection a check-in is enough
+    // (and reconnects a monitor the backend had marked DISCONNECTED).
+    if (!this.started) await this.startPolling(transport);
+    else this.checkInDue = true;
     this.failures = 0;
     let nextCheckInAt = 0;
     while (!this.stopping) {
@@ -214,6 +218,7 @@ export class Poller {
       try {
         const answer = await this.call(transport, 'pollerStarting', { details: this.options.details ?? {} });
         this.status = answer.status;
+        this.started = true;
         this.log.info(`started (status ${answer.status})`);
         break;
       } catch (err) {
@@ -243,7 +248,8 @@ export class Poller {
         await this.refreshPackage(transport);
         break;
       case 'REGISTERED':
-        // The backend lost track of our start (it was restarted, say): start again.
+        // The backend does not consider us started: call pollerStarting again.
+        this.started = false;
         throw new RestartSession();
       case 'DELETED':
         this.log.warn('this monitor was deleted by an administrator; registering again');
@@ -401,6 +407,7 @@ export class Poller {
   private async forgetIdentity(): Promise<void> {
     this.state = { nextSeq: 1 };
     this.persistedNextSeq = 1;
+    this.started = false;
     this.packageVersion = '';
     this.status = 'UNREGISTERED';
     this.spool.acknowledge(Number.MAX_SAFE_INTEGER);

@@ -18,7 +18,7 @@ import {
   type ParamsOf,
   type ResultOf,
 } from '@vantage/common';
-import type { EventBus, NewEvent, StoredEvent } from '@vantage/events';
+import type { EventBus, NewEvent } from '@vantage/events';
 import type { EntityManager } from 'typeorm';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { Database } from '../db/database.ts';
@@ -223,14 +223,6 @@ export class LocationMonitorService {
     return count;
   }
 
-  /** Tells every monitor of these locations that their package changed. */
-  announceConfigurationChange(locations: readonly string[], monitors: readonly LocationMonitorRow[]): void {
-    for (const monitor of monitors) {
-      const pkg = this.configs.packageFor(monitor.location);
-      if (pkg && locations.includes(monitor.location)) this.notifier.notify(monitor.id, 'configurationChanged', { version: pkg.version });
-    }
-  }
-
   // ---- internals ----
 
   private statusForPoller(row: LocationMonitorRow, configVersion: string): MonitorStatus {
@@ -272,4 +264,3 @@ export class LocationMonitorService {
 
 class StaleSweep extends Error {}
 
-export type { StoredEvent };
