@@ -11,7 +11,8 @@ import { after, before, test } from 'node:test';
 import { Uei } from '@vantage/common';
 import { createLogger, openHttpTransport, openWsTransport, Poller, type TransportFactory } from '@vantage/frontend-poller';
 import { EventEntity } from '../backend/src/db/entities.ts';
-import { startBackend, type Backend } from '../backend/src/server.ts';
+import type { Backend } from '../backend/src/server.ts';
+import { bootTestBackend } from '../backend/src/test-support/test-backend.ts';
 import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
 import { eventually, freePort } from './support/processes.ts';
 
@@ -20,17 +21,9 @@ let backend: Backend;
 let backendPort: number;
 let target: Server;
 let configPath: string;
-const quiet = () => undefined;
 
 async function bootBackend(): Promise<Backend> {
-  return startBackend({
-    configPath,
-    port: backendPort,
-    host: '127.0.0.1',
-    dataDir: storage.dataDir,
-    databaseUrl: storage.databaseUrl,
-    log: createLogger('backend', 'debug', quiet),
-  });
+  return bootTestBackend({ storage, configPath, port: backendPort });
 }
 
 before(async () => {

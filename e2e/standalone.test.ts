@@ -4,6 +4,7 @@
  * test PostgreSQL), with the shipped config/polling-config.xml.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
 import { eventually, freePort, startProcess, type RunningProcess } from './support/processes.ts';
@@ -39,7 +40,7 @@ void test('npm start: the local poller registers itself, polls the shipped confi
   let vantage = startStandalone();
   const banner = await vantage.waitForLine(/Vantage is running: open http:\/\/localhost:\d+\//, 30_000);
   assert.match(banner, new RegExp(`localhost:${port}/`));
-  await vantage.waitForLine(/local-poller: polling 2 services/, 10_000);
+  await vantage.waitForLine(/local-poller: polling 3 services/, 10_000);
 
   const api = `http://127.0.0.1:${port}`;
   const page = await fetch(`${api}/`);
@@ -76,4 +77,17 @@ void test('npm start: the local poller registers itself, polls the shipped confi
     [local!.id],
   );
   assert.ok(!vantage.output.some((line) => /registered at location/.test(line)));
+});
+
+void test('a broken configuration stops the backend at start-up, naming the file, line and problem', async () => {
+  const configPath = `${storage.dataDir}/broken.xml`;
+  await writeFile(configPath, '<poller-configuration>\n  <package name="p">\n    <specific>127.0.0.1</specific>\n    <service name="HTTP" interval="30s"/>\n  </package>\n</poller-configuration>\n');
+  const vantage = startProcess('vantage', 'backend/bin/vantage.js', ['--port', String(port), '--config', configPath, '--data-dir', storage.dataDir], {
+    DATABASE_URL: storage.databaseUrl,
+  });
+  assert.equal(await vantage.exited, 1);
+  assert.ok(
+    vantage.output.includes(`vantage: ${configPath}:4: <service>: attribute interval must be a positive whole number of milliseconds, got "30s"`),
+    vantage.output.join('\n'),
+  );
 });

@@ -9,6 +9,7 @@ import { EventBus } from '@vantage/events';
 import { createLogger, type Logger } from '@vantage/frontend-poller';
 import Fastify from 'fastify';
 import { ConfigHolder } from './config/config-holder.ts';
+import { ConfigReloader } from './config/config-reloader.ts';
 import { loadPollingConfigFile } from './config/load-config.ts';
 import { Database } from './db/database.ts';
 import { ResultIngest } from './ingest/result-ingest.ts';
@@ -28,6 +29,8 @@ export interface BackendOptions {
   databaseUrl?: string;
   dataDir: string;
   log?: Logger;
+  /** Reload the configuration when its file changes (default true). */
+  watchConfig?: boolean;
 }
 
 export interface Backend {
@@ -39,6 +42,7 @@ export interface Backend {
   rpc: ReturnType<typeof createRpcServer>;
   connections: ConnectionRegistry;
   configs: ConfigHolder;
+  reloader: ConfigReloader;
   log: Logger;
   close(): Promise<void>;
 }
@@ -49,7 +53,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const log = options.log ?? createLogger('vantage');
   const host = options.host ?? '0.0.0.0';
   // The port is known before listening except for port 0 (tests), where ${backend.port} is not meaningful.
-  const config = await loadPollingConfigFile(options.configPath, { 'backend.port': String(options.port || 8980) });
+  const variables = { 'backend.port': String(options.port || 8980) };
+  const config = await loadPollingConfigFile(options.configPath, variables);
   const configs = new ConfigHolder(config);
   const db = await Database.open({ url: options.databaseUrl, dataDir: `${options.dataDir}/db` });
   log.info(`database: ${db.description}`);
@@ -64,6 +69,19 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const monitors = new LocationMonitorService(db, configs, bus, connections);
   const ingest = new ResultIngest(db, configs, bus);
   const rpc = createRpcServer(monitors, ingest, log.child('rpc'));
+  const reloader = new ConfigReloader(
+    options.configPath,
+    variables,
+    configs,
+    async (locations) => {
+      for (const location of locations) {
+        const version = configs.packageFor(location)?.version;
+        if (version === undefined) continue;
+        for (const monitor of await monitors.list(location)) connections.notify(monitor.id, 'configurationChanged', { version });
+      }
+    },
+    log.child('config'),
+  );
 
   const app = Fastify({ logger: false, bodyLimit: MAX_RPC_MESSAGE_BYTES });
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
@@ -72,7 +90,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     void reply.code(status).send({ error: status >= 500 ? 'internal error; the backend logged the details' : err.message });
   });
   registerHttpRpc(app, rpc);
-  registerRestRoutes(app, { db, configs, monitors, isConnected: (id) => connections.isConnected(id) });
+  registerRestRoutes(app, { db, configs, monitors, reloader, isConnected: (id) => connections.isConnected(id) });
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(await readFile(WEBUI_INDEX, 'utf8')));
 
   try {
@@ -87,6 +105,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
   const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, () => monitors.sweepDisconnected(), log);
   sweeper.start();
+  if (options.watchConfig !== false) reloader.watch();
 
   const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
   return {
@@ -99,7 +118,9 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     connections,
     configs,
     log,
+    reloader,
     async close() {
+      await reloader.close();
       await sweeper.stop();
       await ws.close();
       await app.close();

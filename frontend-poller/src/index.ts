@@ -8,3 +8,4 @@ export * from './transports/transport.ts';
 export * from './transports/ws-transport.ts';
 export * from './transports/http-transport.ts';
 export * from './transports/transport-factory.ts';
+export * from './downtime.ts';

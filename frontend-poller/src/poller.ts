@@ -19,6 +19,7 @@ import {
 } from '@vantage/common';
 import { monitors as builtInMonitors, runCheck, type MonitorRegistry } from '@vantage/monitors';
 import { systemClock, type Clock } from './clock.ts';
+import { DowntimeTracker, type EffectiveInterval } from './downtime.ts';
 import type { Logger } from './logger.ts';
 import { PollScheduler } from './scheduler.ts';
 import { ResultSpool } from './spool.ts';
@@ -65,6 +66,7 @@ export class Poller {
   private readonly store: StateStore;
   private readonly spool: ResultSpool;
   private readonly scheduler: PollScheduler;
+  private readonly downtime = new DowntimeTracker();
   private readonly wake = new WakeableSleep();
   private readonly clock: Clock;
   private state: PollerState = { nextSeq: 1 };
@@ -73,6 +75,7 @@ export class Poller {
   private settings: PollerSettings | undefined;
   private packageVersion = '';
   private pausedPackage = false;
+  private currentServices: readonly PolledService[] = [];
   private status: MonitorStatus | 'UNREGISTERED' = 'UNREGISTERED';
   private stopping = false;
   private started = false;
@@ -106,6 +109,11 @@ export class Poller {
 
   get currentStatus(): string {
     return this.status;
+  }
+
+  /** The services of the package in force, as the backend sent them. */
+  get services(): readonly PolledService[] {
+    return this.currentServices;
   }
 
   get monitorId(): string | undefined {
@@ -270,6 +278,16 @@ export class Poller {
     this.applySettings(answer.settings);
     const services = answer.package.services;
     this.scheduler.setServices(services);
+    this.currentServices = services;
+    // setServices put every service back on its own interval: re-apply the
+    // downtime model to those still down. A suspended one gets one more check
+    // (it came back in a new package); its result decides again.
+    this.downtime.retain(services.map((s) => s.serviceId));
+    const nowMs = this.clock.now();
+    for (const service of services) {
+      const effective = this.downtime.effectiveAt(service, nowMs);
+      if ('intervalMs' in effective) this.scheduler.setEffectiveInterval(service.serviceId, effective.intervalMs);
+    }
     this.scheduler.start();
     const verb = this.packageVersion === '' ? '' : this.pausedPackage ? 'resumed: ' : 'configuration changed: ';
     this.packageVersion = answer.version;
@@ -300,6 +318,24 @@ export class Poller {
     if (outcome.responseTimeMs !== undefined) result.responseTimeMs = Math.round(outcome.responseTimeMs * 1000) / 1000;
     if (outcome.reason !== undefined) result.reason = outcome.reason;
     this.spool.push(result);
+    // A service removed while its check ran must not leave a down period behind for when it comes back.
+    if (this.scheduler.has(service.serviceId)) {
+      this.applyDowntime(service, this.downtime.observe(service, outcome.status, result.timestamp), result.timestamp);
+    }
+  }
+
+  /** Applies the downtime model's verdict after a check, logging when it changes the schedule. */
+  private applyDowntime(service: PolledService, effective: EffectiveInterval, nowMs: number): void {
+    const intervalMs = 'intervalMs' in effective ? effective.intervalMs : null;
+    if (!this.scheduler.setEffectiveInterval(service.serviceId, intervalMs)) return;
+    const since = this.downtime.downSince(service.serviceId);
+    const downFor = since === undefined ? '' : `down for ${((nowMs - since) / 3_600_000).toFixed(1)} h`;
+    const name = `${service.serviceName} on ${service.nodeLabel || service.host} (${service.serviceId})`;
+    if (intervalMs === null) {
+      this.log.info(`${name} has been ${downFor}: polling it stopped (downtime model)`);
+    } else {
+      this.log.debug(`${name} ${downFor || 'is up'}: polling it every ${intervalMs / 1000} s (downtime model)`);
+    }
   }
 
   /** Sends spooled results in batches until the spool is empty. */
@@ -428,6 +464,7 @@ export class Poller {
       checksStarted: s.started,
       checksDone: this.checksDone,
       checksSkipped: s.skipped,
+      servicesSuspended: s.suspended,
       running: s.running,
       queued: s.queued,
       lateMsP50: s.lateMsP50,

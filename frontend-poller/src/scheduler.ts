@@ -4,6 +4,10 @@
  *
  * A poller may hold 100,000 services, so there is no timer or promise chain
  * per service: one min-heap of due times and one timer, set for the earliest.
+ *
+ * The downtime model changes one service's interval at a time
+ * ({@link PollScheduler.setEffectiveInterval}), after every check: that costs
+ * O(log n), never a rebuild of the heap.
  */
 import type { PolledService } from '@vantage/common';
 import type { Clock, TimerHandle } from './clock.ts';
@@ -32,6 +36,8 @@ export interface PollSchedulerStats {
   started: number;
   /** Rounds skipped because the service's previous check had not started or finished. */
   skipped: number;
+  /** Services not checked at all for now (the downtime model's `delete`). */
+  suspended: number;
   /** Median of how late checks started (start time minus due time), over the last 1,000 starts. */
   lateMsP50: number;
   /** 99th percentile of the same. */
@@ -40,12 +46,27 @@ export interface PollSchedulerStats {
 
 interface Entry {
   readonly service: PolledService;
-  // Held per entry, not read from the service, so that a later per-service
-  // interval change (the downtime model) can reschedule one entry alone.
+  // Held per entry, not read from the service, so that a per-service interval
+  // change (the downtime model) can reschedule one entry alone. Equal to
+  // service.intervalMs unless setEffectiveInterval set another.
   intervalMs: number;
-  phaseMs: number;
-  dueMs: number;
+  readonly phaseMs: number;
+  // The entry's one live place in the heap; undefined while suspended. The
+  // heap cannot move an item, so a changed due time is a new slot pushed and
+  // the old one left behind: a slot that is not its entry's `slot` is stale
+  // and dropped when it reaches the top.
+  slot: Slot | undefined;
+  // Due time of the round last taken off the heap, which an interval set by
+  // setEffectiveInterval counts from; undefined before the first.
+  lastDueMs: number | undefined;
+  suspended: boolean;
   queued: boolean;
+}
+
+/** A due time in the heap. */
+interface Slot {
+  readonly entry: Entry;
+  readonly dueMs: number;
 }
 
 interface QueuedCheck {
@@ -57,7 +78,7 @@ const LATENESS_WINDOW = 1_000;
 // setTimeout fires at once for longer delays; an early wake-up just re-arms.
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
-const byDueTime = (entry: Entry): number => entry.dueMs;
+const byDueTime = (slot: Slot): number => slot.dueMs;
 
 function compareServiceIds(a: PolledService, b: PolledService): number {
   // Code-unit order rather than localeCompare: phases must not depend on the host's locale.
@@ -68,6 +89,15 @@ function compareServiceIds(a: PolledService, b: PolledService): number {
 function dueAtOrAfter(nowMs: number, intervalMs: number, phaseMs: number): number {
   const due = Math.ceil((nowMs - phaseMs) / intervalMs) * intervalMs + phaseMs;
   return due < nowMs ? due + intervalMs : due;
+}
+
+/** The first instant after `afterMs` that is a whole number of `intervalMs` from `baseMs`. */
+function dueAfter(afterMs: number, intervalMs: number, baseMs: number): number {
+  return baseMs + (Math.floor((afterMs - baseMs) / intervalMs) + 1) * intervalMs;
+}
+
+function isStale(slot: Slot): boolean {
+  return slot.entry.slot !== slot;
 }
 
 function defaultOnError(err: unknown, service: PolledService): void {
@@ -112,6 +142,9 @@ class Fifo<T> {
  * i·interval/n since the Unix epoch, so a restarted poller keeps the same phases.
  * Lateness never drifts the schedule: each next due time comes from the phase,
  * not from when the check actually ran.
+ *
+ * {@link PollScheduler.setEffectiveInterval} overrides one service's interval
+ * (or suspends it) until it is set back or the next `setServices`.
  */
 export class PollScheduler {
   private readonly clock: Clock;
@@ -120,7 +153,7 @@ export class PollScheduler {
   private readonly onError: (err: unknown, service: PolledService) => void;
 
   private entries = new Map<string, Entry>();
-  private heap = new MinHeap<Entry>(byDueTime);
+  private heap = new MinHeap<Slot>(byDueTime);
   private readonly queue = new Fifo<QueuedCheck>();
   // By serviceId rather than by entry, so a check still running across a
   // setServices call still blocks a second check of the same service.
@@ -135,6 +168,7 @@ export class PollScheduler {
 
   private startedCount = 0;
   private skippedCount = 0;
+  private suspendedCount = 0;
   private readonly lateness = new Float64Array(LATENESS_WINDOW);
   private latenessCount = 0;
 
@@ -167,6 +201,11 @@ export class PollScheduler {
    * services are not checked again (a check of one already running finishes);
    * a check already queued for a service that stays runs with its new definition.
    * If a serviceId occurs twice, the last one wins.
+   *
+   * Every interval set by {@link PollScheduler.setEffectiveInterval} is reset,
+   * for changed and unchanged services alike, and suspended services are
+   * scheduled again: phases move with the package anyway, so the caller
+   * re-applies the intervals that still hold.
    */
   setServices(services: readonly PolledService[]): void {
     const byId = new Map<string, PolledService>();
@@ -187,7 +226,7 @@ export class PollScheduler {
         const service = group[i]!;
         // Whole milliseconds, so due times and result timestamps stay integers.
         const phaseMs = Math.floor((i * intervalMs) / n);
-        entries.set(service.serviceId, { service, intervalMs, phaseMs, dueMs: 0, queued: false });
+        entries.set(service.serviceId, { service, intervalMs, phaseMs, slot: undefined, lastDueMs: undefined, suspended: false, queued: false });
       }
     }
 
@@ -199,8 +238,58 @@ export class PollScheduler {
     }
 
     this.entries = entries;
+    this.suspendedCount = 0;
     this.generation++;
     this.reschedule(this.clock.now());
+  }
+
+  /** Whether `serviceId` is in the schedule (suspended or not). */
+  has(serviceId: string): boolean {
+    return this.entries.has(serviceId);
+  }
+
+  /** When the next check of `serviceId` is due; undefined if it is suspended or not in the schedule. */
+  nextDueMs(serviceId: string): number | undefined {
+    return this.entries.get(serviceId)?.slot?.dueMs;
+  }
+
+  /**
+   * Sets the interval in force for one service, as the downtime model decides
+   * after each of its checks. `null` suspends it: no further checks (a running
+   * one finishes, a queued one is dropped). An interval other than the
+   * service's own makes the next check due at the last due time plus
+   * `intervalMs`, then every `intervalMs` (rounds already missed are not made
+   * up). The service's own interval puts it back on its phase: the next due
+   * instant of its normal schedule after now.
+   *
+   * Setting what is already in force changes nothing, so this may be called
+   * after every check. O(log n). Returns whether anything changed; a serviceId
+   * not in the schedule (removed while its check ran) is ignored.
+   */
+  setEffectiveInterval(serviceId: string, intervalMs: number | null): boolean {
+    if (intervalMs !== null && (!Number.isInteger(intervalMs) || intervalMs < 1)) {
+      throw new RangeError(`intervalMs must be a positive integer or null, got ${intervalMs}`);
+    }
+    const entry = this.entries.get(serviceId);
+    if (entry === undefined) return false;
+    if (intervalMs === null ? entry.suspended : !entry.suspended && entry.intervalMs === intervalMs) return false;
+
+    const nowMs = this.clock.now();
+    if (intervalMs === null) {
+      entry.suspended = true;
+      // Its slot goes stale where it lies; popping it out of the middle of the heap would cost O(n).
+      entry.slot = undefined;
+      this.suspendedCount++;
+    } else {
+      if (entry.suspended) {
+        entry.suspended = false;
+        this.suspendedCount--;
+      }
+      entry.intervalMs = intervalMs;
+      this.pushSlot(entry, this.nextDueAfter(entry, nowMs));
+    }
+    this.arm(nowMs);
+    return true;
   }
 
   /** Starts checking; the first run of each service is its first due instant from now on. */
@@ -233,27 +322,66 @@ export class PollScheduler {
       queued: this.queue.length,
       started: this.startedCount,
       skipped: this.skippedCount,
+      suspended: this.suspendedCount,
       lateMsP50: percentile(window, 0.5),
       lateMsP99: percentile(window, 0.99),
     };
   }
 
   private reschedule(nowMs: number): void {
+    const slots: Slot[] = [];
     for (const entry of this.entries.values()) {
-      entry.dueMs = dueAtOrAfter(nowMs, entry.intervalMs, entry.phaseMs);
+      if (entry.suspended) continue;
+      const dueMs =
+        entry.intervalMs === entry.service.intervalMs ? dueAtOrAfter(nowMs, entry.intervalMs, entry.phaseMs) : this.nextDueAfter(entry, nowMs);
+      entry.slot = { entry, dueMs };
+      slots.push(entry.slot);
     }
-    this.heap = new MinHeap(byDueTime, this.entries.values());
+    this.heap = new MinHeap(byDueTime, slots);
     this.disarm();
     this.arm(nowMs);
   }
 
+  /**
+   * The next due time after `nowMs` at the entry's interval in force: on its
+   * phase for its own interval, else counted from its last due time (or, before
+   * its first check, from the phase instant before now).
+   */
+  private nextDueAfter(entry: Entry, nowMs: number): number {
+    const normalMs = entry.service.intervalMs;
+    if (entry.intervalMs === normalMs) return dueAfter(nowMs, normalMs, entry.phaseMs);
+    const baseMs = entry.lastDueMs ?? dueAfter(nowMs, normalMs, entry.phaseMs) - normalMs;
+    return dueAfter(nowMs, entry.intervalMs, baseMs);
+  }
+
+  /** Makes `dueMs` the entry's next due time; its previous slot, if any, goes stale. */
+  private pushSlot(entry: Entry, dueMs: number): void {
+    const slot: Slot = { entry, dueMs };
+    entry.slot = slot;
+    this.heap.push(slot);
+  }
+
+  /** The earliest live slot, dropping stale ones above it. */
+  private peekLive(): Slot | undefined {
+    const heap = this.heap;
+    for (let slot = heap.peek(); slot !== undefined; slot = heap.peek()) {
+      if (!isStale(slot)) return slot;
+      heap.pop();
+    }
+    return undefined;
+  }
+
   private arm(nowMs: number): void {
     if (!this.active) return;
-    const next = this.heap.peek();
-    if (next === undefined) return;
+    const next = this.peekLive();
+    if (next === undefined) {
+      // Everything left is suspended: a timer would only wake to find nothing due.
+      this.disarm();
+      return;
+    }
     // The earliest due time can only be more than an interval away if the wall
     // clock was set back; without this, every check would wait for it to catch up.
-    if (next.dueMs - nowMs > next.intervalMs) {
+    if (next.dueMs - nowMs > next.entry.intervalMs) {
       this.reschedule(nowMs);
       return;
     }
@@ -279,15 +407,16 @@ export class PollScheduler {
     const heap = this.heap;
     const generation = this.generation;
     const due: QueuedCheck[] = [];
-    for (let entry = heap.peek(); entry !== undefined && entry.dueMs <= nowMs; entry = heap.peek()) {
+    for (let slot = heap.peek(); slot !== undefined && slot.dueMs <= nowMs; slot = heap.peek()) {
       heap.pop();
-      due.push({ entry, dueMs: entry.dueMs });
-      entry.dueMs += entry.intervalMs;
-      if (entry.dueMs <= nowMs) {
-        // The clock jumped forward past whole rounds: those are not made up.
-        entry.dueMs = (Math.floor((nowMs - entry.phaseMs) / entry.intervalMs) + 1) * entry.intervalMs + entry.phaseMs;
-      }
-      heap.push(entry);
+      if (isStale(slot)) continue;
+      const { entry, dueMs } = slot;
+      due.push({ entry, dueMs });
+      entry.lastDueMs = dueMs;
+      let nextMs = dueMs + entry.intervalMs;
+      // The clock jumped forward past whole rounds: those are not made up.
+      if (nextMs <= nowMs) nextMs = dueAfter(nowMs, entry.intervalMs, dueMs);
+      this.pushSlot(entry, nextMs);
     }
     // Re-armed before any check runs, so a runCheck that calls setServices or
     // stop synchronously sees a consistent schedule.
@@ -300,6 +429,8 @@ export class PollScheduler {
 
   private dispatch(check: QueuedCheck): void {
     const { entry } = check;
+    // Suspended by a check earlier in the same batch that ran synchronously.
+    if (entry.suspended) return;
     if (entry.queued || this.runningIds.has(entry.service.serviceId)) {
       this.skippedCount++;
     } else if (this.runningIds.size < this.parallelTasks) {
@@ -342,6 +473,7 @@ export class PollScheduler {
       const check = this.queue.shift();
       if (check === undefined) break;
       check.entry.queued = false;
+      if (check.entry.suspended) continue;
       this.startCheck(check);
     }
   }

@@ -3,6 +3,7 @@
  * it. A new configuration replaces both at once, so readers never see a mix.
  */
 import { computeLocationPackages, type LocationPackage } from '../packages/location-packages.ts';
+import { isInOutage } from './outage-calendar.ts';
 import type { LocationDefinition, PollingConfig } from './polling-config.ts';
 
 export class ConfigHolder {
@@ -22,6 +23,19 @@ export class ConfigHolder {
 
   packageFor(location: string): LocationPackage | undefined {
     return this.current.packages.get(location);
+  }
+
+  /**
+   * Whether a service polled from a location is inside one of its outage
+   * calendars' windows at this instant (scheduled maintenance).
+   */
+  inScheduledOutage(location: string, serviceId: string, timeMs: number): boolean {
+    const names = this.current.packages.get(location)?.outageCalendars.get(serviceId);
+    if (!names) return false;
+    return names.some((name) => {
+      const calendar = this.current.config.outageCalendars.get(name);
+      return calendar !== undefined && isInOutage(calendar, timeMs);
+    });
   }
 
   /** Swaps in a new configuration; returns the locations whose package version changed. */

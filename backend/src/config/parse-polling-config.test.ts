@@ -66,7 +66,10 @@ const INVALID: { file: string; error: string }[] = [
   },
   { file: 'duplicate-settings.xml', error: '3: <poller-settings>: only one <poller-settings> is allowed' },
   { file: 'duplicate-package.xml', error: '6: <package>: duplicate package name "web"' },
-  { file: 'package-without-target.xml', error: '2: <package>: package "web" has no <specific> target' },
+  {
+    file: 'package-without-target.xml',
+    error: '2: <package>: package "web" has no target: add a <specific> or an <include-range> (exclusions may have removed every address)',
+  },
   {
     file: 'empty-specific.xml',
     error: '3: <specific>: a <specific> needs a host address or name as its text',
@@ -107,6 +110,90 @@ const INVALID: { file: string; error: string }[] = [
   { file: 'bad-attribute-syntax.xml', error: '4: XML syntax error: unquoted attribute value.' },
   { file: 'truncated.xml', error: '8: XML syntax error: unclosed tag: location' },
   { file: 'empty.xml', error: '1: XML syntax error: document must contain a root element.' },
+  // Address ranges.
+  {
+    file: 'overlapping-include-ranges.xml',
+    error: '4: <include-range>: include-range 10.0.0.50–10.0.0.150 overlaps the include-range on line 3',
+  },
+  { file: 'bad-range-address.xml', error: '3: <include-range>: begin "10.0.0.256" is not an IP address' },
+  { file: 'range-end-before-begin.xml', error: '4: <exclude-range>: end 10.0.0.10 is before begin 10.0.0.20' },
+  { file: 'range-mixed-families.xml', error: '3: <include-range>: begin and end must both be IPv4 or both IPv6' },
+  {
+    file: 'range-too-large.xml',
+    error: '2: <package>: package "net" covers 16777216 addresses; at most 100000 are allowed in one package',
+  },
+  {
+    file: 'exclusions-remove-every-address.xml',
+    error: '2: <package>: package "net" has no target: add a <specific> or an <include-range> (exclusions may have removed every address)',
+  },
+  {
+    file: 'specific-label-in-range.xml',
+    error: '4: <specific>: node label "10.0.0.5" is also an address of an include-range in package "net"',
+  },
+  // The downtime model.
+  { file: 'downtime-without-interval.xml', error: '5: <downtime>: missing required attribute "interval" (or delete="true")' },
+  { file: 'downtime-delete-with-interval.xml', error: '6: <downtime>: a downtime that deletes takes no interval' },
+  {
+    file: 'downtime-delete-with-end.xml',
+    error: '6: <downtime>: a downtime that deletes takes no end: polling stops for good',
+  },
+  { file: 'downtime-end-not-after-begin.xml', error: '5: <downtime>: end (300000) must be after begin (300000)' },
+  {
+    file: 'downtime-out-of-order.xml',
+    error: '6: <downtime>: downtimes must be listed in order of begin: 0 comes after 300000 on line 5',
+  },
+  {
+    file: 'overlapping-downtimes.xml',
+    error: '6: <downtime>: begin (200000) overlaps the downtime on line 5, which ends at 300000',
+  },
+  {
+    file: 'downtime-after-open-ended.xml',
+    error: '6: <downtime>: the downtime on line 5 has no end, so no downtime may follow it',
+  },
+  // Outage calendars.
+  {
+    file: 'outage-calendar-unknown-outage.xml',
+    error: '5: <outage-calendar>: package "web" names unknown outage "nightly backups"',
+  },
+  {
+    file: 'outage-bad-type.xml',
+    error: '7: <outage>: attribute type must be "specific" or "daily" or "weekly" or "monthly", got "yearly"',
+  },
+  { file: 'outage-without-time.xml', error: '7: <outage>: outage "nightly backups" has no <time>' },
+  {
+    file: 'outage-time-bad-day.xml',
+    error: '9: <time>: attribute day must be a weekday name (monday … sunday), got "funday"',
+  },
+  {
+    file: 'outage-unknown-time-zone.xml',
+    error: '7: <outage>: unknown time zone "Europe/Springfield" (use an IANA name such as Europe/Paris)',
+  },
+  // Locations.
+  {
+    file: 'location-bad-coordinates.xml',
+    error: '7: <location>: attribute coordinates must be "latitude,longitude" in degrees, such as "35.7796,-78.6382", got "139.6917,35.6895"',
+  },
+  { file: 'location-bad-mode.xml', error: '7: <location>: attribute mode must be "replicate" or "distribute", got "round-robin"' },
+  // Applications.
+  { file: 'application-unknown-package.xml', error: '19: <service>: application "Shop" names unknown package "database"' },
+  {
+    file: 'application-node-not-covered.xml',
+    error: '19: <service>: application "Shop" names node "db1", which package "web" does not cover',
+  },
+  {
+    file: 'application-unknown-service.xml',
+    error: '18: <service>: application "Shop" names service "HTTPS", which package "web" does not define',
+  },
+  {
+    file: 'application-service-off.xml',
+    error: '19: <service>: application "Shop" names service "TCP" of package "web", which is status="off"',
+  },
+  { file: 'duplicate-application.xml', error: '20: <application>: duplicate application name "Shop"' },
+  {
+    file: 'duplicate-application-member.xml',
+    error: '20: <service>: duplicate service HTTP of node "www" in application "Shop"',
+  },
+  { file: 'application-without-service.xml', error: '17: <application>: application "Shop" has no <service>' },
 ];
 
 for (const { file, error } of INVALID) {
@@ -147,10 +234,22 @@ void test('the shipped config/polling-config.xml loads', async () => {
       [
         { serviceId: 'vantage-backend/HTTP', monitor: 'http', host: '127.0.0.1', port: '8980' },
         { serviceId: 'vantage-backend/TCP', monitor: 'tcp', host: '127.0.0.1', port: '8980' },
+        { serviceId: 'vantage-ui/HTTP', monitor: 'http', host: '127.0.0.1', port: '8980' },
       ],
       location,
     );
   }
+  // What the issue asks the example to show: two packages, an application, a downtime model, an outage calendar.
+  assert.ok(config.packages.size >= 2);
+  assert.deepEqual(
+    config.applications.get('Vantage')?.members.map((m) => m.serviceId),
+    ['vantage-backend/HTTP', 'vantage-ui/HTTP'],
+  );
+  assert.equal(config.packages.get('backend')?.downtime.length, 4);
+  assert.equal(config.packages.get('backend')?.services.find((s) => s.name === 'HTTPS')?.enabled, false);
+  assert.deepEqual(config.packages.get('web-ui')?.outageCalendars, ['weekly maintenance']);
+  assert.equal(config.outageCalendars.get('weekly maintenance')?.type, 'weekly');
+  assert.deepEqual(config.locations.get('RDU')?.coordinates, { latitude: 35.7796, longitude: -78.6382 });
 });
 
 const VALID = `<?xml version="1.0" encoding="UTF-8"?>
@@ -225,6 +324,8 @@ void test('packages, locations and monitors are parsed with their values', () =>
   const config = parse(VALID);
   assert.deepEqual(config.packages.get('web'), {
     name: 'web',
+    downtime: [],
+    outageCalendars: [],
     targets: [
       { host: '192.0.2.10', nodeLabel: 'www' },
       { host: '192.0.2.11', nodeLabel: '192.0.2.11' },
@@ -245,9 +346,10 @@ void test('packages, locations and monitors are parsed with their values', () =>
     monitoringArea: 'local',
     packageNames: ['web'],
     registrationToken: 's3cret-token',
+    mode: 'replicate',
   });
   // No monitoring-area: the location's name; no token: an administrator approves its pollers.
-  assert.deepEqual(config.locations.get('RDU'), { name: 'RDU', monitoringArea: 'RDU', packageNames: ['web', 'db'] });
+  assert.deepEqual(config.locations.get('RDU'), { name: 'RDU', monitoringArea: 'RDU', packageNames: ['web', 'db'], mode: 'replicate' });
   assert.deepEqual(
     config.monitorTypes,
     new Map([
@@ -310,15 +412,291 @@ const VERSION_CASES: { change: string; from: string; to: string; changed: string
   { change: 'a registration token', from: 's3cret-token', to: 'other-token', changed: [] },
 ];
 
+/** Checks that editing `xml` gives exactly the `changed` locations a new package version. */
+function assertVersionChanges(xml: string, locations: string[], from: string, to: string, changed: string[]): void {
+  const before = computeLocationPackages(parse(xml));
+  const after = computeLocationPackages(parse(edit(xml, from, to)));
+  for (const location of locations) {
+    const [was, is] = [before.get(location)?.version, after.get(location)?.version];
+    assert.ok(was !== undefined && is !== undefined, location);
+    if (changed.includes(location)) assert.notEqual(is, was, `${location} should get a new version`);
+    else assert.equal(is, was, `${location} should keep its version`);
+  }
+}
+
 for (const { change, from, to, changed } of VERSION_CASES) {
   void test(`package versions after changing ${change}`, () => {
-    const before = computeLocationPackages(parse(VALID));
-    const after = computeLocationPackages(parse(edit(VALID, from, to)));
-    for (const location of ['Default', 'RDU']) {
-      const [was, is] = [before.get(location)?.version, after.get(location)?.version];
-      assert.ok(was !== undefined && is !== undefined, location);
-      if (changed.includes(location)) assert.notEqual(is, was, `${location} should get a new version`);
-      else assert.equal(is, was, `${location} should keep its version`);
-    }
+    assertVersionChanges(VALID, ['Default', 'RDU'], from, to, changed);
+  });
+}
+
+/**
+ * Address ranges, the downtime model, outage calendars, location details and
+ * applications. "net" covers a gateway and 10.0.0.1–10.0.39.16 (10,000
+ * addresses) less 10.0.10.0–10.0.10.255 (256): 9,744 addresses.
+ */
+const EXTENDED = `<?xml version="1.0" encoding="UTF-8"?>
+<poller-configuration>
+  <package name="net">
+    <specific node-label="gateway">192.0.2.1</specific>
+    <include-range begin="10.0.0.1" end="10.0.39.16"/>
+    <exclude-range begin="10.0.10.0" end="10.0.10.255"/>
+    <service name="TCP" interval="300000">
+      <parameter key="port" value="22"/>
+    </service>
+    <downtime begin="0" end="300000" interval="30000"/>
+    <downtime begin="300000" end="43200000" interval="300000"/>
+    <downtime begin="43200000" interval="3600000"/>
+    <outage-calendar>weekly maintenance</outage-calendar>
+  </package>
+  <package name="web">
+    <specific node-label="www">192.0.2.10</specific>
+    <service name="HTTP" interval="30000"/>
+    <downtime begin="0" end="300000" interval="30000"/>
+    <downtime begin="300000" delete="true"/>
+    <outage-calendar>weekly maintenance</outage-calendar>
+    <outage-calendar>new year</outage-calendar>
+  </package>
+  <monitor service="HTTP" type="http"/>
+  <monitor service="TCP" type="tcp"/>
+  <outage name="weekly maintenance" type="weekly" time-zone="America/New_York">
+    <time day="sunday" begin="03:00:00" end="04:00:00"/>
+    <time day="Wednesday" begin="23:30:00" end="00:30:00"/>
+  </outage>
+  <outage name="nightly backups" type="daily">
+    <time begin="01:00:00" end="01:15:00"/>
+  </outage>
+  <outage name="month end" type="monthly" time-zone="UTC">
+    <time day="31" begin="22:00:00" end="23:59:59"/>
+  </outage>
+  <outage name="new year" type="specific">
+    <time begin="2026-12-31T22:00:00Z" end="2027-01-01T02:00:00Z"/>
+  </outage>
+  <location name="Default" mode="distribute">
+    <polling-package name="net"/>
+  </location>
+  <location name="RDU" monitoring-area="raleigh" geolocation="Raleigh, NC" coordinates="35.7796,-78.6382" mode="replicate">
+    <polling-package name="web"/>
+  </location>
+  <location name="Sydney" geolocation="Sydney, Australia" coordinates="-33.8688, 151.2093">
+    <polling-package name="web"/>
+    <polling-package name="net"/>
+  </location>
+  <application name="Shop">
+    <service package="web" node="www" name="HTTP"/>
+    <service package="net" node="gateway" name="TCP"/>
+    <service package="net" node="10.0.0.1" name="TCP"/>
+  </application>
+  <application name="Network">
+    <service package="net" node="10.0.39.16" name="TCP"/>
+  </application>
+</poller-configuration>
+`;
+
+const NET_DOWNTIME = [
+  { beginMs: 0, endMs: 300_000, intervalMs: 30_000 },
+  { beginMs: 300_000, endMs: 43_200_000, intervalMs: 300_000 },
+  { beginMs: 43_200_000, intervalMs: 3_600_000 },
+];
+const WEB_DOWNTIME = [
+  { beginMs: 0, endMs: 300_000, intervalMs: 30_000 },
+  { beginMs: 300_000, delete: true },
+];
+
+/** 10.0.0.1–10.0.39.16 without 10.0.10.x, ascending, written out independently of the parser. */
+function netAddresses(): string[] {
+  const addresses: string[] = [];
+  for (let i = 1; i <= 10_000; i++) {
+    const [third, fourth] = [Math.floor(i / 256), i % 256];
+    if (third !== 10) addresses.push(`10.0.${third}.${fourth}`);
+  }
+  return addresses;
+}
+
+void test('include-range less exclude-range: every remaining address is a target labelled with it, after the specifics', () => {
+  const net = parse(EXTENDED).packages.get('net');
+  assert.ok(net);
+  const expected = netAddresses();
+  assert.equal(expected.length, 10_000 - 256);
+  assert.equal(net.targets.length, 1 + 9_744);
+  assert.deepEqual(net.targets[0], { host: '192.0.2.1', nodeLabel: 'gateway' });
+  assert.deepEqual(
+    net.targets.slice(1),
+    expected.map((address) => ({ host: address, nodeLabel: address })),
+  );
+  assert.equal(net.targets[1]?.host, '10.0.0.1');
+  assert.equal(net.targets.at(-1)?.host, '10.0.39.16');
+  assert.ok(!net.targets.some((t) => t.host.startsWith('10.0.10.')));
+  assert.deepEqual(net.downtime, NET_DOWNTIME);
+  assert.deepEqual(net.outageCalendars, ['weekly maintenance']);
+  assert.deepEqual(parse(EXTENDED).packages.get('web')?.downtime, WEB_DOWNTIME);
+});
+
+void test('the computed package carries the downtime model on each polled service', () => {
+  const packages = computeLocationPackages(parse(EXTENDED));
+  const services = packages.get('Default')?.package.services ?? [];
+  assert.equal(services.length, 1 + 9_744);
+  for (const service of services) {
+    assert.deepEqual(service.downtime, NET_DOWNTIME, service.serviceId);
+    assert.equal(service.monitor, 'tcp');
+  }
+  const ranged = services.find((s) => s.serviceId === '10.0.20.7/TCP');
+  assert.deepEqual(ranged, {
+    serviceId: '10.0.20.7/TCP',
+    serviceName: 'TCP',
+    monitor: 'tcp',
+    nodeLabel: '10.0.20.7',
+    host: '10.0.20.7',
+    intervalMs: 300_000,
+    params: { port: '22' },
+    downtime: NET_DOWNTIME,
+  });
+  assert.deepEqual(packages.get('RDU')?.package.services, [
+    {
+      serviceId: 'www/HTTP',
+      serviceName: 'HTTP',
+      monitor: 'http',
+      nodeLabel: 'www',
+      host: '192.0.2.10',
+      intervalMs: 30_000,
+      params: {},
+      downtime: WEB_DOWNTIME,
+    },
+  ]);
+  // A location polling both packages: each service keeps its own package's model.
+  const sydney = new Map(packages.get('Sydney')?.package.services.map((s) => [s.serviceId, s]));
+  assert.equal(sydney.size, 1 + 1 + 9_744);
+  assert.deepEqual(sydney.get('www/HTTP')?.downtime, WEB_DOWNTIME);
+  assert.deepEqual(sydney.get('gateway/TCP')?.downtime, NET_DOWNTIME);
+  // The outage calendars stay with the backend, per service.
+  assert.deepEqual(packages.get('Sydney')?.outageCalendars.get('www/HTTP'), ['weekly maintenance', 'new year']);
+  assert.deepEqual(packages.get('Sydney')?.outageCalendars.get('10.0.0.1/TCP'), ['weekly maintenance']);
+  // A package without <downtime> gives services without a downtime model.
+  for (const service of computeLocationPackages(parse(VALID)).get('RDU')?.package.services ?? []) {
+    assert.ok(!('downtime' in service), service.serviceId);
+  }
+});
+
+void test('applications are parsed with the serviceIds of their members', () => {
+  const applications = parse(EXTENDED).applications;
+  assert.deepEqual([...applications.keys()], ['Shop', 'Network']);
+  assert.deepEqual(applications.get('Shop'), {
+    name: 'Shop',
+    members: [
+      { packageName: 'web', nodeLabel: 'www', serviceName: 'HTTP', serviceId: 'www/HTTP' },
+      { packageName: 'net', nodeLabel: 'gateway', serviceName: 'TCP', serviceId: 'gateway/TCP' },
+      { packageName: 'net', nodeLabel: '10.0.0.1', serviceName: 'TCP', serviceId: '10.0.0.1/TCP' },
+    ],
+  });
+  assert.deepEqual(applications.get('Network')?.members.map((m) => m.serviceId), ['10.0.39.16/TCP']);
+  // Every member is a service some location polls, under the same id.
+  const polled = new Set([...computeLocationPackages(parse(EXTENDED)).values()].flatMap((p) => [...p.serviceIds]));
+  for (const application of applications.values()) {
+    for (const member of application.members) assert.ok(polled.has(member.serviceId), member.serviceId);
+  }
+  assert.equal(parse(VALID).applications.size, 0);
+});
+
+void test('outage calendars are parsed with their type, time zone and times', () => {
+  const calendars = parse(EXTENDED).outageCalendars;
+  assert.deepEqual([...calendars.keys()], ['weekly maintenance', 'nightly backups', 'month end', 'new year']);
+  assert.deepEqual(calendars.get('weekly maintenance'), {
+    name: 'weekly maintenance',
+    type: 'weekly',
+    timeZone: 'America/New_York',
+    times: [
+      // Sunday is 7 (ISO); the Wednesday window crosses midnight, so it ends before it begins.
+      { type: 'weekly', weekday: 7, beginSecond: 3 * 3600, endSecond: 4 * 3600 },
+      { type: 'weekly', weekday: 3, beginSecond: 23 * 3600 + 30 * 60, endSecond: 30 * 60 },
+    ],
+  });
+  // No time-zone: the backend's local zone, and no timeZone property.
+  assert.deepEqual(calendars.get('nightly backups'), {
+    name: 'nightly backups',
+    type: 'daily',
+    times: [{ type: 'daily', beginSecond: 3600, endSecond: 3600 + 15 * 60 }],
+  });
+  assert.deepEqual(calendars.get('month end'), {
+    name: 'month end',
+    type: 'monthly',
+    timeZone: 'UTC',
+    times: [{ type: 'monthly', dayOfMonth: 31, beginSecond: 22 * 3600, endSecond: 86_399 }],
+  });
+  assert.deepEqual(calendars.get('new year'), {
+    name: 'new year',
+    type: 'specific',
+    times: [{ type: 'specific', beginMs: Date.UTC(2026, 11, 31, 22), endMs: Date.UTC(2027, 0, 1, 2) }],
+  });
+  assert.equal(parse(VALID).outageCalendars.size, 0);
+});
+
+void test('locations are parsed with their geolocation, coordinates and mode', () => {
+  const locations = parse(EXTENDED).locations;
+  assert.deepEqual(locations.get('Default'), {
+    name: 'Default',
+    monitoringArea: 'Default',
+    packageNames: ['net'],
+    mode: 'distribute',
+  });
+  assert.deepEqual(locations.get('RDU'), {
+    name: 'RDU',
+    monitoringArea: 'raleigh',
+    packageNames: ['web'],
+    geolocation: 'Raleigh, NC',
+    coordinates: { latitude: 35.7796, longitude: -78.6382 },
+    mode: 'replicate',
+  });
+  // No mode: replicate; a space after the comma is accepted.
+  assert.deepEqual(locations.get('Sydney'), {
+    name: 'Sydney',
+    monitoringArea: 'Sydney',
+    packageNames: ['web', 'net'],
+    geolocation: 'Sydney, Australia',
+    coordinates: { latitude: -33.8688, longitude: 151.2093 },
+    mode: 'replicate',
+  });
+});
+
+// Outage calendars and applications are used by the backend only; the downtime model and the targets go to pollers.
+const EXTENDED_VERSION_CASES: { change: string; from: string; to: string; changed: string[] }[] = [
+  { change: 'the times of an outage', from: 'begin="03:00:00" end="04:00:00"', to: 'begin="02:00:00" end="04:00:00"', changed: [] },
+  { change: 'the time zone of an outage', from: 'time-zone="America/New_York"', to: 'time-zone="Europe/Paris"', changed: [] },
+  {
+    change: 'which outages a package names',
+    from: '<outage-calendar>new year</outage-calendar>',
+    to: '<outage-calendar>nightly backups</outage-calendar>',
+    changed: [],
+  },
+  {
+    change: 'an application member',
+    from: '<service package="net" node="10.0.0.1" name="TCP"/>',
+    to: '<service package="net" node="10.0.0.2" name="TCP"/>',
+    changed: [],
+  },
+  { change: 'the name of an application', from: 'application name="Shop"', to: 'application name="Store"', changed: [] },
+  { change: 'the coordinates of a location', from: 'coordinates="35.7796,-78.6382"', to: 'coordinates="35.78,-78.64"', changed: [] },
+  {
+    change: 'the interval of a downtime entry',
+    from: 'end="43200000" interval="300000"',
+    to: 'end="43200000" interval="600000"',
+    changed: ['Default', 'Sydney'],
+  },
+  {
+    change: 'a deleting downtime entry into a polling one',
+    from: '<downtime begin="300000" delete="true"/>',
+    to: '<downtime begin="300000" interval="300000"/>',
+    changed: ['RDU', 'Sydney'],
+  },
+  {
+    change: 'an exclude-range',
+    from: '<exclude-range begin="10.0.10.0"',
+    to: '<exclude-range begin="10.0.10.128"',
+    changed: ['Default', 'Sydney'],
+  },
+];
+
+for (const { change, from, to, changed } of EXTENDED_VERSION_CASES) {
+  void test(`package versions after changing ${change}`, () => {
+    assertVersionChanges(EXTENDED, ['Default', 'RDU', 'Sydney'], from, to, changed);
   });
 }

@@ -3,15 +3,23 @@
  * ConfigError naming the file, the line, the element and the problem; the
  * first one found is reported. Unknown elements and attributes are mistakes.
  */
+import type { Downtime } from '@vantage/common';
+import { expandRanges, findOverlap, parseRange, type AddressRange } from './address-ranges.ts';
 import { ConfigError } from './config-error.ts';
+import { ElementReader } from './element-reader.ts';
+import { isValidTimeZone, parseOutageTime, type OutageCalendar } from './outage-calendar.ts';
 import {
   DEFAULT_SETTINGS,
+  MAX_TARGETS_PER_PACKAGE,
+  type ApplicationDefinition,
   type BackendPollerSettings,
   type LocationDefinition,
   type PackageDefinition,
   type PollingConfig,
   type ServiceDefinition,
+  type Target,
 } from './polling-config.ts';
+import { serviceIdOf } from './service-id.ts';
 import { parseXml, XmlSyntaxError, type XmlElement } from './xml-tree.ts';
 
 export interface ParseOptions {
@@ -24,6 +32,9 @@ export interface ParseOptions {
 }
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+const OUTAGE_TYPES = ['specific', 'daily', 'weekly', 'monthly'] as const;
+/** Host names and addresses: letters, digits, dots, hyphens, colons (IPv6), underscores. */
+const HOST_PATTERN = /^[A-Za-z0-9._:-]+$/;
 
 export function parsePollingConfig(xml: string, options: ParseOptions): PollingConfig {
   let root: XmlElement;
@@ -36,8 +47,10 @@ export function parsePollingConfig(xml: string, options: ParseOptions): PollingC
   return new ConfigReader(options).read(root);
 }
 
-class ConfigReader {
-  constructor(private readonly options: ParseOptions) {}
+class ConfigReader extends ElementReader {
+  constructor(private readonly options: ParseOptions) {
+    super(options.fileName, options.variables);
+  }
 
   read(root: XmlElement): PollingConfig {
     if (root.name !== 'poller-configuration') {
@@ -49,8 +62,14 @@ class ConfigReader {
       packages: new Map(),
       locations: new Map(),
       monitorTypes: new Map(),
+      outageCalendars: new Map(),
+      applications: new Map(),
     };
     let settingsSeen = false;
+    const unique = <T extends { name: string }>(map: Map<string, T>, element: XmlElement, what: string, value: T) => {
+      if (map.has(value.name)) this.fail(element, `duplicate ${what} name "${value.name}"`);
+      map.set(value.name, value);
+    };
     for (const child of root.children) {
       switch (child.name) {
         case 'poller-settings':
@@ -58,12 +77,9 @@ class ConfigReader {
           settingsSeen = true;
           config.settings = this.settings(child);
           break;
-        case 'package': {
-          const pkg = this.package(child);
-          if (config.packages.has(pkg.name)) this.fail(child, `duplicate package name "${pkg.name}"`);
-          config.packages.set(pkg.name, pkg);
+        case 'package':
+          unique(config.packages, child, 'package', this.package(child));
           break;
-        }
         case 'monitor': {
           this.noChildren(child);
           const [service, type] = this.attributes(child, ['service', 'type'], []);
@@ -74,12 +90,15 @@ class ConfigReader {
           config.monitorTypes.set(service!, type!);
           break;
         }
-        case 'location': {
-          const location = this.location(child);
-          if (config.locations.has(location.name)) this.fail(child, `duplicate location name "${location.name}"`);
-          config.locations.set(location.name, location);
+        case 'outage':
+          unique(config.outageCalendars, child, 'outage', this.outage(child));
           break;
-        }
+        case 'location':
+          unique(config.locations, child, 'location', this.location(child));
+          break;
+        case 'application':
+          unique(config.applications, child, 'application', this.application(child));
+          break;
         default:
           this.unknownElement(child, root);
       }
@@ -122,41 +141,93 @@ class ConfigReader {
 
   private package(element: XmlElement): PackageDefinition {
     const [name] = this.attributes(element, ['name'], []);
-    const pkg: PackageDefinition = { name: name!, targets: [], services: [] };
-    const labels = new Set<string>();
+    const pkg: PackageDefinition = { name: name!, targets: [], services: [], downtime: [], outageCalendars: [] };
+    const specifics: { target: Target; element: XmlElement }[] = [];
+    const includes: { range: AddressRange; element: XmlElement }[] = [];
+    const excludes: AddressRange[] = [];
+    const downtimeElements: XmlElement[] = [];
     for (const child of element.children) {
-      if (child.name === 'specific') {
-        this.noChildren(child);
-        const host = child.text.trim();
-        if (!host) this.fail(child, 'a <specific> needs a host address or name as its text');
-        const [label] = this.attributes(child, [], ['node-label']);
-        const nodeLabel = label ?? host;
-        if (labels.has(nodeLabel)) this.fail(child, `duplicate node label "${nodeLabel}" in package "${pkg.name}"`);
-        labels.add(nodeLabel);
-        pkg.targets.push({ host, nodeLabel });
-      } else if (child.name === 'service') {
-        const service = this.service(child);
-        if (pkg.services.some((s) => s.name === service.name)) {
-          this.fail(child, `duplicate service "${service.name}" in package "${pkg.name}"`);
+      switch (child.name) {
+        case 'specific': {
+          this.noChildren(child);
+          const host = child.text.trim();
+          if (!host) this.fail(child, 'a <specific> needs a host address or name as its text');
+          if (!HOST_PATTERN.test(host)) this.fail(child, `"${host}" is not a host name or address`);
+          const [label] = this.attributes(child, [], ['node-label']);
+          specifics.push({ target: { host, nodeLabel: label ?? host }, element: child });
+          break;
         }
-        pkg.services.push(service);
-      } else {
-        this.unknownElement(child, element);
+        case 'include-range':
+        case 'exclude-range': {
+          this.noChildren(child);
+          const [begin, end] = this.attributes(child, ['begin', 'end'], []);
+          const range = parseRange(begin!, end!);
+          if (typeof range === 'string') this.fail(child, range);
+          if (child.name === 'include-range') includes.push({ range, element: child });
+          else excludes.push(range);
+          break;
+        }
+        case 'service': {
+          const service = this.service(child);
+          if (pkg.services.some((s) => s.name === service.name)) this.fail(child, `duplicate service "${service.name}" in package "${pkg.name}"`);
+          pkg.services.push(service);
+          break;
+        }
+        case 'downtime':
+          pkg.downtime.push(this.downtime(child));
+          downtimeElements.push(child);
+          break;
+        case 'outage-calendar': {
+          this.attributes(child, [], []);
+          this.noChildren(child);
+          const calendar = child.text.trim();
+          if (!calendar) this.fail(child, 'an <outage-calendar> names an <outage> as its text');
+          if (pkg.outageCalendars.includes(calendar)) this.fail(child, `duplicate outage-calendar "${calendar}" in package "${pkg.name}"`);
+          pkg.outageCalendars.push(calendar);
+          break;
+        }
+        default:
+          this.unknownElement(child, element);
       }
     }
-    if (pkg.targets.length === 0) this.fail(element, `package "${pkg.name}" has no <specific> target`);
+    this.checkDowntimeOrder(downtimeElements, pkg.downtime);
+
+    const overlap = findOverlap(includes.map((i) => i.range));
+    if (overlap) {
+      const [a, b] = overlap.map((i) => includes[i]!);
+      this.fail(b!.element, `include-range ${b!.element.attributes.begin}–${b!.element.attributes.end} overlaps the include-range on line ${a!.element.line}`);
+    }
+    const expanded = expandRanges(
+      includes.map((i) => i.range),
+      excludes,
+      MAX_TARGETS_PER_PACKAGE - specifics.length,
+    );
+    if ('tooMany' in expanded) {
+      this.fail(element, `package "${pkg.name}" covers ${expanded.tooMany + specifics.length} addresses; at most ${MAX_TARGETS_PER_PACKAGE} are allowed in one package`);
+    }
+    const labels = new Map<string, XmlElement>();
+    for (const { target, element: child } of specifics) {
+      if (labels.has(target.nodeLabel)) this.fail(child, `duplicate node label "${target.nodeLabel}" in package "${pkg.name}"`);
+      labels.set(target.nodeLabel, child);
+      pkg.targets.push(target);
+    }
+    for (const address of expanded.addresses) {
+      const clash = labels.get(address);
+      if (clash) this.fail(clash, `node label "${address}" is also an address of an include-range in package "${pkg.name}"`);
+      pkg.targets.push({ host: address, nodeLabel: address });
+    }
+    if (pkg.targets.length === 0) {
+      this.fail(element, `package "${pkg.name}" has no target: add a <specific> or an <include-range> (exclusions may have removed every address)`);
+    }
     return pkg;
   }
 
   private service(element: XmlElement): ServiceDefinition {
     const [name, interval, status] = this.attributes(element, ['name', 'interval'], ['status']);
-    if (status !== undefined && status !== 'on' && status !== 'off') {
-      this.fail(element, `attribute status must be "on" or "off", got "${status}"`);
-    }
     const service: ServiceDefinition = {
       name: name!,
       intervalMs: this.positiveInt(element, 'interval', interval!),
-      enabled: status !== 'off',
+      enabled: status === undefined || this.oneOf(element, 'status', status, ['on', 'off']) === 'on',
       params: {},
     };
     for (const child of element.children) {
@@ -169,12 +240,85 @@ class ConfigReader {
     return service;
   }
 
+  /** `<downtime begin end interval/>` or `<downtime begin delete="true"/>`, as in OpenNMS. */
+  private downtime(element: XmlElement): Downtime {
+    this.noChildren(element);
+    const [begin, end, interval, del] = this.attributes(element, ['begin'], ['end', 'interval', 'delete']);
+    const downtime: Downtime = { beginMs: this.nonNegativeInt(element, 'begin', begin!) };
+    if (end !== undefined) {
+      downtime.endMs = this.positiveInt(element, 'end', end);
+      if (downtime.endMs <= downtime.beginMs) this.fail(element, `end (${downtime.endMs}) must be after begin (${downtime.beginMs})`);
+    }
+    const deletes = del !== undefined && this.oneOf(element, 'delete', del, ['true', 'false']) === 'true';
+    if (deletes) {
+      if (interval !== undefined) this.fail(element, 'a downtime that deletes takes no interval');
+      if (end !== undefined) this.fail(element, 'a downtime that deletes takes no end: polling stops for good');
+      downtime.delete = true;
+    } else {
+      if (interval === undefined) this.fail(element, 'missing required attribute "interval" (or delete="true")');
+      downtime.intervalMs = this.positiveInt(element, 'interval', interval);
+    }
+    return downtime;
+  }
+
+  /** Downtime periods must follow one another without overlapping; only the last may be open-ended. */
+  private checkDowntimeOrder(elements: XmlElement[], downtime: Downtime[]): void {
+    for (let i = 1; i < downtime.length; i++) {
+      const previous = downtime[i - 1]!;
+      const current = downtime[i]!;
+      if (previous.endMs === undefined) this.fail(elements[i]!, `the downtime on line ${elements[i - 1]!.line} has no end, so no downtime may follow it`);
+      if (current.beginMs < previous.beginMs) {
+        this.fail(elements[i]!, `downtimes must be listed in order of begin: ${current.beginMs} comes after ${previous.beginMs} on line ${elements[i - 1]!.line}`);
+      }
+      if (current.beginMs < previous.endMs) {
+        this.fail(elements[i]!, `begin (${current.beginMs}) overlaps the downtime on line ${elements[i - 1]!.line}, which ends at ${previous.endMs}`);
+      }
+    }
+  }
+
+  /** `<outage name type [time-zone]><time …/></outage>`, as OpenNMS's poll-outages.xml. */
+  private outage(element: XmlElement): OutageCalendar {
+    const [name, type, timeZone] = this.attributes(element, ['name', 'type'], ['time-zone']);
+    const calendar: OutageCalendar = { name: name!, type: this.oneOf(element, 'type', type!, OUTAGE_TYPES), times: [] };
+    if (timeZone !== undefined) {
+      if (!isValidTimeZone(timeZone)) this.fail(element, `unknown time zone "${timeZone}" (use an IANA name such as Europe/Paris)`);
+      calendar.timeZone = timeZone;
+    }
+    for (const child of element.children) {
+      if (child.name !== 'time') this.unknownElement(child, element);
+      this.noChildren(child);
+      const time = parseOutageTime(calendar.type, child.attributes, calendar.timeZone);
+      if (typeof time === 'string') this.fail(child, time);
+      calendar.times.push(time);
+    }
+    if (calendar.times.length === 0) this.fail(element, `outage "${calendar.name}" has no <time>`);
+    return calendar;
+  }
+
   private location(element: XmlElement): LocationDefinition {
-    const [name, area, token] = this.attributes(element, ['name'], ['monitoring-area', 'registration-token']);
-    const location: LocationDefinition = { name: name!, monitoringArea: area ?? name!, packageNames: [] };
+    const [name, area, token, geolocation, coordinates, mode] = this.attributes(
+      element,
+      ['name'],
+      ['monitoring-area', 'registration-token', 'geolocation', 'coordinates', 'mode'],
+    );
+    const location: LocationDefinition = {
+      name: name!,
+      monitoringArea: area ?? name!,
+      packageNames: [],
+      mode: mode === undefined ? 'replicate' : this.oneOf(element, 'mode', mode, ['replicate', 'distribute']),
+    };
     if (token !== undefined) {
       if (token.length < 8) this.fail(element, 'registration-token must be at least 8 characters');
       location.registrationToken = token;
+    }
+    if (geolocation !== undefined) location.geolocation = geolocation;
+    if (coordinates !== undefined) {
+      const match = /^(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)$/.exec(coordinates);
+      const [latitude, longitude] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+      if (!(Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180)) {
+        this.fail(element, `attribute coordinates must be "latitude,longitude" in degrees, such as "35.7796,-78.6382", got "${coordinates}"`);
+      }
+      location.coordinates = { latitude, longitude };
     }
     for (const child of element.children) {
       if (child.name !== 'polling-package') this.unknownElement(child, element);
@@ -187,6 +331,23 @@ class ConfigReader {
     return location;
   }
 
+  private application(element: XmlElement): ApplicationDefinition {
+    const [name] = this.attributes(element, ['name'], []);
+    const application: ApplicationDefinition = { name: name!, members: [] };
+    for (const child of element.children) {
+      if (child.name !== 'service') this.unknownElement(child, element);
+      this.noChildren(child);
+      const [packageName, nodeLabel, serviceName] = this.attributes(child, ['package', 'node', 'name'], []);
+      const serviceId = serviceIdOf(nodeLabel!, serviceName!);
+      if (application.members.some((m) => m.serviceId === serviceId)) {
+        this.fail(child, `duplicate service ${serviceName} of node "${nodeLabel}" in application "${application.name}"`);
+      }
+      application.members.push({ packageName: packageName!, nodeLabel: nodeLabel!, serviceName: serviceName!, serviceId });
+    }
+    if (application.members.length === 0) this.fail(element, `application "${application.name}" has no <service>`);
+    return application;
+  }
+
   /** Checks that need the whole file: references between elements. */
   private crossCheck(root: XmlElement, config: PollingConfig): void {
     const elementsOf = (name: string) => root.children.filter((c) => c.name === name);
@@ -197,58 +358,31 @@ class ConfigReader {
       }
     }
     for (const element of elementsOf('package')) {
-      for (const child of element.children.filter((c) => c.name === 'service')) {
-        if (!config.monitorTypes.has(child.attributes.name!)) {
+      for (const child of element.children) {
+        if (child.name === 'service' && !config.monitorTypes.has(child.attributes.name!)) {
           this.fail(child, `service "${child.attributes.name}" has no <monitor service="${child.attributes.name}" .../>`);
         }
+        if (child.name === 'outage-calendar' && !config.outageCalendars.has(child.text.trim())) {
+          this.fail(child, `package "${element.attributes.name}" names unknown outage "${child.text.trim()}"`);
+        }
       }
+    }
+    for (const element of elementsOf('application')) {
+      const application = config.applications.get(element.attributes.name!.trim())!;
+      application.members.forEach((member, i) => this.checkMember(element.children[i]!, application, member, config));
     }
     if (config.locations.size === 0) this.fail(root, 'at least one <location> is required');
   }
 
-  /** Returns the values of `required` then `optional` attributes, refusing any other. */
-  private attributes(element: XmlElement, required: string[], optional: string[]): (string | undefined)[] {
-    for (const name of Object.keys(element.attributes)) {
-      if (!required.includes(name) && !optional.includes(name)) {
-        const allowed = [...required, ...optional];
-        this.fail(element, `unknown attribute "${name}"${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`);
-      }
+  private checkMember(element: XmlElement, application: ApplicationDefinition, member: ApplicationDefinition['members'][number], config: PollingConfig): void {
+    const where = `application "${application.name}"`;
+    const pkg = config.packages.get(member.packageName);
+    if (!pkg) this.fail(element, `${where} names unknown package "${member.packageName}"`);
+    if (!pkg.targets.some((t) => t.nodeLabel === member.nodeLabel)) {
+      this.fail(element, `${where} names node "${member.nodeLabel}", which package "${pkg.name}" does not cover`);
     }
-    for (const name of required) {
-      const value = element.attributes[name];
-      if (value === undefined || value.trim() === '') this.fail(element, `missing required attribute "${name}"`);
-    }
-    for (const name of optional) {
-      if (element.attributes[name]?.trim() === '') this.fail(element, `attribute "${name}" must not be empty`);
-    }
-    return [...required, ...optional].map((name) => element.attributes[name]?.trim());
-  }
-
-  private positiveInt(element: XmlElement, attribute: string, value: string, unit = 'number of milliseconds'): number {
-    if (!/^\d+$/.test(value) || Number(value) <= 0 || !Number.isSafeInteger(Number(value))) {
-      this.fail(element, `attribute ${attribute} must be a positive whole ${unit}, got "${value}"`);
-    }
-    return Number(value);
-  }
-
-  private substitute(element: XmlElement, value: string): string {
-    return value.replace(/\$\{([\w.-]+)\}/g, (_, name: string) => {
-      const replacement = this.options.variables?.[name];
-      if (replacement === undefined) this.fail(element, `unknown variable \${${name}}`);
-      return replacement;
-    });
-  }
-
-  private noChildren(element: XmlElement): void {
-    const child = element.children[0];
-    if (child) this.unknownElement(child, element);
-  }
-
-  private unknownElement(element: XmlElement, parent: XmlElement): never {
-    this.fail(element, `unknown element <${element.name}> inside <${parent.name}>`);
-  }
-
-  private fail(element: XmlElement, problem: string): never {
-    throw new ConfigError(`${this.options.fileName}:${element.line}: <${element.name}>: ${problem}`);
+    const service = pkg.services.find((s) => s.name === member.serviceName);
+    if (!service) this.fail(element, `${where} names service "${member.serviceName}", which package "${pkg.name}" does not define`);
+    if (!service.enabled) this.fail(element, `${where} names service "${member.serviceName}" of package "${pkg.name}", which is status="off"`);
   }
 }

@@ -1,9 +1,11 @@
 /**
  * The polling configuration model: what to poll (packages), from where
- * (locations), and the settings pushed to pollers. Parsed from
+ * (locations), which services make up an application, when not to raise
+ * alarms (outage calendars), and the settings pushed to pollers. Parsed from
  * `polling-config.xml` by `parsePollingConfig`.
  */
-import type { PollerSettings } from '@vantage/common';
+import type { Downtime, PollerSettings } from '@vantage/common';
+import type { OutageCalendar } from './outage-calendar.ts';
 
 export interface Target {
   host: string;
@@ -22,7 +24,18 @@ export interface PackageDefinition {
   name: string;
   targets: Target[];
   services: ServiceDefinition[];
+  /** How to poll a service that has been down for a while (OpenNMS's `<downtime>`), in order. */
+  downtime: Downtime[];
+  /** Names of the outage calendars that apply to this package's services. */
+  outageCalendars: string[];
 }
+
+/**
+ * How a location's monitors share its package: `replicate` (each polls every
+ * service, OpenNMS's perspective model) or `distribute` (the monitors split
+ * the work between them, Pro.Monitor's group workload).
+ */
+export type LocationMode = 'replicate' | 'distribute';
 
 export interface LocationDefinition {
   name: string;
@@ -30,6 +43,23 @@ export interface LocationDefinition {
   packageNames: string[];
   /** When set, a poller presenting this token registers at once; otherwise an administrator approves it. */
   registrationToken?: string;
+  /** A place name for people, such as "Raleigh, NC". */
+  geolocation?: string;
+  coordinates?: { latitude: number; longitude: number };
+  mode: LocationMode;
+}
+
+/** One service of an application: a service of a node in a package. */
+export interface ApplicationMember {
+  packageName: string;
+  nodeLabel: string;
+  serviceName: string;
+  serviceId: string;
+}
+
+export interface ApplicationDefinition {
+  name: string;
+  members: ApplicationMember[];
 }
 
 export interface BackendPollerSettings extends PollerSettings {
@@ -43,6 +73,8 @@ export interface PollingConfig {
   locations: Map<string, LocationDefinition>;
   /** Service name → monitor type, as `<monitor service="HTTP" type="http"/>`. */
   monitorTypes: Map<string, string>;
+  outageCalendars: Map<string, OutageCalendar>;
+  applications: Map<string, ApplicationDefinition>;
 }
 
 export const DEFAULT_SETTINGS: BackendPollerSettings = {
@@ -54,3 +86,6 @@ export const DEFAULT_SETTINGS: BackendPollerSettings = {
   spoolMaxAgeMs: 24 * 3_600_000,
   spoolMaxBytes: 64 * 1024 * 1024,
 };
+
+/** The most addresses one package may cover; a larger network is better split into packages. */
+export const MAX_TARGETS_PER_PACKAGE = 100_000;

@@ -4,6 +4,8 @@
  * acknowledges the highest seq only once that transaction has committed.
  * Results at or below the monitor's acknowledged seq are ignored, so a
  * poller may resend after any failure without anything counting twice.
+ * Results inside a scheduled outage (an outage calendar of the service's
+ * package) are stored but change no state and raise no event.
  */
 import { ErrorCode, ProtocolError, Uei, type ParamsOf, type PollResultRecord, type ResultOf } from '@vantage/common';
 import type { EventBus, NewEvent } from '@vantage/events';
@@ -71,6 +73,9 @@ export class ResultIngest {
       const newEvents: NewEvent[] = [];
       const touched = new Map<string, ServiceStateRow>();
       for (const result of fresh) {
+        // During scheduled maintenance the result is kept, but the service's state (and so its events) waits:
+        // the first result after the window is compared with the state from before it.
+        if (this.configs.inScheduledOutage(monitor.location, result.serviceId, result.timestamp)) continue;
         const state = applyResult(states.get(result.serviceId), monitor.id, result);
         if (!state) continue;
         if (state.changed) {

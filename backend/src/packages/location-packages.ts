@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { PolledService, PollerSettings, PollingPackage } from '@vantage/common';
 import type { BackendPollerSettings, PollingConfig } from '../config/polling-config.ts';
+import { serviceIdOf } from '../config/service-id.ts';
 
 export interface LocationPackage {
   package: PollingPackage;
@@ -13,18 +14,18 @@ export interface LocationPackage {
   version: string;
   /** Fast membership test for result ingest. */
   serviceIds: ReadonlySet<string>;
+  /** Outage calendars that apply to each service (from its package); backend-side, not sent to pollers. */
+  outageCalendars: ReadonlyMap<string, readonly string[]>;
 }
 
-/** Stable across reloads for the same node and service, so outages and series continue. */
-export function serviceIdOf(nodeLabel: string, serviceName: string): string {
-  return `${nodeLabel}/${serviceName}`;
-}
+export { serviceIdOf };
 
 export function computeLocationPackages(config: PollingConfig): Map<string, LocationPackage> {
   const settings = pollerSettingsOf(config.settings);
   const result = new Map<string, LocationPackage>();
   for (const location of config.locations.values()) {
     const services = new Map<string, PolledService>();
+    const calendars = new Map<string, readonly string[]>();
     for (const packageName of location.packageNames) {
       const definition = config.packages.get(packageName);
       if (!definition) continue; // the parser refuses unknown package names
@@ -34,7 +35,7 @@ export function computeLocationPackages(config: PollingConfig): Map<string, Loca
           const serviceId = serviceIdOf(target.nodeLabel, service.name);
           // The first package naming a node's service wins, as in OpenNMS's package order.
           if (services.has(serviceId)) continue;
-          services.set(serviceId, {
+          const polled: PolledService = {
             serviceId,
             serviceName: service.name,
             monitor: config.monitorTypes.get(service.name) ?? service.name.toLowerCase(),
@@ -42,7 +43,10 @@ export function computeLocationPackages(config: PollingConfig): Map<string, Loca
             host: target.host,
             intervalMs: service.intervalMs,
             params: service.params,
-          });
+          };
+          if (definition.downtime.length > 0) polled.downtime = definition.downtime;
+          services.set(serviceId, polled);
+          if (definition.outageCalendars.length > 0) calendars.set(serviceId, definition.outageCalendars);
         }
       }
     }
@@ -56,6 +60,7 @@ export function computeLocationPackages(config: PollingConfig): Map<string, Loca
       settings,
       version: versionOf({ pkg, settings }),
       serviceIds: new Set(services.keys()),
+      outageCalendars: calendars,
     });
   }
   return result;

@@ -5,6 +5,7 @@
 import { isUeiValue } from '@vantage/common';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ConfigHolder } from '../config/config-holder.ts';
+import type { ConfigReloader } from '../config/config-reloader.ts';
 import type { Database } from '../db/database.ts';
 import { ServiceStateEntity, type LocationMonitorRow } from '../db/entities.ts';
 import { MAX_EVENT_PAGE, queryEvents, type EventQuery } from '../event-store/event-store.ts';
@@ -15,6 +16,7 @@ export interface RestDependencies {
   db: Database;
   configs: ConfigHolder;
   monitors: LocationMonitorService;
+  reloader: ConfigReloader;
   isConnected: (monitorId: string) => boolean;
 }
 
@@ -46,6 +48,9 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
       return {
         name: location.name,
         monitoringArea: location.monitoringArea,
+        geolocation: location.geolocation ?? null,
+        coordinates: location.coordinates ?? null,
+        mode: location.mode,
         packages: location.packageNames,
         admission: location.registrationToken !== undefined ? 'token' : 'approval',
         packageVersion: pkg?.version ?? null,
@@ -54,6 +59,23 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
         monitorsByStatus: countBy(own.map((m) => wireStatus(m))),
       };
     });
+  });
+
+  app.get('/api/applications', async () =>
+    [...deps.configs.config.applications.values()].map((application) => ({
+      name: application.name,
+      services: application.members.map((m) => ({ serviceId: m.serviceId, package: m.packageName, node: m.nodeLabel, service: m.serviceName })),
+      // Where the application is seen from: locations whose package polls at least one of its services.
+      locations: [...deps.configs.config.locations.keys()].filter((name) =>
+        application.members.some((m) => deps.configs.packageFor(name)?.serviceIds.has(m.serviceId)),
+      ),
+    })),
+  );
+
+  app.post('/api/config/reload', async (_request, reply) => {
+    const outcome = await deps.reloader.reload('requested through the REST API');
+    if (outcome.status === 'refused') return reply.code(422).send({ error: outcome.error });
+    return outcome;
   });
 
   app.get<{ Querystring: { location?: string } }>('/api/monitors', async (request) =>

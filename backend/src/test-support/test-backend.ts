@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatAuthorization, type MonitorCredentials } from '@vantage/common';
-import { createLogger } from '@vantage/frontend-poller';
+import { createLogger, type Logger } from '@vantage/frontend-poller';
 import { startBackend, type Backend } from '../server.ts';
 import { createTestStorage, type TestStorage } from './test-database.ts';
 
@@ -41,19 +41,34 @@ export interface TestBackend {
   close(): Promise<void>;
 }
 
+/**
+ * A backend on 127.0.0.1 over the test storage, quiet unless VANTAGE_TEST_LOG=1
+ * (or given a log). Port 0 picks a free port; a fixed port lets a test restart it.
+ */
+export function bootTestBackend(options: {
+  storage: TestStorage;
+  configPath: string;
+  port?: number;
+  log?: Logger;
+  watchConfig?: boolean;
+}): Promise<Backend> {
+  const quiet = process.env.VANTAGE_TEST_LOG === '1' ? undefined : () => undefined;
+  return startBackend({
+    configPath: options.configPath,
+    port: options.port ?? 0,
+    host: '127.0.0.1',
+    dataDir: options.storage.dataDir,
+    databaseUrl: options.storage.databaseUrl,
+    log: options.log ?? createLogger('test-backend', 'debug', quiet),
+    watchConfig: options.watchConfig,
+  });
+}
+
 export async function startTestBackend(configXml: string = TEST_CONFIG): Promise<TestBackend> {
   const storage = await createTestStorage();
   const configPath = join(storage.dataDir, 'polling-config.xml');
   await writeFile(configPath, configXml);
-  const quiet = process.env.VANTAGE_TEST_LOG === '1' ? undefined : () => undefined;
-  const backend = await startBackend({
-    configPath,
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: storage.dataDir,
-    databaseUrl: storage.databaseUrl,
-    log: createLogger('test-backend', 'debug', quiet),
-  });
+  const backend = await bootTestBackend({ storage, configPath });
   const rpcUrl = `http://127.0.0.1:${backend.port}/rpc`;
   let id = 1;
   const post = async (body: string, headers: Record<string, string> = {}) => {

@@ -1,0 +1,67 @@
+/**
+ * Outage calendars: results inside a scheduled maintenance window are stored
+ * but raise no lost/regained events; the first result after the window is
+ * compared with the state from before it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Uei, type MonitorCredentials } from '@vantage/common';
+import { EventEntity, PollResultEntity } from '../db/entities.ts';
+import { registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
+
+// 1_700_000_000_000 is 2023-11-14T22:13:20Z: inside the window below.
+const IN_WINDOW = 1_700_000_000_000;
+const AFTER_WINDOW = Date.UTC(2023, 10, 14, 23, 30);
+
+const CONFIG = `<poller-configuration>
+  <package name="maintained">
+    <specific node-label="db">127.0.0.1</specific>
+    <service name="TCP" interval="1000"><parameter key="port" value="1"/></service>
+    <outage-calendar>upgrade</outage-calendar>
+  </package>
+  <package name="plain">
+    <specific node-label="web">127.0.0.1</specific>
+    <service name="TCP" interval="1000"><parameter key="port" value="1"/></service>
+  </package>
+  <monitor service="TCP" type="tcp"/>
+  <outage name="upgrade" type="specific" time-zone="UTC">
+    <time begin="14-Nov-2023 22:00:00" end="14-Nov-2023 23:00:00"/>
+  </outage>
+  <location name="RDU"><polling-package name="maintained"/><polling-package name="plain"/></location>
+</poller-configuration>`;
+
+let t: TestBackend;
+let creds: MonitorCredentials;
+before(async () => {
+  t = await startTestBackend(CONFIG);
+  creds = await registerApproved(t, 'RDU', 'm');
+});
+after(() => t.close());
+
+let seq = 0;
+async function report(serviceId: string, status: 'UP' | 'DOWN', timestamp: number) {
+  const answer = await t.call('reportResults', { results: [{ seq: ++seq, serviceId, timestamp, status, reason: 'test' }] }, creds);
+  assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+}
+const count = (serviceId: string, uei: string) => t.backend.db.manager.countBy(EventEntity, { monitorId: creds.monitorId, serviceId, uei });
+
+void test('inside the window a down service raises nothing, but its results are kept', async () => {
+  await report('db/TCP', 'DOWN', IN_WINDOW);
+  await report('db/TCP', 'UP', IN_WINDOW + 1000);
+  await report('db/TCP', 'DOWN', IN_WINDOW + 2000);
+  assert.equal(await count('db/TCP', Uei.nodeLostService), 0);
+  assert.equal(await count('db/TCP', Uei.nodeRegainedService), 0);
+  assert.equal(await t.backend.db.manager.countBy(PollResultEntity, { monitorId: creds.monitorId, serviceId: 'db/TCP' }), 3);
+});
+
+void test('a service without the calendar raises its events in the same window', async () => {
+  await report('web/TCP', 'DOWN', IN_WINDOW + 3000);
+  assert.equal(await count('web/TCP', Uei.nodeLostService), 1);
+});
+
+void test('still down after the window: the loss is raised then', async () => {
+  await report('db/TCP', 'DOWN', AFTER_WINDOW);
+  assert.equal(await count('db/TCP', Uei.nodeLostService), 1);
+  await report('db/TCP', 'UP', AFTER_WINDOW + 1000);
+  assert.equal(await count('db/TCP', Uei.nodeRegainedService), 1);
+});
