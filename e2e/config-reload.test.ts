@@ -88,6 +88,7 @@ void test('a changed interval reaches the running poller; a broken edit is refus
     // Edit the file: the watcher reloads it, the poller gets the hint and the new schedule.
     await writeFile(configPath, configWith(200));
     await eventually('the new interval at the poller', async () => poller.services[0]?.intervalMs === 200, 10_000);
+    assert.equal(poller.services[0]!.serviceId, 'target/TCP', 'the service keeps its id across the reload');
     assert.notEqual(backend.configs.packageFor('LAB')!.version, labBefore);
     assert.equal(backend.configs.packageFor('OTHER')!.version, otherBefore, 'a location whose package did not change keeps its version');
     assert.ok(lines.some((l) => /configuration changed: polling 1 service/.test(l)), lines.join('\n'));
