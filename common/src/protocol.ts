@@ -69,6 +69,8 @@ export const ResultSchema = z.object({
   status: ServiceStatusSchema,
   responseTimeMs: z.number().nonnegative().optional(),
   reason: z.string().max(2000).optional(),
+  /** Further measurements of the check, such as HTTP phases (`connectMs`, `firstByteMs`, …) or a certificate's `daysLeft`. */
+  details: z.record(z.string().max(64), z.number()).optional(),
 });
 export type PollResultRecord = z.infer<typeof ResultSchema>;
 

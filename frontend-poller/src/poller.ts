@@ -317,6 +317,7 @@ export class Poller {
     const result: ParamsOf<'reportResults'>['results'][number] = { seq, serviceId: service.serviceId, timestamp: this.clock.now(), status: outcome.status };
     if (outcome.responseTimeMs !== undefined) result.responseTimeMs = Math.round(outcome.responseTimeMs * 1000) / 1000;
     if (outcome.reason !== undefined) result.reason = outcome.reason;
+    if (outcome.details !== undefined) result.details = outcome.details;
     this.spool.push(result);
     // A service removed while its check ran must not leave a down period behind for when it comes back.
     if (this.scheduler.has(service.serviceId)) {

@@ -1,12 +1,16 @@
 import http from 'node:http';
-import type { PollOutcome, ServiceMonitor } from './monitor.ts';
+import https from 'node:https';
+import net from 'node:net';
+import type { PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
 import {
   ParameterError,
+  booleanParam,
   elapsedMs,
   errorMessage,
   networkFailure,
   portParam,
   readParams,
+  textOrRegex,
   stringParam,
   timeoutReason,
 } from './params.ts';
@@ -39,6 +43,41 @@ function formatStatusRanges(ranges: readonly StatusRange[]): string {
   return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
 }
 
+/**
+ * Where the time of an UP check went, in milliseconds since the check started
+ * (curl's convention: each figure is the moment a phase ended, so they only
+ * grow). Prometheus blackbox_exporter's phase durations are the differences:
+ * resolve = dnsMs, connect = connectMs - dnsMs, tls = tlsMs - connectMs,
+ * processing = firstByteMs - (tlsMs ?? connectMs), transfer = totalMs - firstByteMs
+ * (without a lookup, or after redirects, the final request starts at 0 or
+ * `redirectMs` rather than at dnsMs).
+ *
+ * A type alias, not an interface, so that it is assignable to
+ * `PollOutcome['details']` (`Record<string, number>`).
+ */
+export type HttpPhases = {
+  /** Name lookup done; absent when the host is an IP literal (no lookup). */
+  dnsMs?: number;
+  /** TCP connection established. */
+  connectMs: number;
+  /** TLS handshake done; present only for HTTPS. */
+  tlsMs?: number;
+  /** First byte of the response received. */
+  firstByteMs: number;
+  /** Response complete (or the first MiB of the body read): the `responseTimeMs`. */
+  totalMs: number;
+  /** Redirects followed, when there were any; the phases above are the final request's. */
+  redirects?: number;
+  /** When the final request started, when redirects were followed. */
+  redirectMs?: number;
+};
+
+/** Sent when the `user-agent` parameter is absent. */
+export const DEFAULT_USER_AGENT = 'Vantage/0.1 (OpenNMS HttpMonitor compatible)';
+
+/** Redirects followed at most when `follow-redirects` is true. */
+export const MAX_REDIRECTS = 5;
+
 /** Beyond this the body is not read further: a check is not a download. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -47,6 +86,23 @@ const DEFAULT_RESPONSE = '100-399';
 /** Rejects what node:http would throw on synchronously (spaces, control characters). */
 const UNSAFE_CHARS = /[\s\p{Cc}]/u;
 
+/** An RFC 9110 header name (token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** What a header value may not contain: control characters but tab, and what node:http refuses (beyond Latin-1). */
+const UNSAFE_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+const HEADER_PARAM = /^header(\d+)$/;
+
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** Headers that are not carried to another origin on a redirect. */
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+type Scheme = 'http' | 'https';
+
+const DEFAULT_PORTS: Readonly<Record<Scheme, number>> = { http: 80, https: 443 };
+
 interface HttpParams {
   port: number;
   path: string;
@@ -54,10 +110,68 @@ interface HttpParams {
   expected: StatusRange[];
   matches: ((body: string) => boolean) | undefined;
   responseText: string | undefined;
+  /** The Authorization header value, when credentials are configured. */
+  authorization: string | undefined;
+  userAgent: string;
+  /** `headerN` parameters in N order, as [name, value]. */
+  headers: Array<[string, string]>;
+  followRedirects: boolean;
+  verifyCertificate: boolean;
+  /** SNI override (`server-name`). */
+  serverName: string | undefined;
 }
 
-function readHttpParams(params: Readonly<Record<string, string>>): HttpParams {
-  const port = portParam(params, 'port', 80);
+/** A parameter's value as written (not trimmed), or undefined when it is absent or blank. */
+function rawParam(params: Readonly<Record<string, string>>, name: string): string | undefined {
+  if (!Object.hasOwn(params, name)) return undefined;
+  const value = params[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function readAuthorization(params: Readonly<Record<string, string>>): string | undefined {
+  // As in OpenNMS: basic-authentication ("user:password") wins over user and password.
+  let credentials = rawParam(params, 'basic-authentication');
+  if (credentials !== undefined) {
+    if (!credentials.includes(':')) {
+      throw new ParameterError('parameter "basic-authentication" must be "user:password"');
+    }
+  } else {
+    const user = stringParam(params, 'user');
+    const password = rawParam(params, 'password');
+    if (user === undefined) {
+      if (password !== undefined) throw new ParameterError('parameter "password" needs parameter "user"');
+      return undefined;
+    }
+    if (user.includes(':')) throw new ParameterError('parameter "user" must not contain ":"');
+    credentials = `${user}:${password ?? ''}`;
+  }
+  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+}
+
+function readHeaders(params: Readonly<Record<string, string>>): Array<[string, string]> {
+  const found: Array<{ index: number; name: string; value: string }> = [];
+  for (const key of Object.keys(params)) {
+    const match = HEADER_PARAM.exec(key);
+    if (!match) continue;
+    const raw = stringParam(params, key);
+    if (raw === undefined) continue;
+    const colon = raw.indexOf(':');
+    const name = colon < 0 ? '' : raw.slice(0, colon).trim();
+    const value = colon < 0 ? '' : raw.slice(colon + 1).trim();
+    if (!HEADER_NAME.test(name) || UNSAFE_HEADER_VALUE.test(value)) {
+      throw new ParameterError(`parameter "${key}" must be "Name: value" without control characters, got "${raw}"`);
+    }
+    if (name.toLowerCase() === 'host') {
+      throw new ParameterError(`parameter "${key}" sets Host: use parameter "host-name" instead`);
+    }
+    found.push({ index: Number(match[1]), name, value });
+  }
+  found.sort((a, b) => a.index - b.index);
+  return found.map(({ name, value }) => [name, value]);
+}
+
+function readHttpParams(params: Readonly<Record<string, string>>, scheme: Scheme): HttpParams {
+  const port = portParam(params, 'port', DEFAULT_PORTS[scheme]);
 
   const path = stringParam(params, 'url') ?? '/';
   if (!path.startsWith('/') || UNSAFE_CHARS.test(path)) {
@@ -67,6 +181,15 @@ function readHttpParams(params: Readonly<Record<string, string>>): HttpParams {
   const hostName = stringParam(params, 'host-name');
   if (hostName !== undefined && UNSAFE_CHARS.test(hostName)) {
     throw new ParameterError(`parameter "host-name" must not contain spaces or control characters, got "${hostName}"`);
+  }
+  if (hostName === undefined) {
+    // OpenNMS takes the Host header from the node label or reverse DNS with these;
+    // a poller knows neither, and a silently different Host header checks another site.
+    for (const name of ['nodelabel-host-name', 'resolve-ip']) {
+      if (booleanParam(params, name, false)) {
+        throw new ParameterError(`parameter "${name}" is not supported: set parameter "host-name" instead`);
+      }
+    }
   }
 
   const responseSpec = stringParam(params, 'response') ?? DEFAULT_RESPONSE;
@@ -79,20 +202,369 @@ function readHttpParams(params: Readonly<Record<string, string>>): HttpParams {
 
   // Not trimmed: surrounding spaces may be part of the text to find.
   const responseText = (Object.hasOwn(params, 'response-text') && params['response-text']) || undefined;
-  let matches: HttpParams['matches'];
-  if (responseText?.startsWith('~')) {
-    let pattern: RegExp;
-    try {
-      pattern = new RegExp(responseText.slice(1));
-    } catch (err) {
-      throw new ParameterError(`parameter "response-text" is not a valid regular expression: ${errorMessage(err)}`);
-    }
-    matches = (body) => pattern.test(body);
-  } else if (responseText !== undefined) {
-    matches = (body) => body.includes(responseText);
+  const matches: HttpParams['matches'] =
+    responseText === undefined ? undefined : textOrRegex('response-text', responseText, (body: string) => body.includes(responseText));
+
+  const userAgent = stringParam(params, 'user-agent') ?? DEFAULT_USER_AGENT;
+  if (UNSAFE_HEADER_VALUE.test(userAgent)) {
+    throw new ParameterError(`parameter "user-agent" must not contain control characters, got "${userAgent}"`);
   }
 
-  return { port, path, hostName, expected, matches, responseText };
+  const serverName = stringParam(params, 'server-name');
+  if (serverName !== undefined && (UNSAFE_CHARS.test(serverName) || serverName.includes(':') || net.isIP(serverName))) {
+    throw new ParameterError(`parameter "server-name" must be a host name (SNI takes no addresses), got "${serverName}"`);
+  }
+
+  return {
+    port,
+    path,
+    hostName,
+    expected,
+    matches,
+    responseText,
+    authorization: readAuthorization(params),
+    userAgent,
+    headers: readHeaders(params),
+    followRedirects: booleanParam(params, 'follow-redirects', false),
+    verifyCertificate: booleanParam(params, 'verify-server-certificate', true),
+    serverName,
+  };
+}
+
+/** One request of a check: the first, or one after a redirect. */
+interface Hop {
+  /** The URL as the server sees it, for resolving a Location and detecting loops. */
+  url: URL;
+  scheme: Scheme;
+  /** The address or name connected to. */
+  connectHost: string;
+  port: number;
+  /** Path and query. */
+  path: string;
+  /** Host header; undefined lets node:http send host[:port]. */
+  hostHeader: string | undefined;
+  /** SNI and the name the certificate is checked against; undefined for an IP literal. */
+  servername: string | undefined;
+  /** False once a redirect has left the first origin: credentials stay behind. */
+  sendCredentials: boolean;
+}
+
+function hostForUrl(host: string): string {
+  return net.isIPv6(host) ? `[${host}]` : host;
+}
+
+function unbracket(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** The host part of a Host header value (no port, no brackets), or undefined when it does not parse. */
+function hostOfAuthority(authority: string): string | undefined {
+  try {
+    return unbracket(new URL(`http://${authority}`).hostname);
+  } catch {
+    return undefined;
+  }
+}
+
+function firstHop(scheme: Scheme, target: PollTarget, p: HttpParams): Hop {
+  const defaultAuthority = `${hostForUrl(target.host)}:${p.port}`;
+  let url: URL;
+  try {
+    url = new URL(`${scheme}://${p.hostName ?? defaultAuthority}${p.path}`);
+  } catch {
+    // A host-name a URL cannot hold: resolve Locations against the target instead.
+    url = new URL(`${scheme}://${defaultAuthority}${p.path}`);
+  }
+  const sniHost = p.serverName ?? (p.hostName === undefined ? target.host : hostOfAuthority(p.hostName));
+  return {
+    url,
+    scheme,
+    connectHost: target.host,
+    port: p.port,
+    path: p.path,
+    hostHeader: p.hostName,
+    servername: sniHost === undefined || net.isIP(sniHost) ? undefined : sniHost,
+    sendCredentials: true,
+  };
+}
+
+/**
+ * The request after a redirect to `next`. The same host name keeps the
+ * connection on the monitored address (a virtual host redirecting to itself,
+ * or to HTTPS, is still this node); another host name is looked up. Only the
+ * same origin (scheme, host and port) receives credentials again.
+ */
+function nextHop(hop: Hop, next: URL): Hop {
+  const scheme: Scheme = next.protocol === 'https:' ? 'https' : 'http';
+  const sameOrigin = next.origin === hop.url.origin;
+  const sameHost = next.hostname === hop.url.hostname;
+  const hostname = unbracket(next.hostname);
+  return {
+    url: next,
+    scheme,
+    connectHost: sameHost ? hop.connectHost : hostname,
+    port: sameOrigin ? hop.port : next.port ? Number(next.port) : DEFAULT_PORTS[scheme],
+    path: `${next.pathname}${next.search}`,
+    hostHeader: sameOrigin ? hop.hostHeader : next.host,
+    servername: sameHost ? hop.servername : net.isIP(hostname) ? undefined : hostname,
+    sendCredentials: hop.sendCredentials && sameOrigin,
+  };
+}
+
+function requestHeaders(p: HttpParams, hop: Hop): http.OutgoingHttpHeaders {
+  const headers: Record<string, string | string[]> = { 'user-agent': p.userAgent };
+  if (hop.hostHeader !== undefined) headers.host = hop.hostHeader;
+  if (p.authorization !== undefined) headers.authorization = p.authorization;
+  // headerN replace what the monitor would send; the same name twice sends both.
+  const fromParams = new Set<string>();
+  for (const [name, value] of p.headers) {
+    const key = name.toLowerCase();
+    const existing = headers[key];
+    if (fromParams.has(key) && existing !== undefined) {
+      headers[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+    } else {
+      headers[key] = value;
+      fromParams.add(key);
+    }
+  }
+  if (!hop.sendCredentials) for (const key of CREDENTIAL_HEADERS) delete headers[key];
+  return headers;
+}
+
+// The codes Node gives a certificate that fails verification (OpenSSL's X509_V_ERR_* names).
+const CERTIFICATE_ERRORS: ReadonlySet<string> = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CRL_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+]);
+
+// The codes for a trusted certificate issued for another name.
+const NAME_ERRORS: ReadonlySet<string> = new Set(['HOSTNAME_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+/** {@link networkFailure}, with certificate and TLS handshake failures worded for an operator. */
+function requestFailure(err: unknown, signal: AbortSignal, timeoutMs: number): PollOutcome {
+  if (!signal.aborted) {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const message = errorMessage(err);
+    if (code !== undefined && CERTIFICATE_ERRORS.has(code)) {
+      return { status: 'DOWN', reason: `certificate not trusted: ${message}` };
+    }
+    if (code !== undefined && NAME_ERRORS.has(code)) {
+      return { status: 'DOWN', reason: `certificate not valid for the name: ${message}` };
+    }
+    if (code === 'EPROTO' || code?.startsWith('ERR_SSL_')) {
+      // "write EPROTO 80BC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…"
+      const reason = /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ?? message;
+      return { status: 'DOWN', reason: `TLS handshake failed: ${reason}` };
+    }
+  }
+  return networkFailure(err, signal, timeoutMs);
+}
+
+/** What one request ended in: the check's outcome, or a redirect to follow. */
+type Exchange = { outcome: PollOutcome } | { status: number; location: string };
+
+/** Server-sent text in a reason, cut short: a reason is read on a dashboard and has a size limit. */
+function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** Milliseconds from `start` to `at` (both `performance.now()` readings), kept to the microsecond. */
+function offsetMs(start: number, at: number): number {
+  return Math.round((at - start) * 1000) / 1000;
+}
+
+/**
+ * One request over a fresh connection. Resolves, never rejects; the request
+ * is destroyed once the exchange is decided, body read or not.
+ */
+function exchange(hop: Hop, p: HttpParams, target: PollTarget, signal: AbortSignal, start: number): Promise<Exchange> {
+  return new Promise<Exchange>((resolve) => {
+    let req: http.ClientRequest | undefined;
+    let settled = false;
+    const done = (result: Exchange): void => {
+      if (settled) return;
+      settled = true;
+      // Frees the socket at once, whether or not the body was read to the end.
+      req?.destroy();
+      resolve(result);
+    };
+    const fail = (err: unknown): void => done({ outcome: requestFailure(err, signal, target.timeoutMs) });
+
+    const times: { lookup?: number; connect?: number; secure?: number; firstByte?: number } = {};
+    const phases = (totalMs: number): HttpPhases => {
+      const firstByteMs = times.firstByte === undefined ? totalMs : offsetMs(start, times.firstByte);
+      return {
+        ...(times.lookup === undefined ? {} : { dnsMs: offsetMs(start, times.lookup) }),
+        connectMs: times.connect === undefined ? firstByteMs : offsetMs(start, times.connect),
+        ...(times.secure === undefined ? {} : { tlsMs: offsetMs(start, times.secure) }),
+        firstByteMs,
+        totalMs,
+      };
+    };
+    const up = (): void => {
+      const responseTimeMs = elapsedMs(start);
+      const details: HttpPhases = phases(responseTimeMs);
+      done({ outcome: { status: 'UP', responseTimeMs, details } });
+    };
+
+    const options: https.RequestOptions = {
+      host: hop.connectHost,
+      port: hop.port,
+      path: hop.path,
+      method: 'GET',
+      headers: requestHeaders(p, hop),
+      agent: false,
+      signal,
+    };
+    try {
+      req =
+        hop.scheme === 'https'
+          ? https.request({
+              ...options,
+              rejectUnauthorized: p.verifyCertificate,
+              // An empty name sends no SNI; the certificate is then checked against the address.
+              servername: hop.servername ?? '',
+            })
+          : http.request(options);
+    } catch (err) {
+      // Header or path values node:http refuses, should the checks above miss one.
+      done({ outcome: { status: 'UNKNOWN', reason: `invalid request: ${errorMessage(err)}` } });
+      return;
+    }
+
+    req.on('socket', (socket) => {
+      // 'lookup' only comes for a name, not for an IP literal.
+      socket.once('lookup', () => (times.lookup = performance.now()));
+      socket.once('connect', () => (times.connect = performance.now()));
+      socket.once('secureConnect', () => (times.secure = performance.now()));
+      // Prepended: ahead of the HTTP parser, which emits 'response' from its own listener.
+      socket.prependOnceListener('data', () => (times.firstByte = performance.now()));
+    });
+    req.on('error', fail);
+    req.on('response', (res) => {
+      times.firstByte ??= performance.now();
+      res.on('error', fail);
+      // Node reports a connection lost mid-body as an 'error' too; 'close' before
+      // 'end' is the backstop that keeps such a check from waiting for its timeout.
+      res.on('close', () => fail(Object.assign(new Error('connection lost mid-response'), { code: 'ECONNRESET' })));
+
+      const status = res.statusCode ?? 0;
+      const { location } = res.headers;
+      if (p.followRedirects && REDIRECT_STATUSES.has(status) && location) {
+        done({ status, location });
+        return;
+      }
+      if (!p.expected.some((r) => status >= r.from && status <= r.to)) {
+        done({ outcome: { status: 'DOWN', reason: `HTTP ${status}, expected ${formatStatusRanges(p.expected)}` } });
+        return;
+      }
+
+      const { matches } = p;
+      if (matches === undefined) {
+        res.resume();
+        res.on('end', up);
+        return;
+      }
+
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const judge = (): void => {
+        if (settled) return;
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (matches(body)) up();
+        else done({ outcome: { status: 'DOWN', reason: `response did not contain "${p.responseText}"` } });
+      };
+      res.on('data', (chunk: Buffer) => {
+        if (settled) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= MAX_BODY_BYTES) judge();
+      });
+      res.on('end', judge);
+    });
+    req.end();
+  });
+}
+
+/** Runs the check, following redirects when asked to. Resolves, never rejects. */
+async function check(scheme: Scheme, p: HttpParams, target: PollTarget, signal: AbortSignal): Promise<PollOutcome> {
+  const start = performance.now();
+  let hop = firstHop(scheme, target, p);
+  const firstOrigin = hop.url.origin;
+  // How the reasons show a URL: a path on the first origin, else the whole URL.
+  const show = (url: URL): string => (url.origin === firstOrigin ? `${url.pathname}${url.search}` : url.href);
+  const visited = [hop.url.href];
+  let hopStart = start;
+
+  for (let redirects = 0; ; redirects++) {
+    const result = await exchange(hop, p, target, signal, start);
+    if ('outcome' in result) {
+      const { outcome } = result;
+      if (redirects > 0 && outcome.details) {
+        outcome.details = { ...outcome.details, redirects, redirectMs: offsetMs(start, hopStart) };
+      }
+      return outcome;
+    }
+
+    if (redirects === MAX_REDIRECTS) {
+      return { status: 'DOWN', reason: `too many redirects (more than ${MAX_REDIRECTS})` };
+    }
+    let next: URL;
+    try {
+      next = new URL(result.location, hop.url);
+    } catch {
+      return { status: 'DOWN', reason: `HTTP ${result.status} redirect to an invalid location "${clip(result.location)}"` };
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+      const reason = `HTTP ${result.status} redirect to an unsupported location "${clip(result.location)}"`;
+      return { status: 'DOWN', reason };
+    }
+    next.hash = '';
+    if (visited.includes(next.href)) {
+      const first = visited.indexOf(next.href);
+      const loop = [...visited.slice(first), next.href].map((href) => clip(show(new URL(href)), 100));
+      return { status: 'DOWN', reason: `redirect loop: ${loop.join(' → ')}` };
+    }
+    visited.push(next.href);
+    hop = nextHop(hop, next);
+    hopStart = performance.now();
+  }
+}
+
+function monitorFor(scheme: Scheme): ServiceMonitor {
+  return {
+    name: scheme,
+    poll(target, signal) {
+      const parsed = readParams(() => readHttpParams(target.params, scheme));
+      if (!parsed.ok) return Promise.resolve(parsed.outcome);
+      if (signal.aborted) return Promise.resolve({ status: 'DOWN', reason: timeoutReason(target.timeoutMs) });
+      return check(scheme, parsed.value, target, signal);
+    },
+  };
 }
 
 /**
@@ -100,90 +572,37 @@ function readHttpParams(params: Readonly<Record<string, string>>): HttpParams {
  * in CPU per check). Parameters, as in OpenNMS's HttpMonitor:
  * - `port` (default 80), `url` (path, default "/");
  * - `host-name`: Host header, sent as given (default: the target host, with
- *   the port when it is not 80);
+ *   the port when it is not 80); `nodelabel-host-name` and `resolve-ip` cannot
+ *   be honoured by a poller and are refused (UNKNOWN) when true without `host-name`;
  * - `response`: accepted status codes, e.g. "200,301-302" (default "100-399");
  * - `response-text`: text the body must contain, or a regular expression
- *   after a leading "~"; only the first 1 MiB of the body is searched.
- * UP with the time from sending the request to the end of the response.
+ *   after a leading "~"; only the first 1 MiB of the body is searched;
+ * - `basic-authentication` ("user:password"), else `user` and `password`
+ *   (default ""): sent preemptively as Basic credentials;
+ * - `header0`, `header1`, …: extra "Name: value" headers, in number order;
+ *   one naming User-Agent or Authorization replaces the monitor's, Host is refused;
+ * - `user-agent` (default {@link DEFAULT_USER_AGENT});
+ * - `follow-redirects` (default false, as OpenNMS's HttpMonitor never follows):
+ *   follows 301/302/303/307/308 with a Location, at most {@link MAX_REDIRECTS}
+ *   times, each request under the same signal, and checks the final response
+ *   (DOWN on a loop or one redirect too many). The same host name stays on the
+ *   monitored address; another one is looked up. Credentials (Authorization,
+ *   Cookie) are not sent to another origin. A redirect to HTTPS uses
+ *   `verify-server-certificate` (default true) and `server-name`.
+ * UP with the time from the start of the check to the end of the response,
+ * and `details` ({@link HttpPhases}).
  */
-export const httpMonitor: ServiceMonitor = {
-  name: 'http',
-  poll(target, signal) {
-    const parsed = readParams(() => readHttpParams(target.params));
-    if (!parsed.ok) return Promise.resolve(parsed.outcome);
-    if (signal.aborted) return Promise.resolve({ status: 'DOWN', reason: timeoutReason(target.timeoutMs) });
-    const p = parsed.value;
+export const httpMonitor: ServiceMonitor = monitorFor('http');
 
-    return new Promise<PollOutcome>((resolve) => {
-      let req: http.ClientRequest | undefined;
-      let settled = false;
-      const finish = (outcome: PollOutcome): void => {
-        if (settled) return;
-        settled = true;
-        // Frees the socket at once, whether or not the body was read to the end.
-        req?.destroy();
-        resolve(outcome);
-      };
-      const fail = (err: unknown): void => finish(networkFailure(err, signal, target.timeoutMs));
-
-      const start = performance.now();
-      try {
-        req = http.request({
-          host: target.host,
-          port: p.port,
-          path: p.path,
-          method: 'GET',
-          headers: p.hostName === undefined ? {} : { host: p.hostName },
-          agent: false,
-          signal,
-        });
-      } catch (err) {
-        // Header or path values node:http refuses, should the checks above miss one.
-        finish({ status: 'UNKNOWN', reason: `invalid request: ${errorMessage(err)}` });
-        return;
-      }
-
-      req.on('error', fail);
-      req.on('response', (res) => {
-        res.on('error', fail);
-        // Node reports a connection lost mid-body as an 'error' too; 'close' before
-        // 'end' is the backstop that keeps such a check from waiting for its timeout.
-        res.on('close', () => fail(Object.assign(new Error('connection lost mid-response'), { code: 'ECONNRESET' })));
-
-        const status = res.statusCode ?? 0;
-        if (!p.expected.some((r) => status >= r.from && status <= r.to)) {
-          finish({ status: 'DOWN', reason: `HTTP ${status}, expected ${formatStatusRanges(p.expected)}` });
-          return;
-        }
-
-        const { matches } = p;
-        if (matches === undefined) {
-          res.resume();
-          res.on('end', () => finish({ status: 'UP', responseTimeMs: elapsedMs(start) }));
-          return;
-        }
-
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const judge = (): void => {
-          if (settled) return;
-          const responseTimeMs = elapsedMs(start);
-          const body = Buffer.concat(chunks).toString('utf8');
-          finish(
-            matches(body)
-              ? { status: 'UP', responseTimeMs }
-              : { status: 'DOWN', reason: `response did not contain "${p.responseText}"` },
-          );
-        };
-        res.on('data', (chunk: Buffer) => {
-          if (settled) return;
-          chunks.push(chunk);
-          size += chunk.length;
-          if (size >= MAX_BODY_BYTES) judge();
-        });
-        res.on('end', judge);
-      });
-      req.end();
-    });
-  },
-};
+/**
+ * The HTTP check over TLS, as OpenNMS's HttpsMonitor: every parameter of
+ * {@link httpMonitor}, `port` defaulting to 443, and:
+ * - `verify-server-certificate` (default true): the certificate must chain to
+ *   a trusted CA and match the server name; false accepts any certificate
+ *   (what OpenNMS's HttpsMonitor always does);
+ * - `server-name`: the SNI name and the name the certificate must match
+ *   (default: `host-name` without its port, else the target host unless it is
+ *   an IP address, in which case no SNI is sent and the address is matched).
+ * `details` adds `tlsMs`.
+ */
+export const httpsMonitor: ServiceMonitor = monitorFor('https');

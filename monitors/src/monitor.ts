@@ -24,6 +24,12 @@ export interface PollOutcome {
   status: ServiceStatus;
   responseTimeMs?: number;
   reason?: string;
+  /**
+   * Further measurements, by name with their unit in it: HTTP's phases
+   * (`dnsMs`, `connectMs`, `tlsMs`, `firstByteMs`, `totalMs`), a certificate's
+   * `daysLeft`. Reported with the result and kept with it.
+   */
+  details?: Record<string, number>;
 }
 
 /**

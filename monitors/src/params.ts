@@ -117,3 +117,40 @@ export function networkFailure(err: unknown, signal: AbortSignal, timeoutMs: num
 export function elapsedMs(start: number): number {
   return Math.round((performance.now() - start) * 1000) / 1000;
 }
+
+/** A parameter's value as given (not trimmed: spaces may matter), or undefined when absent or blank. */
+export function rawParam(params: Readonly<Record<string, string>>, name: string): string | undefined {
+  if (!Object.hasOwn(params, name)) return undefined;
+  const value = params[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** Compiles a regular expression from parameter `name`; a bad one is a ParameterError naming it. */
+export function compileRegex(name: string, source: string, flags = ''): RegExp {
+  try {
+    return new RegExp(source, flags);
+  } catch (err) {
+    throw new ParameterError(`parameter "${name}" is not a valid regular expression: ${errorMessage(err)}`);
+  }
+}
+
+/** A regular expression parameter (searched for, not anchored), or undefined when absent. */
+export function regexParam(params: Readonly<Record<string, string>>, name: string, flags = ''): RegExp | undefined {
+  const source = rawParam(params, name);
+  return source === undefined ? undefined : compileRegex(name, source, flags);
+}
+
+/**
+ * OpenNMS's text-or-pattern convention: a value starting with "~" is a
+ * regular expression, anything else is compared by `literal`.
+ */
+export function textOrRegex(
+  name: string,
+  value: string,
+  literal: (candidate: string) => boolean,
+): (candidate: string) => boolean {
+  if (!value.startsWith('~')) return literal;
+  const pattern = compileRegex(name, value.slice(1));
+  return (candidate) => pattern.test(candidate);
+}
+

@@ -1,33 +1,84 @@
 import net from 'node:net';
-import type { PollOutcome, ServiceMonitor } from './monitor.ts';
-import { elapsedMs, networkFailure, portParam, readParams, timeoutReason } from './params.ts';
+import type { ServiceMonitor } from './monitor.ts';
+import { ParameterError, booleanParam, portParam, readParams, stringParam } from './params.ts';
+import {
+  ConversationFailure,
+  type TlsOptions,
+  bannerParam,
+  converse,
+  quoted,
+  regexParam,
+  sendTextParam,
+  shownPattern,
+} from './line-conversation.ts';
+
+interface TcpParams {
+  port: number;
+  banner: RegExp | undefined;
+  send: string | undefined;
+  expect: RegExp | undefined;
+  /** The source of `expect` as configured, for reasons. */
+  expectText: string | undefined;
+  tls: TlsOptions | undefined;
+}
+
+function readTcpParams(params: Readonly<Record<string, string>>): TcpParams {
+  const port = portParam(params);
+  const banner = bannerParam(params, 'banner');
+  let send = sendTextParam(params, 'send');
+  // A line protocol waits for the line end: add one unless the text has its own.
+  if (send !== undefined && !send.endsWith('\n')) send += '\r\n';
+  // "m": ^ and $ also match at line ends, as on a line-by-line reading.
+  const expect = regexParam(params, 'expect', 'm');
+
+  let tls: TlsOptions | undefined;
+  if (booleanParam(params, 'tls', false)) {
+    const serverName = stringParam(params, 'server-name');
+    if (serverName !== undefined && (net.isIP(serverName) !== 0 || /[\s\p{Cc}/:]/u.test(serverName))) {
+      throw new ParameterError(`parameter "server-name" must be a DNS name, got "${serverName}"`);
+    }
+    tls = { verifyServerCertificate: booleanParam(params, 'verify-server-certificate', true), serverName };
+  } else {
+    // Said without tls="true" it would be ignored, and the check would quietly run in clear.
+    for (const name of ['verify-server-certificate', 'server-name']) {
+      if (stringParam(params, name) !== undefined) throw new ParameterError(`parameter "${name}" needs tls="true"`);
+    }
+  }
+  return { port, banner, send, expect, expectText: expect === undefined ? undefined : params.expect, tls };
+}
 
 /**
- * TCP connect check. Parameter `port` (required). UP once the connection is
- * established, with the connect time (DNS lookup included); the socket is
- * closed at once without sending anything.
+ * TCP check, as OpenNMS's TcpMonitor with the conversation of blackbox_exporter's
+ * tcp prober. Parameters:
+ * - `port` (required);
+ * - `banner`: a regular expression the first line the server sends must
+ *   contain a match of ("*", the default, accepts any banner without reading it);
+ * - `send`: text sent next (escapes \r, \n, \t, \\; "\r\n" is added unless it ends in a line end);
+ * - `expect`: a regular expression awaited in what the server sends after that
+ *   (after the banner line when there is one), no line end needed;
+ * - `tls` ("false"): TLS from the first byte; `verify-server-certificate`
+ *   ("true"): refuse an untrusted certificate or one that does not name the
+ *   server; `server-name`: SNI and the name to verify (default the target host
+ *   when it is a DNS name).
+ * UP with the time to connect, plus the handshake and the conversation when
+ * there are any. Without banner, send, expect or TLS it only connects.
  */
 export const tcpMonitor: ServiceMonitor = {
   name: 'tcp',
   poll(target, signal) {
-    const parsed = readParams(() => portParam(target.params));
+    const parsed = readParams(() => readTcpParams(target.params));
     if (!parsed.ok) return Promise.resolve(parsed.outcome);
-    if (signal.aborted) return Promise.resolve({ status: 'DOWN', reason: timeoutReason(target.timeoutMs) });
-    const port = parsed.value;
+    const p = parsed.value;
 
-    return new Promise<PollOutcome>((resolve) => {
-      const start = performance.now();
-      const socket = net.connect({ host: target.host, port, signal });
-      socket.once('connect', () => {
-        const responseTimeMs = elapsedMs(start);
-        socket.destroy();
-        resolve({ status: 'UP', responseTimeMs });
-      });
-      // `on`, not `once`: a second error with no listener would crash the process.
-      socket.on('error', (err) => {
-        socket.destroy();
-        resolve(networkFailure(err, signal, target.timeoutMs));
-      });
+    return converse(target, signal, { port: p.port, tls: p.tls }, async (conversation) => {
+      if (p.banner) {
+        const banner = await conversation.readLine('banner');
+        if (!p.banner.test(banner)) {
+          throw new ConversationFailure(`banner ${quoted(banner)} did not match ${shownPattern(p.banner)}`);
+        }
+      }
+      if (p.send !== undefined) conversation.send(p.send);
+      if (p.expect) await conversation.expect(p.expect, quoted(p.expectText ?? p.expect.source));
     });
   },
 };

@@ -80,6 +80,7 @@ export interface PollResultRow {
   status: 'UP' | 'DOWN' | 'UNKNOWN';
   responseTimeMs: number | null;
   reason: string | null;
+  details: Record<string, number> | null;
 }
 
 export const PollResultEntity = new EntitySchema<PollResultRow>({
@@ -93,6 +94,7 @@ export const PollResultEntity = new EntitySchema<PollResultRow>({
     status: { type: 'text' },
     responseTimeMs: { type: 'double precision', name: 'response_time_ms', nullable: true },
     reason: { type: 'text', nullable: true },
+    details: { type: 'jsonb', nullable: true },
   },
 });
 

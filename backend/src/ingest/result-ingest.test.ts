@@ -93,3 +93,14 @@ void test('the acknowledgement is per monitor', async () => {
   assert.equal(await report(b, [r(1, 'UP')]), 1);
   assert.equal((await stored(b.monitorId)).results, 1);
 });
+
+void test('a result keeps its further measurements', async () => {
+  const creds = await registerApproved(t, 'RDU', 'detailed');
+  const details = { dnsMs: 0.4, connectMs: 1.25, firstByteMs: 3.5, totalMs: 4 };
+  const answer = await t.call('reportResults', { results: [{ ...r(1, 'UP'), details }] }, creds);
+  assert.equal(answer.error, undefined);
+  const row = await t.backend.db.manager.findOneBy(PollResultEntity, { monitorId: creds.monitorId, seq: 1 });
+  assert.deepEqual(row?.details, details);
+  const bad = await t.call('reportResults', { results: [{ ...r(2, 'UP'), details: { connectMs: 'fast' } }] }, creds);
+  assert.match(bad.error?.message ?? '', /params\.results\[0\]\.details\.connectMs/);
+});

@@ -59,6 +59,7 @@ export class ResultIngest {
           status: r.status,
           responseTimeMs: r.responseTimeMs ?? null,
           reason: r.reason ?? null,
+          details: r.details ?? null,
         }));
         // A duplicate seq inside one batch keeps its first copy.
         await manager.createQueryBuilder().insert().into(PollResultEntity).values(chunk).orIgnore().execute();

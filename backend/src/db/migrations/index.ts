@@ -1,4 +1,5 @@
 import { InitialSchema1763700000000 } from './0001-initial-schema.ts';
+import { ResultDetails1763800000000 } from './0002-result-details.ts';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
-export const MIGRATIONS = [InitialSchema1763700000000];
+export const MIGRATIONS = [InitialSchema1763700000000, ResultDetails1763800000000];
