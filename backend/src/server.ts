@@ -20,6 +20,8 @@ import { registerHttpRpc } from './rpc/http-endpoint.ts';
 import { createRpcServer } from './rpc/rpc-server.ts';
 import { attachWsEndpoint, MAX_RPC_MESSAGE_BYTES } from './rpc/ws-endpoint.ts';
 import { PeriodicTask } from './periodic-task.ts';
+import { DEFAULT_CLEARED_ALARM_RETENTION_MS, deleteClearedAlarms } from './alarms/alarm-store.ts';
+import { EventRecorder } from './event-store/event-recorder.ts';
 
 export interface BackendOptions {
   configPath: string;
@@ -31,6 +33,8 @@ export interface BackendOptions {
   log?: Logger;
   /** Reload the configuration when its file changes (default true). */
   watchConfig?: boolean;
+  /** How long cleared alarms are kept before they are deleted (default 3 days). */
+  clearedAlarmRetentionMs?: number;
 }
 
 export interface Backend {
@@ -66,8 +70,9 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     eventLog.info(`${e.uei.split('/').pop()} ${where}${e.serviceId ? ` ${e.serviceId}` : ''}${e.params.reason ? `: ${e.params.reason}` : ''}`);
   });
   const connections = new ConnectionRegistry();
-  const monitors = new LocationMonitorService(db, configs, bus, connections);
-  const ingest = new ResultIngest(db, configs, bus);
+  const recorder = new EventRecorder();
+  const monitors = new LocationMonitorService(db, configs, bus, connections, recorder);
+  const ingest = new ResultIngest(db, configs, bus, recorder);
   const rpc = createRpcServer(monitors, ingest, log.child('rpc'));
   const reloader = new ConfigReloader(
     options.configPath,
@@ -105,6 +110,17 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
   const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, () => monitors.sweepDisconnected(), log);
   sweeper.start();
+  const retentionMs = options.clearedAlarmRetentionMs ?? DEFAULT_CLEARED_ALARM_RETENTION_MS;
+  const alarmCleanup = new PeriodicTask(
+    'cleared-alarm clean-up',
+    Math.max(1_000, Math.min(3_600_000, Math.floor(retentionMs / 10))),
+    async () => {
+      const deleted = await deleteClearedAlarms(db, Date.now(), retentionMs);
+      if (deleted > 0) log.info(`deleted ${deleted} alarm${deleted === 1 ? '' : 's'} cleared more than ${Math.round(retentionMs / 60_000)} min ago`);
+    },
+    log,
+  );
+  alarmCleanup.start();
   if (options.watchConfig !== false) reloader.watch();
 
   const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
@@ -121,6 +137,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     reloader,
     async close() {
       await reloader.close();
+      await alarmCleanup.stop();
       await sweeper.stop();
       await ws.close();
       await app.close();

@@ -9,6 +9,11 @@ export const Uei = {
   locationMonitorDisconnected: 'uei.opennms.org/remote/locationMonitorDisconnected',
   locationMonitorReconnected: 'uei.opennms.org/remote/locationMonitorReconnected',
   configurationChangeDetected: 'uei.opennms.org/remote/configurationChangeDetected',
+  // Vantage's own, for what OpenNMS left open: correlation across locations.
+  applicationDown: 'uei.vantage/application/applicationDown',
+  applicationUp: 'uei.vantage/application/applicationUp',
+  monitorConnectivityLost: 'uei.vantage/location/monitorConnectivityLost',
+  monitorConnectivityRestored: 'uei.vantage/location/monitorConnectivityRestored',
 } as const;
 
 export type UeiName = keyof typeof Uei;

@@ -1,18 +1,40 @@
 /**
  * The event catalogue: every UEI Vantage emits, with the severity, label and
- * description from OpenNMS's remote-poller event definitions (seed 003).
+ * description from OpenNMS's remote-poller event definitions (seed 003), and
+ * the alarm data that says which events raise an alarm (by reduction key)
+ * and which clear one.
  */
 import { Uei, type UeiValue } from '@vantage/common';
 
 export const SEVERITIES = ['Indeterminate', 'Cleared', 'Normal', 'Warning', 'Minor', 'Major', 'Critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** The fields of an event an alarm key is built from. */
+export interface AlarmKeyFields {
+  uei: string;
+  monitorId: string | null;
+  serviceId: string | null;
+  params: Record<string, string>;
+}
+
+/**
+ * OpenNMS's alarm-data: a problem event raises (or reduces into) the alarm
+ * with its reduction key; a resolution event clears the alarm whose key it
+ * names.
+ */
+export type AlarmData = { type: 'problem'; reductionKey: (e: AlarmKeyFields) => string } | { type: 'resolution'; clears: (e: AlarmKeyFields) => string };
+
 export interface EventDefinition {
   uei: UeiValue;
   severity: Severity;
   label: string;
   description: string;
+  alarm?: AlarmData;
 }
+
+const perMonitor = (uei: string) => (e: AlarmKeyFields) => `${uei}:${e.monitorId}`;
+const perServiceAndMonitor = (uei: string) => (e: AlarmKeyFields) => `${uei}:${e.monitorId}:${e.serviceId}`;
+const perApplication = (uei: string) => (e: AlarmKeyFields) => `${uei}:${e.params.application}`;
 
 const definitions: EventDefinition[] = [
   {
@@ -20,12 +42,14 @@ const definitions: EventDefinition[] = [
     severity: 'Minor',
     label: 'A remote location monitor detected a node lost service',
     description: 'Sent when a service fails to respond to a remote location monitor poll.',
+    alarm: { type: 'problem', reductionKey: perServiceAndMonitor(Uei.nodeLostService) },
   },
   {
     uei: Uei.nodeRegainedService,
     severity: 'Normal',
     label: 'A remote location monitor detected a node regained service',
     description: 'Sent when a service responds after having failed to respond to a remote location monitor poll.',
+    alarm: { type: 'resolution', clears: perServiceAndMonitor(Uei.nodeLostService) },
   },
   {
     uei: Uei.locationMonitorRegistered,
@@ -56,18 +80,49 @@ const definitions: EventDefinition[] = [
     severity: 'Warning',
     label: 'A remote location monitor has disconnected',
     description: 'Sent when a remote location monitor fails to check in at the required interval.',
+    alarm: { type: 'problem', reductionKey: perMonitor(Uei.locationMonitorDisconnected) },
   },
   {
     uei: Uei.locationMonitorReconnected,
     severity: 'Normal',
     label: 'A disconnected remote location monitor has reconnected',
     description: 'Sent when a disconnected remote location monitor checks in again.',
+    alarm: { type: 'resolution', clears: perMonitor(Uei.locationMonitorDisconnected) },
   },
   {
     uei: Uei.configurationChangeDetected,
     severity: 'Normal',
     label: "A remote location monitor's configuration has been changed",
     description: "Sent when a remote location monitor's configuration has changed and the monitor fetched it.",
+  },
+  {
+    uei: Uei.applicationDown,
+    severity: 'Major',
+    label: 'An application is down from several locations',
+    description: 'Sent when at least the threshold number of locations see a service of the application down.',
+    alarm: { type: 'problem', reductionKey: perApplication(Uei.applicationDown) },
+  },
+  {
+    uei: Uei.applicationUp,
+    severity: 'Normal',
+    label: 'An application is up again',
+    description: 'Sent when fewer locations than the threshold see the application down.',
+    alarm: { type: 'resolution', clears: perApplication(Uei.applicationDown) },
+  },
+  {
+    uei: Uei.monitorConnectivityLost,
+    severity: 'Major',
+    label: 'A location monitor lost its own connectivity',
+    description:
+      'Sent when one monitor sees every service it polls down while other locations see them up: the problem is the monitor\'s network, not the services. No lost-service alarms are raised for it meanwhile.',
+    alarm: { type: 'problem', reductionKey: perMonitor(Uei.monitorConnectivityLost) },
+  },
+  {
+    uei: Uei.monitorConnectivityRestored,
+    severity: 'Normal',
+    label: 'A location monitor regained its connectivity',
+    description: 'Sent when a monitor that had lost its connectivity sees a service up again.',
+    alarm: { type: 'resolution', clears: perMonitor(Uei.monitorConnectivityLost) },
   },
 ];
 
@@ -80,4 +135,11 @@ export function eventDefinition(uei: UeiValue): EventDefinition {
   // Every UeiValue is in the table above; a miss means the table lost an entry.
   if (!definition) throw new Error(`event catalogue has no definition for ${uei}`);
   return definition;
+}
+
+/** What an event does to alarms: raise or reduce into one, clear one, or nothing. */
+export function alarmActionFor(event: AlarmKeyFields & { uei: UeiValue }): { kind: 'raise' | 'clear'; reductionKey: string } | null {
+  const alarm = eventDefinition(event.uei).alarm;
+  if (!alarm) return null;
+  return alarm.type === 'problem' ? { kind: 'raise', reductionKey: alarm.reductionKey(event) } : { kind: 'clear', reductionKey: alarm.clears(event) };
 }

@@ -5,8 +5,10 @@ import type { Severity } from './catalogue.ts';
 export interface NewEvent {
   uei: UeiValue;
   time: number;
-  location: string;
-  monitorId: string;
+  /** Null for events that belong to no single location, such as an application's. */
+  location: string | null;
+  /** Null for events that belong to no single monitor. */
+  monitorId: string | null;
   serviceId?: string | null;
   nodeLabel?: string | null;
   /** Parameters such as `reason`, `monitorName`, `version`. */

@@ -4,13 +4,30 @@
  */
 import { computeLocationPackages, type LocationPackage } from '../packages/location-packages.ts';
 import { isInOutage } from './outage-calendar.ts';
-import type { LocationDefinition, PollingConfig } from './polling-config.ts';
+import type { ApplicationDefinition, LocationDefinition, PollingConfig } from './polling-config.ts';
 
 export class ConfigHolder {
-  private current: { config: PollingConfig; packages: Map<string, LocationPackage> };
+  private current: { config: PollingConfig; packages: Map<string, LocationPackage>; applicationsByService: Map<string, ApplicationDefinition[]> };
 
   constructor(config: PollingConfig) {
-    this.current = { config, packages: computeLocationPackages(config) };
+    this.current = ConfigHolder.derive(config);
+  }
+
+  private static derive(config: PollingConfig) {
+    const applicationsByService = new Map<string, ApplicationDefinition[]>();
+    for (const application of config.applications.values()) {
+      for (const member of application.members) {
+        const list = applicationsByService.get(member.serviceId) ?? [];
+        if (!list.includes(application)) list.push(application);
+        applicationsByService.set(member.serviceId, list);
+      }
+    }
+    return { config, packages: computeLocationPackages(config), applicationsByService };
+  }
+
+  /** The applications a service is part of. */
+  applicationsOf(serviceId: string): readonly ApplicationDefinition[] {
+    return this.current.applicationsByService.get(serviceId) ?? [];
   }
 
   get config(): PollingConfig {
@@ -40,9 +57,9 @@ export class ConfigHolder {
 
   /** Swaps in a new configuration; returns the locations whose package version changed. */
   replace(config: PollingConfig): string[] {
-    const packages = computeLocationPackages(config);
-    const changed = [...packages].filter(([name, pkg]) => this.current.packages.get(name)?.version !== pkg.version).map(([name]) => name);
-    this.current = { config, packages };
+    const next = ConfigHolder.derive(config);
+    const changed = [...next.packages].filter(([name, pkg]) => this.current.packages.get(name)?.version !== pkg.version).map(([name]) => name);
+    this.current = next;
     return changed;
   }
 }

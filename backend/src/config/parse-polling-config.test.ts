@@ -487,7 +487,7 @@ const EXTENDED = `<?xml version="1.0" encoding="UTF-8"?>
     <service package="net" node="gateway" name="TCP"/>
     <service package="net" node="10.0.0.1" name="TCP"/>
   </application>
-  <application name="Network">
+  <application name="Network" down-threshold="3">
     <service package="net" node="10.0.39.16" name="TCP"/>
   </application>
 </poller-configuration>
@@ -587,8 +587,10 @@ void test('applications are parsed with the serviceIds of their members', () => 
       { packageName: 'net', nodeLabel: 'gateway', serviceName: 'TCP', serviceId: 'gateway/TCP' },
       { packageName: 'net', nodeLabel: '10.0.0.1', serviceName: 'TCP', serviceId: '10.0.0.1/TCP' },
     ],
+    downThreshold: 2,
   });
   assert.deepEqual(applications.get('Network')?.members.map((m) => m.serviceId), ['10.0.39.16/TCP']);
+  assert.equal(applications.get('Network')?.downThreshold, 3);
   // Every member is a service some location polls, under the same id.
   const polled = new Set([...computeLocationPackages(parse(EXTENDED)).values()].flatMap((p) => [...p.serviceIds]));
   for (const application of applications.values()) {

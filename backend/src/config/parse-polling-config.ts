@@ -9,6 +9,7 @@ import { ConfigError } from './config-error.ts';
 import { ElementReader } from './element-reader.ts';
 import { isValidTimeZone, parseOutageTime, type OutageCalendar } from './outage-calendar.ts';
 import {
+  DEFAULT_APPLICATION_DOWN_THRESHOLD,
   DEFAULT_SETTINGS,
   MAX_TARGETS_PER_PACKAGE,
   type ApplicationDefinition,
@@ -332,8 +333,12 @@ class ConfigReader extends ElementReader {
   }
 
   private application(element: XmlElement): ApplicationDefinition {
-    const [name] = this.attributes(element, ['name'], []);
-    const application: ApplicationDefinition = { name: name!, members: [] };
+    const [name, threshold] = this.attributes(element, ['name'], ['down-threshold']);
+    const application: ApplicationDefinition = {
+      name: name!,
+      members: [],
+      downThreshold: threshold === undefined ? DEFAULT_APPLICATION_DOWN_THRESHOLD : this.positiveInt(element, 'down-threshold', threshold, 'number of locations'),
+    };
     for (const child of element.children) {
       if (child.name !== 'service') this.unknownElement(child, element);
       this.noChildren(child);

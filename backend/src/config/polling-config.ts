@@ -60,7 +60,14 @@ export interface ApplicationMember {
 export interface ApplicationDefinition {
   name: string;
   members: ApplicationMember[];
+  /**
+   * How many locations must see it down before the application itself is
+   * down (applicationDown); when fewer locations report, all of them.
+   */
+  downThreshold: number;
 }
+
+export const DEFAULT_APPLICATION_DOWN_THRESHOLD = 2;
 
 export interface BackendPollerSettings extends PollerSettings {
   /** A STARTED monitor that has not checked in for this long is DISCONNECTED. Backend-side only. */

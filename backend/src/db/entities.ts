@@ -28,6 +28,8 @@ export interface LocationMonitorRow {
   /** Version of the location package last delivered (not the paused one); detects config changes. */
   deliveredVersion: string | null;
   lastStats: Record<string, number> | null;
+  /** Every service it polls is down while other locations see them up: its own network is at fault. */
+  connectivityLost: boolean;
 }
 
 export const LocationMonitorEntity = new EntitySchema<LocationMonitorRow>({
@@ -47,13 +49,21 @@ export const LocationMonitorEntity = new EntitySchema<LocationMonitorRow>({
     lastSeq: { type: 'bigint', name: 'last_seq', default: 0, transformer: bigintAsNumber },
     deliveredVersion: { type: 'text', name: 'delivered_version', nullable: true },
     lastStats: { type: 'jsonb', name: 'last_stats', nullable: true },
+    connectivityLost: { type: 'boolean', name: 'connectivity_lost', default: false },
   },
 });
 
 export interface ServiceStateRow {
   monitorId: string;
   serviceId: string;
+  /** What the monitor last saw; drives outages. */
   status: 'UP' | 'DOWN';
+  /**
+   * What the event stream has announced (lost/regained). It lags the status
+   * inside outage calendars and while the monitor's own connectivity is lost,
+   * and catches up with the first result after.
+   */
+  eventStatus: 'UP' | 'DOWN';
   changedAt: number;
   reason: string | null;
   lastResultAt: number;
@@ -66,6 +76,7 @@ export const ServiceStateEntity = new EntitySchema<ServiceStateRow>({
     monitorId: { type: 'text', name: 'monitor_id', primary: true },
     serviceId: { type: 'text', name: 'service_id', primary: true },
     status: { type: 'text' },
+    eventStatus: { type: 'text', name: 'event_status', default: 'UP' },
     changedAt: { type: 'bigint', name: 'changed_at', transformer: bigintAsNumber },
     reason: { type: 'text', nullable: true },
     lastResultAt: { type: 'bigint', name: 'last_result_at', transformer: bigintAsNumber },
@@ -103,8 +114,8 @@ export interface EventRow {
   time: number;
   uei: string;
   severity: string;
-  location: string;
-  monitorId: string;
+  location: string | null;
+  monitorId: string | null;
   serviceId: string | null;
   nodeLabel: string | null;
   params: Record<string, string>;
@@ -118,12 +129,143 @@ export const EventEntity = new EntitySchema<EventRow>({
     time: { type: 'bigint', transformer: bigintAsNumber },
     uei: { type: 'text' },
     severity: { type: 'text' },
-    location: { type: 'text' },
-    monitorId: { type: 'text', name: 'monitor_id' },
+    location: { type: 'text', nullable: true },
+    monitorId: { type: 'text', name: 'monitor_id', nullable: true },
     serviceId: { type: 'text', name: 'service_id', nullable: true },
     nodeLabel: { type: 'text', name: 'node_label', nullable: true },
     params: { type: 'jsonb', default: {} },
   },
 });
 
-export const ENTITIES = [LocationMonitorEntity, ServiceStateEntity, PollResultEntity, EventEntity];
+export interface AlarmRow {
+  id: number;
+  reductionKey: string;
+  uei: string;
+  severity: string;
+  location: string | null;
+  monitorId: string | null;
+  serviceId: string | null;
+  nodeLabel: string | null;
+  application: string | null;
+  description: string;
+  reason: string | null;
+  firstEventTime: number;
+  lastEventTime: number;
+  lastEventId: number;
+  count: number;
+  clearedAt: number | null;
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+}
+
+export const AlarmEntity = new EntitySchema<AlarmRow>({
+  name: 'Alarm',
+  tableName: 'alarm',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment', transformer: bigintAsNumber },
+    reductionKey: { type: 'text', name: 'reduction_key', unique: true },
+    uei: { type: 'text' },
+    severity: { type: 'text' },
+    location: { type: 'text', nullable: true },
+    monitorId: { type: 'text', name: 'monitor_id', nullable: true },
+    serviceId: { type: 'text', name: 'service_id', nullable: true },
+    nodeLabel: { type: 'text', name: 'node_label', nullable: true },
+    application: { type: 'text', nullable: true },
+    description: { type: 'text' },
+    reason: { type: 'text', nullable: true },
+    firstEventTime: { type: 'bigint', name: 'first_event_time', transformer: bigintAsNumber },
+    lastEventTime: { type: 'bigint', name: 'last_event_time', transformer: bigintAsNumber },
+    lastEventId: { type: 'bigint', name: 'last_event_id', transformer: bigintAsNumber },
+    count: { type: 'int' },
+    clearedAt: { type: 'bigint', name: 'cleared_at', nullable: true, transformer: bigintAsNumber },
+    acknowledgedBy: { type: 'text', name: 'acknowledged_by', nullable: true },
+    acknowledgedAt: { type: 'bigint', name: 'acknowledged_at', nullable: true, transformer: bigintAsNumber },
+  },
+});
+
+export interface OutageRow {
+  id: number;
+  monitorId: string;
+  location: string;
+  serviceId: string;
+  nodeLabel: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  reason: string | null;
+  scheduled: boolean;
+}
+
+export const OutageEntity = new EntitySchema<OutageRow>({
+  name: 'Outage',
+  tableName: 'outage',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment', transformer: bigintAsNumber },
+    monitorId: { type: 'text', name: 'monitor_id' },
+    location: { type: 'text' },
+    serviceId: { type: 'text', name: 'service_id' },
+    nodeLabel: { type: 'text', name: 'node_label', nullable: true },
+    startedAt: { type: 'bigint', name: 'started_at', transformer: bigintAsNumber },
+    endedAt: { type: 'bigint', name: 'ended_at', nullable: true, transformer: bigintAsNumber },
+    reason: { type: 'text', nullable: true },
+    scheduled: { type: 'boolean', default: false },
+  },
+});
+
+export interface NotificationRow {
+  id: number;
+  sink: string;
+  eventId: number;
+  event: unknown;
+  state: 'pending' | 'inflight' | 'delivered' | 'dead';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export const NotificationEntity = new EntitySchema<NotificationRow>({
+  name: 'Notification',
+  tableName: 'notification',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment', transformer: bigintAsNumber },
+    sink: { type: 'text' },
+    eventId: { type: 'bigint', name: 'event_id', transformer: bigintAsNumber },
+    event: { type: 'jsonb' },
+    state: { type: 'text', default: 'pending' },
+    attempts: { type: 'int', default: 0 },
+    nextAttemptAt: { type: 'bigint', name: 'next_attempt_at', transformer: bigintAsNumber },
+    lastError: { type: 'text', name: 'last_error', nullable: true },
+    createdAt: { type: 'bigint', name: 'created_at', transformer: bigintAsNumber },
+    finishedAt: { type: 'bigint', name: 'finished_at', nullable: true, transformer: bigintAsNumber },
+  },
+});
+
+export interface ApplicationStateRow {
+  name: string;
+  down: boolean;
+  changedAt: number;
+  downLocations: string[];
+}
+
+export const ApplicationStateEntity = new EntitySchema<ApplicationStateRow>({
+  name: 'ApplicationState',
+  tableName: 'application_state',
+  columns: {
+    name: { type: 'text', primary: true },
+    down: { type: 'boolean' },
+    changedAt: { type: 'bigint', name: 'changed_at', transformer: bigintAsNumber },
+    downLocations: { type: 'jsonb', name: 'down_locations', default: [] },
+  },
+});
+
+export const ENTITIES = [
+  LocationMonitorEntity,
+  ServiceStateEntity,
+  PollResultEntity,
+  EventEntity,
+  AlarmEntity,
+  OutageEntity,
+  NotificationEntity,
+  ApplicationStateEntity,
+];

@@ -1,35 +1,50 @@
 /**
- * reportResults: stores a batch of results and turns status changes into
- * nodeLostService / nodeRegainedService events, all in one transaction, and
- * acknowledges the highest seq only once that transaction has committed.
- * Results at or below the monitor's acknowledged seq are ignored, so a
- * poller may resend after any failure without anything counting twice.
- * Results inside a scheduled outage (an outage calendar of the service's
- * package) are stored but change no state and raise no event.
+ * reportResults: stores a batch of results and everything that follows from
+ * them in one transaction, and acknowledges the highest seq only once that
+ * transaction has committed. Results at or below the monitor's acknowledged
+ * seq are ignored, so a poller may resend after any failure without anything
+ * counting twice.
+ *
+ * Per result: the service's status as this monitor sees it (opening or
+ * closing an outage) and, unless suppressed, the lost/regained announcement
+ * (an event, hence an alarm and notifications). Announcements are suppressed
+ * inside an outage calendar window and while the monitor's own connectivity
+ * is lost. After the batch: the monitor's connectivity, and the applications
+ * whose services changed.
  */
-import { ErrorCode, ProtocolError, Uei, type ParamsOf, type PollResultRecord, type ResultOf } from '@vantage/common';
+import { ErrorCode, ProtocolError, Uei, type ParamsOf, type ResultOf } from '@vantage/common';
 import type { EventBus, NewEvent } from '@vantage/events';
 import { In } from 'typeorm';
 import type { ConfigHolder } from '../config/config-holder.ts';
+import type { ApplicationDefinition } from '../config/polling-config.ts';
+import { evaluateApplication } from '../correlation/application-state.ts';
+import { evaluateConnectivity } from '../correlation/connectivity.ts';
 import type { Database } from '../db/database.ts';
-import {
-  LocationMonitorEntity,
-  PollResultEntity,
-  ServiceStateEntity,
-  type LocationMonitorRow,
-  type ServiceStateRow,
-} from '../db/entities.ts';
-import { insertEvents } from '../event-store/event-store.ts';
+import { LocationMonitorEntity, PollResultEntity, ServiceStateEntity, type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
+import type { EventRecorder } from '../event-store/event-recorder.ts';
+import { closeOutage, openOutage } from '../outages/outage-store.ts';
+import { serviceTransition } from './service-transition.ts';
 
 /** Rows per INSERT statement: keeps bind parameters well under PostgreSQL's 65,535. */
 const INSERT_CHUNK = 1000;
 
+/** Results that were committed, for whoever else wants them (response-time series). */
+export type CommittedResultsListener = (monitor: LocationMonitorRow, results: ParamsOf<'reportResults'>['results']) => void;
+
 export class ResultIngest {
+  private readonly listeners: CommittedResultsListener[] = [];
+
   constructor(
     private readonly db: Database,
     private readonly configs: ConfigHolder,
     private readonly bus: EventBus,
+    private readonly recorder: EventRecorder,
+    private readonly now: () => number = Date.now,
   ) {}
+
+  onCommitted(listener: CommittedResultsListener): void {
+    this.listeners.push(listener);
+  }
 
   async report(monitor: LocationMonitorRow, params: ParamsOf<'reportResults'>): Promise<ResultOf<'reportResults'>> {
     // Results gathered before a pause are still valid, so membership is checked against the location's package.
@@ -44,11 +59,11 @@ export class ResultIngest {
     }
     const nodeLabels = new Map(pkg?.package.services.map((s) => [s.serviceId, s.nodeLabel]));
 
-    const { ackedSeq, events } = await this.db.transaction(async (manager) => {
+    const outcome = await this.db.transaction(async (manager) => {
       const locked = await manager.findOne(LocationMonitorEntity, { where: { id: monitor.id }, lock: { mode: 'pessimistic_write' } });
-      const lastSeq = locked?.lastSeq ?? 0;
-      const fresh = params.results.filter((r) => r.seq > lastSeq).sort((a, b) => a.seq - b.seq);
-      if (fresh.length === 0) return { ackedSeq: lastSeq, events: [] };
+      if (!locked) return { ackedSeq: 0, events: [], fresh: [] };
+      const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
+      if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh };
 
       for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
         const chunk = fresh.slice(i, i + INSERT_CHUNK).map((r) => ({
@@ -71,27 +86,35 @@ export class ResultIngest {
         const rows = await manager.findBy(ServiceStateEntity, { monitorId: monitor.id, serviceId: In(serviceIds.slice(i, i + INSERT_CHUNK)) });
         for (const row of rows) states.set(row.serviceId, row);
       }
-      const newEvents: NewEvent[] = [];
+      const events: NewEvent[] = [];
       const touched = new Map<string, ServiceStateRow>();
+      const changedServices = new Set<string>();
       for (const result of fresh) {
-        // During scheduled maintenance the result is kept, but the service's state (and so its events) waits:
-        // the first result after the window is compared with the state from before it.
-        if (this.configs.inScheduledOutage(monitor.location, result.serviceId, result.timestamp)) continue;
-        const state = applyResult(states.get(result.serviceId), monitor.id, result);
-        if (!state) continue;
-        if (state.changed) {
-          newEvents.push({
-            uei: state.row.status === 'DOWN' ? Uei.nodeLostService : Uei.nodeRegainedService,
+        const scheduled = this.configs.inScheduledOutage(monitor.location, result.serviceId, result.timestamp);
+        const transition = serviceTransition(states.get(result.serviceId), monitor.id, result, scheduled || locked.connectivityLost);
+        if (!transition) continue;
+        const nodeLabel = nodeLabels.get(result.serviceId) ?? null;
+        if (transition.statusChanged) {
+          changedServices.add(result.serviceId);
+          if (transition.row.status === 'DOWN') {
+            await openOutage(manager, { monitorId: monitor.id, location: monitor.location, serviceId: result.serviceId, nodeLabel, startedAt: result.timestamp, reason: result.reason ?? null, scheduled });
+          } else {
+            await closeOutage(manager, monitor.id, result.serviceId, result.timestamp);
+          }
+        }
+        if (transition.announce) {
+          events.push({
+            uei: transition.announce === 'DOWN' ? Uei.nodeLostService : Uei.nodeRegainedService,
             time: result.timestamp,
             location: monitor.location,
             monitorId: monitor.id,
             serviceId: result.serviceId,
-            nodeLabel: nodeLabels.get(result.serviceId) ?? null,
+            nodeLabel,
             params: { monitorName: monitor.name, ...(result.reason !== undefined ? { reason: result.reason } : {}) },
           });
         }
-        states.set(result.serviceId, state.row);
-        touched.set(result.serviceId, state.row);
+        states.set(result.serviceId, transition.row);
+        touched.set(result.serviceId, transition.row);
       }
       const touchedRows = [...touched.values()];
       for (let i = 0; i < touchedRows.length; i += INSERT_CHUNK) {
@@ -99,34 +122,32 @@ export class ResultIngest {
       }
       const maxSeq = fresh.at(-1)!.seq;
       await manager.update(LocationMonitorEntity, { id: monitor.id }, { lastSeq: maxSeq });
-      return { ackedSeq: maxSeq, events: await insertEvents(manager, newEvents) };
-    });
-    this.bus.publish(events);
-    return { ackedSeq };
-  }
-}
 
-/**
- * The service's state after one result. A service is taken to be up until a
- * monitor sees otherwise, as in OpenNMS; UNKNOWN changes nothing.
- */
-export function applyResult(
-  previous: ServiceStateRow | undefined,
-  monitorId: string,
-  result: PollResultRecord,
-): { row: ServiceStateRow; changed: boolean } | null {
-  if (result.status === 'UNKNOWN') return null;
-  const before = previous?.status ?? 'UP';
-  const changed = before !== result.status;
-  return {
-    changed,
-    row: {
-      monitorId,
-      serviceId: result.serviceId,
-      status: result.status,
-      changedAt: changed ? result.timestamp : (previous?.changedAt ?? result.timestamp),
-      reason: result.status === 'DOWN' ? (result.reason ?? null) : null,
-      lastResultAt: result.timestamp,
-    },
-  };
+      const now = this.now();
+      let announced = events;
+      if (changedServices.size > 0) {
+        const connectivity = await evaluateConnectivity(manager, locked, pkg ? [...pkg.serviceIds] : [], now);
+        if (connectivity?.kind === 'lost') {
+          // This batch's lost/regained announcements are explained by the connectivity loss too.
+          announced = connectivity.events;
+        } else if (connectivity) {
+          announced = [...events, ...connectivity.events];
+        }
+        for (const application of this.applicationsOf(changedServices)) {
+          const applicationEvent = await evaluateApplication(manager, application, now);
+          if (applicationEvent) announced.push(applicationEvent);
+        }
+      }
+      return { ackedSeq: maxSeq, events: await this.recorder.record(manager, announced), fresh };
+    });
+    this.bus.publish(outcome.events);
+    if (outcome.fresh.length > 0) for (const listener of this.listeners) listener(monitor, outcome.fresh);
+    return { ackedSeq: outcome.ackedSeq };
+  }
+
+  private applicationsOf(serviceIds: ReadonlySet<string>): ApplicationDefinition[] {
+    const applications = new Set<ApplicationDefinition>();
+    for (const id of serviceIds) for (const application of this.configs.applicationsOf(id)) applications.add(application);
+    return [...applications];
+  }
 }

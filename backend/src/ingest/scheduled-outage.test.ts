@@ -1,12 +1,12 @@
 /**
  * Outage calendars: results inside a scheduled maintenance window are stored
- * but raise no lost/regained events; the first result after the window is
- * compared with the state from before it.
+ * and outages recorded, but no lost/regained events or alarms are raised;
+ * the first result after the window announces what is still true.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Uei, type MonitorCredentials } from '@vantage/common';
-import { EventEntity, PollResultEntity } from '../db/entities.ts';
+import { AlarmEntity, EventEntity, OutageEntity, PollResultEntity } from '../db/entities.ts';
 import { registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
 
 // 1_700_000_000_000 is 2023-11-14T22:13:20Z: inside the window below.
@@ -52,6 +52,16 @@ void test('inside the window a down service raises nothing, but its results are 
   assert.equal(await count('db/TCP', Uei.nodeLostService), 0);
   assert.equal(await count('db/TCP', Uei.nodeRegainedService), 0);
   assert.equal(await t.backend.db.manager.countBy(PollResultEntity, { monitorId: creds.monitorId, serviceId: 'db/TCP' }), 3);
+  // The record is kept: two outages, marked as scheduled; no alarm.
+  const outages = await t.backend.db.manager.findBy(OutageEntity, { monitorId: creds.monitorId, serviceId: 'db/TCP' });
+  assert.deepEqual(
+    outages.map((o) => [o.startedAt, o.endedAt, o.scheduled]).sort(),
+    [
+      [IN_WINDOW, IN_WINDOW + 1000, true],
+      [IN_WINDOW + 2000, null, true],
+    ],
+  );
+  assert.equal(await t.backend.db.manager.countBy(AlarmEntity, { serviceId: 'db/TCP' }), 0);
 });
 
 void test('a service without the calendar raises its events in the same window', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Uei } from '@vantage/common';
-import { EventEntity } from '../db/entities.ts';
+import { AlarmEntity, EventEntity } from '../db/entities.ts';
 import { registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
 
 let t: TestBackend;
@@ -36,6 +36,10 @@ void test('a started monitor that stops checking in is DISCONNECTED, and its nex
   assert.equal((await t.backend.monitors.get(creds.monitorId)).lifecycle, 'STARTED');
   const disconnects = await t.backend.db.manager.countBy(EventEntity, { monitorId: creds.monitorId, uei: Uei.locationMonitorDisconnected });
   assert.equal(disconnects, 1, 'one disconnection, one event');
+  // Disconnected raised an alarm keyed %uei%:%monitorId%; Reconnected cleared it.
+  const alarm = await t.backend.db.manager.findOneBy(AlarmEntity, { reductionKey: `${Uei.locationMonitorDisconnected}:${creds.monitorId}` });
+  assert.equal(alarm?.severity, 'Cleared');
+  assert.ok(alarm?.clearedAt);
 });
 
 void test('a monitor that keeps checking in, or stopped cleanly, is never disconnected', async () => {

@@ -23,7 +23,7 @@ import type { EntityManager } from 'typeorm';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { Database } from '../db/database.ts';
 import { LocationMonitorEntity, type LocationMonitorRow } from '../db/entities.ts';
-import { insertEvents } from '../event-store/event-store.ts';
+import type { EventRecorder } from '../event-store/event-recorder.ts';
 import { pausedVersion } from '../packages/location-packages.ts';
 import { applyTrigger, TransitionError, wireStatus, type Trigger } from './monitor-state.ts';
 import { newMonitorCredentials, secretMatches, tokensMatch } from './secrets.ts';
@@ -47,6 +47,7 @@ export class LocationMonitorService {
     private readonly configs: ConfigHolder,
     private readonly bus: EventBus,
     private readonly notifier: PollerNotifier,
+    private readonly recorder: EventRecorder,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -82,6 +83,7 @@ export class LocationMonitorService {
       lastSeq: 0,
       deliveredVersion: null,
       lastStats: null,
+      connectivityLost: false,
     };
     const stored = await this.db.transaction(async (manager) => {
       if (context.local) {
@@ -89,7 +91,7 @@ export class LocationMonitorService {
         await manager.update(LocationMonitorEntity, { isLocal: true, location: location.name }, { lifecycle: 'DELETED' });
       }
       await manager.insert(LocationMonitorEntity, row);
-      return insertEvents(manager, [
+      return this.recorder.record(manager, [
         this.event(row, Uei.locationMonitorRegistered, { monitorName: row.name, status: lifecycle }),
       ]);
     });
@@ -158,7 +160,7 @@ export class LocationMonitorService {
         // The first delivery is not a change; a later different version is one the monitor has now detected.
         return previous === null
           ? []
-          : insertEvents(manager, [this.event(monitor, Uei.configurationChangeDetected, { version: pkg.version, previousVersion: previous })]);
+          : this.recorder.record(manager, [this.event(monitor, Uei.configurationChangeDetected, { version: pkg.version, previousVersion: previous })]);
       });
       this.bus.publish(stored);
     }
@@ -241,7 +243,7 @@ export class LocationMonitorService {
       const transition = applyTrigger(row, trigger);
       Object.assign(row, transition.state);
       await manager.save(LocationMonitorEntity, row);
-      const events = await insertEvents(
+      const events = await this.recorder.record(
         manager,
         transition.events.map((uei) => this.event(row, uei, trigger === 'resume' ? { reason: 'resumed by an administrator' } : {})),
       );

@@ -7,8 +7,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { ConfigReloader } from '../config/config-reloader.ts';
 import type { Database } from '../db/database.ts';
+import { isApplicationDown, viewApplication } from '../correlation/application-state.ts';
 import { ServiceStateEntity, type LocationMonitorRow } from '../db/entities.ts';
 import { MAX_EVENT_PAGE, queryEvents, type EventQuery } from '../event-store/event-store.ts';
+import { registerAlarmRoutes } from './alarm-routes.ts';
+import { registerOutageRoutes } from './outage-routes.ts';
+import { QueryReader } from './query-params.ts';
 import { ForbiddenActionError, NotFoundError, type LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import { TransitionError, wireStatus } from '../location-monitors/monitor-state.ts';
 
@@ -62,14 +66,24 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   });
 
   app.get('/api/applications', async () =>
-    [...deps.configs.config.applications.values()].map((application) => ({
-      name: application.name,
-      services: application.members.map((m) => ({ serviceId: m.serviceId, package: m.packageName, node: m.nodeLabel, service: m.serviceName })),
-      // Where the application is seen from: locations whose package polls at least one of its services.
-      locations: [...deps.configs.config.locations.keys()].filter((name) =>
-        application.members.some((m) => deps.configs.packageFor(name)?.serviceIds.has(m.serviceId)),
-      ),
-    })),
+    Promise.all(
+      [...deps.configs.config.applications.values()].map(async (application) => {
+        const view = await viewApplication(deps.db.manager, application);
+        const down = isApplicationDown(view, application.downThreshold);
+        return {
+          name: application.name,
+          downThreshold: application.downThreshold,
+          services: application.members.map((m) => ({ serviceId: m.serviceId, package: m.packageName, node: m.nodeLabel, service: m.serviceName })),
+          // Where the application is seen from: locations whose package polls at least one of its services.
+          locations: [...deps.configs.config.locations.keys()].filter((name) =>
+            application.members.some((m) => deps.configs.packageFor(name)?.serviceIds.has(m.serviceId)),
+          ),
+          status: view.reporting.length === 0 ? 'no data' : down ? 'down' : view.down.length > 0 ? 'partial' : 'up',
+          downLocations: view.down,
+          reportingLocations: view.reporting,
+        };
+      }),
+    ),
   );
 
   app.post('/api/config/reload', async (_request, reply) => {
@@ -120,34 +134,24 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   );
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/events', async (request, reply) => {
-    const q = request.query;
-    const query: EventQuery = {};
-    const problems: string[] = [];
-    const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => {
-      const raw = q[name];
-      if (raw === undefined) return undefined;
-      const n = Number(raw);
-      if (!/^\d+$/.test(raw) || n < min || n > max) {
-        problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-        return undefined;
-      }
-      return n;
+    const q = new QueryReader(request.query, ['location', 'monitor', 'service', 'uei', 'since', 'until', 'limit']);
+    const uei = q.string('uei');
+    q.check(uei === undefined || isUeiValue(uei), `uei "${uei}" is not an event Vantage emits`);
+    const query: EventQuery = {
+      location: q.string('location'),
+      monitorId: q.string('monitor'),
+      serviceId: q.string('service'),
+      uei,
+      sinceMs: q.int('since', 0),
+      untilMs: q.int('until', 0),
+      limit: q.int('limit', 1, MAX_EVENT_PAGE),
     };
-    if (q.location !== undefined) query.location = q.location;
-    if (q.monitor !== undefined) query.monitorId = q.monitor;
-    if (q.service !== undefined) query.serviceId = q.service;
-    if (q.uei !== undefined) {
-      if (!isUeiValue(q.uei)) problems.push(`uei "${q.uei}" is not an event Vantage emits`);
-      query.uei = q.uei;
-    }
-    query.sinceMs = int('since', 0);
-    query.untilMs = int('until', 0);
-    query.limit = int('limit', 1, MAX_EVENT_PAGE);
-    const unknown = Object.keys(q).filter((k) => !['location', 'monitor', 'service', 'uei', 'since', 'until', 'limit'].includes(k));
-    if (unknown.length) problems.push(`unknown parameter ${unknown.map((k) => `"${k}"`).join(', ')}`);
-    if (problems.length) return reply.code(400).send({ error: problems.join('; ') });
+    if (q.problems.length) return reply.code(400).send({ error: q.problems.join('; ') });
     return queryEvents(deps.db, query);
   });
+
+  registerAlarmRoutes(app, deps.db);
+  registerOutageRoutes(app, deps.db);
 }
 
 async function withErrors<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T | FastifyReply> {

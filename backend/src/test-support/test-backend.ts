@@ -51,6 +51,7 @@ export function bootTestBackend(options: {
   port?: number;
   log?: Logger;
   watchConfig?: boolean;
+  clearedAlarmRetentionMs?: number;
 }): Promise<Backend> {
   const quiet = process.env.VANTAGE_TEST_LOG === '1' ? undefined : () => undefined;
   return startBackend({
@@ -61,6 +62,7 @@ export function bootTestBackend(options: {
     databaseUrl: options.storage.databaseUrl,
     log: options.log ?? createLogger('test-backend', 'debug', quiet),
     watchConfig: options.watchConfig,
+    clearedAlarmRetentionMs: options.clearedAlarmRetentionMs,
   });
 }
 

@@ -1,0 +1,113 @@
+/**
+ * Correlation across locations, driven by real results through a backend:
+ * one of three locations sees a service down → partial, no application
+ * event; two of three → applicationDown (an alarm), cleared by applicationUp;
+ * one monitor sees all its services down while others see them up → a
+ * connectivity event for its location and no lost-service alarms.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Uei, type MonitorCredentials } from '@vantage/common';
+import { AlarmEntity, EventEntity } from '../db/entities.ts';
+import { registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
+
+const CONFIG = `<poller-configuration>
+  <package name="shop">
+    <specific node-label="www">127.0.0.1</specific>
+    <specific node-label="db">127.0.0.2</specific>
+    <service name="TCP" interval="1000"><parameter key="port" value="1"/></service>
+  </package>
+  <monitor service="TCP" type="tcp"/>
+  <location name="A"><polling-package name="shop"/></location>
+  <location name="B"><polling-package name="shop"/></location>
+  <location name="C"><polling-package name="shop"/></location>
+  <application name="Shop"><service package="shop" node="www" name="TCP"/><service package="shop" node="db" name="TCP"/></application>
+</poller-configuration>`;
+
+let t: TestBackend;
+const monitors: Record<string, MonitorCredentials & { seq: number }> = {};
+
+before(async () => {
+  t = await startTestBackend(CONFIG);
+  for (const location of ['A', 'B', 'C']) {
+    const creds = await registerApproved(t, location, `m-${location}`);
+    await t.call('pollerStarting', {}, creds);
+    monitors[location] = { ...creds, seq: 0 };
+  }
+  for (const location of ['A', 'B', 'C']) await report(location, { 'www/TCP': 'UP', 'db/TCP': 'UP' });
+});
+after(() => t.close());
+
+async function report(location: string, statuses: Record<string, 'UP' | 'DOWN'>): Promise<void> {
+  const m = monitors[location]!;
+  const results = Object.entries(statuses).map(([serviceId, status]) => ({ seq: ++m.seq, serviceId, timestamp: Date.now(), status, reason: status === 'DOWN' ? 'connection refused' : undefined }));
+  const answer = await t.call('reportResults', { results }, m);
+  assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+}
+
+async function application(): Promise<{ status: string; downLocations: string[] }> {
+  const response = await fetch(`http://127.0.0.1:${t.backend.port}/api/applications`);
+  return ((await response.json()) as { name: string; status: string; downLocations: string[] }[]).find((a) => a.name === 'Shop')!;
+}
+const events = (uei: string) => t.backend.db.manager.findBy(EventEntity, { uei });
+const openAlarms = (uei: string) => t.backend.db.manager.findBy(AlarmEntity, { uei }).then((alarms) => alarms.filter((a) => a.clearedAt === null));
+
+void test('one location of three sees a service down: a partial outage, no application event', async () => {
+  await report('A', { 'www/TCP': 'DOWN' });
+  assert.deepEqual(await application(), { ...(await application()), status: 'partial', downLocations: ['A'] });
+  assert.equal((await events(Uei.applicationDown)).length, 0);
+  assert.equal((await openAlarms(Uei.nodeLostService)).length, 1, 'the lost service itself is alarmed, per monitor');
+});
+
+void test('two locations of three: applicationDown and its alarm; back under the threshold: applicationUp clears it', async () => {
+  await report('B', { 'www/TCP': 'DOWN' });
+  const [down] = await events(Uei.applicationDown);
+  assert.ok(down, 'applicationDown raised');
+  assert.equal(down.params.application, 'Shop');
+  assert.equal(down.params.downLocations, 'A, B');
+  assert.equal(down.severity, 'Major');
+  assert.equal((await application()).status, 'down');
+  const [alarm] = await openAlarms(Uei.applicationDown);
+  assert.equal(alarm?.application, 'Shop');
+
+  await report('B', { 'www/TCP': 'UP' });
+  assert.equal((await events(Uei.applicationUp)).length, 1);
+  assert.equal((await openAlarms(Uei.applicationDown)).length, 0, 'applicationUp cleared the alarm');
+  assert.equal((await application()).status, 'partial');
+  await report('A', { 'www/TCP': 'UP' });
+  assert.equal((await application()).status, 'up');
+});
+
+void test('one monitor sees all its services down while others see them up: a connectivity event, no lost-service alarms', async () => {
+  const lostBefore = (await events(Uei.nodeLostService)).length;
+  await report('C', { 'www/TCP': 'DOWN', 'db/TCP': 'DOWN' });
+  const [connectivity] = await events(Uei.monitorConnectivityLost);
+  assert.ok(connectivity, 'monitorConnectivityLost raised');
+  assert.equal(connectivity.location, 'C');
+  assert.equal(connectivity.monitorId, monitors.C!.monitorId);
+  assert.match(connectivity.params.reason ?? '', /all 2 services are down from this monitor while 2 other locations see them up/);
+  assert.equal((await events(Uei.nodeLostService)).length, lostBefore, 'no lost-service events');
+  assert.equal((await openAlarms(Uei.nodeLostService)).filter((a) => a.monitorId === monitors.C!.monitorId).length, 0);
+  assert.equal((await openAlarms(Uei.monitorConnectivityLost)).length, 1);
+  assert.equal((await application()).status, 'up', "C's view is set aside while its connectivity is lost");
+
+  // Still down: nothing more. A service up again: connectivity restored, its alarm cleared.
+  await report('C', { 'www/TCP': 'DOWN', 'db/TCP': 'DOWN' });
+  assert.equal((await events(Uei.monitorConnectivityLost)).length, 1);
+  await report('C', { 'www/TCP': 'UP', 'db/TCP': 'UP' });
+  assert.equal((await events(Uei.monitorConnectivityRestored)).length, 1);
+  assert.equal((await openAlarms(Uei.monitorConnectivityLost)).length, 0);
+  assert.equal((await events(Uei.nodeRegainedService)).filter((e) => e.monitorId === monitors.C!.monitorId).length, 0, 'nothing to regain: nothing was announced lost');
+});
+
+void test('services going down one by one: the first is alarmed, then the connectivity explains and clears it', async () => {
+  await report('C', { 'www/TCP': 'DOWN' });
+  const mine = async () => (await openAlarms(Uei.nodeLostService)).filter((a) => a.monitorId === monitors.C!.monitorId);
+  assert.equal((await mine()).length, 1);
+  await report('C', { 'db/TCP': 'DOWN' });
+  assert.equal((await mine()).length, 0);
+  const explained = await t.backend.db.manager.findOneBy(AlarmEntity, { uei: Uei.nodeLostService, monitorId: monitors.C!.monitorId, serviceId: 'www/TCP' });
+  assert.equal(explained?.reason, "explained by the monitor's own connectivity");
+  assert.equal((await events(Uei.monitorConnectivityLost)).length, 2);
+  await report('C', { 'www/TCP': 'UP', 'db/TCP': 'UP' });
+});
