@@ -17,9 +17,12 @@ const USAGE = `usage: vantage [options]
   --config FILE         polling configuration (default config/polling-config.xml)
   --data-dir DIR        embedded database and local poller state (default ./data)
   --no-local-poller     run only the backend, without the built-in poller
+  --influx-url URL      also write response times to InfluxDB (v2 write API), with
+  --influx-token T --influx-org O --influx-bucket B
   --help                this text
 
-Environment: DATABASE_URL=postgres://user@host:5432/db uses PostgreSQL instead of the embedded database.`;
+Environment: DATABASE_URL=postgres://user@host:5432/db uses PostgreSQL instead of the embedded database;
+VANTAGE_INFLUX_URL, VANTAGE_INFLUX_TOKEN, VANTAGE_INFLUX_ORG, VANTAGE_INFLUX_BUCKET stand for the --influx-* options.`;
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -32,6 +35,10 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string', default: 'config/polling-config.xml' },
         'data-dir': { type: 'string', default: 'data' },
         'no-local-poller': { type: 'boolean', default: false },
+        'influx-url': { type: 'string', default: process.env.VANTAGE_INFLUX_URL },
+        'influx-token': { type: 'string', default: process.env.VANTAGE_INFLUX_TOKEN },
+        'influx-org': { type: 'string', default: process.env.VANTAGE_INFLUX_ORG ?? 'vantage' },
+        'influx-bucket': { type: 'string', default: process.env.VANTAGE_INFLUX_BUCKET ?? 'vantage' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -49,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vantage: --port must be a port number from 0 to 65535, got "${values.port}"\n`);
     return 2;
   }
+  if (values['influx-url'] !== undefined && !/^https?:\/\/[^/]+/.test(values['influx-url'])) {
+    process.stderr.write(`vantage: --influx-url must be an http:// or https:// URL, got "${values['influx-url']}"\n`);
+    return 2;
+  }
   const log = createLogger('vantage');
   const dataDir = resolve(values['data-dir']!);
   let backend;
@@ -60,6 +71,9 @@ async function main(argv: string[]): Promise<number> {
       dataDir,
       databaseUrl: process.env.DATABASE_URL || undefined,
       log,
+      influx: values['influx-url']
+        ? { url: values['influx-url'], token: values['influx-token'], org: values['influx-org']!, bucket: values['influx-bucket']! }
+        : undefined,
     });
   } catch (err) {
     process.stderr.write(`vantage: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);

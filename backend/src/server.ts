@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { EventBus } from '@vantage/events';
+import { createSink, EventBus, matchingSinks, NotificationDispatcher } from '@vantage/events';
 import { createLogger, type Logger } from '@vantage/frontend-poller';
 import Fastify from 'fastify';
 import { ConfigHolder } from './config/config-holder.ts';
@@ -22,6 +22,10 @@ import { attachWsEndpoint, MAX_RPC_MESSAGE_BYTES } from './rpc/ws-endpoint.ts';
 import { PeriodicTask } from './periodic-task.ts';
 import { DEFAULT_CLEARED_ALARM_RETENTION_MS, deleteClearedAlarms } from './alarms/alarm-store.ts';
 import { EventRecorder } from './event-store/event-recorder.ts';
+import { DbOutboxStore } from './notifications/db-outbox-store.ts';
+import { InfluxWriter } from './series/influx-writer.ts';
+import { ResponseTimeRollup } from './series/rollup.ts';
+import type { PollingConfig } from './config/polling-config.ts';
 
 export interface BackendOptions {
   configPath: string;
@@ -35,6 +39,10 @@ export interface BackendOptions {
   watchConfig?: boolean;
   /** How long cleared alarms are kept before they are deleted (default 3 days). */
   clearedAlarmRetentionMs?: number;
+  /** Notification delivery: attempts before a dead letter, and the backoff between them. */
+  notificationRetry?: { maxAttempts?: number; initialMs?: number; maxMs?: number };
+  /** Also write response times to InfluxDB (v2 write API). */
+  influx?: { url: string; token?: string; org: string; bucket: string };
 }
 
 export interface Backend {
@@ -70,10 +78,50 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     eventLog.info(`${e.uei.split('/').pop()} ${where}${e.serviceId ? ` ${e.serviceId}` : ''}${e.params.reason ? `: ${e.params.reason}` : ''}`);
   });
   const connections = new ConnectionRegistry();
-  const recorder = new EventRecorder();
+  const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event));
   const monitors = new LocationMonitorService(db, configs, bus, connections, recorder);
   const ingest = new ResultIngest(db, configs, bus, recorder);
   const rpc = createRpcServer(monitors, ingest, log.child('rpc'));
+
+  const outbox = new DbOutboxStore(db);
+  const released = await outbox.releaseStaleClaims();
+  if (released > 0) log.info(`${released} notification${released === 1 ? '' : 's'} left in flight by an earlier run will be delivered again`);
+  const sinksOf = (c: PollingConfig) => [...c.notificationSinks.values()].map((sink) => createSink(sink));
+  const retry = options.notificationRetry ?? {};
+  const dispatcher = new NotificationDispatcher(outbox, sinksOf(config), {
+    maxAttempts: retry.maxAttempts,
+    backoff: { initialMs: retry.initialMs, maxMs: retry.maxMs },
+    log: log.child('notifications'),
+  });
+  dispatcher.start();
+  configs.onReplaced((next) => dispatcher.setSinks(sinksOf(next)));
+  // Notifications are in the outbox once their event is committed; the bus says when.
+  bus.subscribe('notifications', () => dispatcher.wake());
+
+  const influx = options.influx
+    ? new InfluxWriter({ ...options.influx, spoolDir: `${options.dataDir}/influx-spool`, log: log.child('influx') })
+    : undefined;
+  if (influx) {
+    log.info(`response times also go to InfluxDB at ${options.influx!.url} (bucket ${options.influx!.bucket})`);
+    ingest.onCommitted((monitor, results) => {
+      const services = configs.packageFor(monitor.location)?.package.services;
+      const byId = new Map(services?.map((s) => [s.serviceId, s]));
+      for (const result of results) {
+        const service = byId.get(result.serviceId);
+        influx.write({
+          location: monitor.location,
+          monitorId: monitor.id,
+          monitorName: monitor.name,
+          node: service?.nodeLabel ?? result.serviceId.split('/')[0]!,
+          serviceId: result.serviceId,
+          service: service?.serviceName ?? result.serviceId,
+          timestamp: result.timestamp,
+          responseTimeMs: result.responseTimeMs,
+          status: result.status,
+        });
+      }
+    });
+  }
   const reloader = new ConfigReloader(
     options.configPath,
     variables,
@@ -95,7 +143,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     void reply.code(status).send({ error: status >= 500 ? 'internal error; the backend logged the details' : err.message });
   });
   registerHttpRpc(app, rpc);
-  registerRestRoutes(app, { db, configs, monitors, reloader, isConnected: (id) => connections.isConnected(id) });
+  registerRestRoutes(app, { db, configs, monitors, reloader, outbox, isConnected: (id) => connections.isConnected(id) });
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(await readFile(WEBUI_INDEX, 'utf8')));
 
   try {
@@ -121,6 +169,9 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     log,
   );
   alarmCleanup.start();
+  const rollup = new ResponseTimeRollup(db, { log: log.child('series') });
+  const rollupTask = rollup.task(log.child('series'));
+  rollupTask.start();
   if (options.watchConfig !== false) reloader.watch();
 
   const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
@@ -137,7 +188,11 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     reloader,
     async close() {
       await reloader.close();
+      await dispatcher.close();
+      await influx?.close();
       await alarmCleanup.stop();
+      rollup.stop();
+      await rollupTask.stop();
       await sweeper.stop();
       await ws.close();
       await app.close();

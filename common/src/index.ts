@@ -4,3 +4,4 @@ export * from './ueis.ts';
 export * from './protocol.ts';
 export * from './validate.ts';
 export * from './credentials.ts';
+export * from './network-errors.ts';

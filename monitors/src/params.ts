@@ -1,3 +1,4 @@
+import { NETWORK_ERROR_WORDS } from '@vantage/common';
 import type { PollOutcome } from './monitor.ts';
 
 /** A service parameter that is missing or malformed; its message names the parameter. */
@@ -84,21 +85,7 @@ export function timeoutReason(timeoutMs: number): string {
   return `timeout after ${timeoutMs} ms`;
 }
 
-// Operators read these on a dashboard; errno names mean little to most of them.
-const NETWORK_ERRORS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ECONNABORTED: 'connection aborted',
-  EPIPE: 'connection closed by the peer',
-  EHOSTUNREACH: 'host unreachable',
-  EHOSTDOWN: 'host down',
-  ENETUNREACH: 'network unreachable',
-  ENETDOWN: 'network down',
-  ETIMEDOUT: 'connection timed out',
-  ENOTFOUND: 'host name not found',
-  EAI_AGAIN: 'host name lookup failed temporarily',
-  EADDRNOTAVAIL: 'address not available',
-};
+
 
 /**
  * The DOWN outcome for a failed connection or request. Once `signal` has
@@ -109,7 +96,7 @@ export function networkFailure(err: unknown, signal: AbortSignal, timeoutMs: num
   if (signal.aborted) return { status: 'DOWN', reason: timeoutReason(timeoutMs) };
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const message = errorMessage(err);
-  const known = code === undefined ? undefined : Object.hasOwn(NETWORK_ERRORS, code) ? NETWORK_ERRORS[code] : undefined;
+  const known = code === undefined ? undefined : Object.hasOwn(NETWORK_ERROR_WORDS, code) ? NETWORK_ERROR_WORDS[code] : undefined;
   return { status: 'DOWN', reason: known ?? (code ? `${code}: ${message}` : message) };
 }
 

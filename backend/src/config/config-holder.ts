@@ -55,11 +55,19 @@ export class ConfigHolder {
     });
   }
 
+  private readonly listeners: ((config: PollingConfig) => void)[] = [];
+
+  /** Called after every successful replacement, with the configuration now in force. */
+  onReplaced(listener: (config: PollingConfig) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Swaps in a new configuration; returns the locations whose package version changed. */
   replace(config: PollingConfig): string[] {
     const next = ConfigHolder.derive(config);
     const changed = [...next.packages].filter(([name, pkg]) => this.current.packages.get(name)?.version !== pkg.version).map(([name]) => name);
     this.current = next;
+    for (const listener of this.listeners) listener(config);
     return changed;
   }
 }

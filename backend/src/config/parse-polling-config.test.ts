@@ -194,6 +194,25 @@ const INVALID: { file: string; error: string }[] = [
     error: '20: <service>: duplicate service HTTP of node "www" in application "Shop"',
   },
   { file: 'application-without-service.xml', error: '17: <application>: application "Shop" has no <service>' },
+  { file: 'application-bad-threshold.xml', error: '8: <application>: attribute down-threshold must be a positive whole number of locations, got "0"' },
+  { file: 'webhook-bad-url.xml', error: '8: <webhook>: attribute url must be an http:// or https:// URL, got "ftp://example.test/hook"' },
+  { file: 'webhook-bad-header.xml', error: '8: <header>: "Bad Header" is not a valid HTTP header name' },
+  { file: 'email-without-to.xml', error: '8: <email>: e-mail sink "oncall" has no <to> address' },
+  { file: 'email-bad-address.xml', error: '8: <to>: "not-an-address" is not an e-mail address' },
+  {
+    file: 'notification-unknown-sink.xml',
+    error: '9: <notification>: notification "all" names unknown sink "pager" (define it with <webhook> or <email>)',
+  },
+  {
+    file: 'notification-unknown-uei.xml',
+    error: '9: <notification>: "uei.opennms.org/remote/nodeLost" is not an event Vantage emits (end it with * to match a prefix)',
+  },
+  {
+    file: 'notification-bad-severity.xml',
+    error:
+      '9: <notification>: attribute min-severity must be "Indeterminate" or "Cleared" or "Normal" or "Warning" or "Minor" or "Major" or "Critical", got "Urgent"',
+  },
+  { file: 'duplicate-sink.xml', error: '9: <webhook>: duplicate notification sink name "ops"' },
 ];
 
 for (const { file, error } of INVALID) {
@@ -702,3 +721,35 @@ for (const { change, from, to, changed } of EXTENDED_VERSION_CASES) {
     assertVersionChanges(EXTENDED, ['Default', 'RDU', 'Sydney'], from, to, changed);
   });
 }
+
+void test('notification sinks and rules are parsed with their values', () => {
+  const config = parse(`<poller-configuration>
+  <package name="web"><specific>127.0.0.1</specific><service name="HTTP" interval="30000"/></package>
+  <monitor service="HTTP" type="http"/>
+  <location name="RDU"><polling-package name="web"/></location>
+  <webhook name="ops" url="https://hooks.example.test/x" timeout="5000"><header name="Authorization" value="Bearer t"/></webhook>
+  <email name="oncall" smtp-host="mail.example.test" smtp-port="587" user="u" password="p" from="vantage@example.test"><to>a@example.test</to><to>b@example.test</to></email>
+  <notification name="outages" ueis="uei.opennms.org/remote/nodes/* uei.vantage/application/applicationDown" min-severity="Minor" locations="RDU" sinks="ops, oncall"/>
+</poller-configuration>`);
+  assert.deepEqual(config.notificationSinks.get('ops'), { name: 'ops', type: 'webhook', url: 'https://hooks.example.test/x', headers: { Authorization: 'Bearer t' }, timeoutMs: 5000 });
+  assert.deepEqual(config.notificationSinks.get('oncall'), {
+    name: 'oncall',
+    type: 'email',
+    smtpHost: 'mail.example.test',
+    smtpPort: 587,
+    secure: false,
+    user: 'u',
+    password: 'p',
+    from: 'vantage@example.test',
+    to: ['a@example.test', 'b@example.test'],
+  });
+  assert.deepEqual(config.notificationRules, [
+    {
+      name: 'outages',
+      ueis: ['uei.opennms.org/remote/nodes/*', 'uei.vantage/application/applicationDown'],
+      minSeverity: 'Minor',
+      locations: ['RDU'],
+      sinks: ['ops', 'oncall'],
+    },
+  ]);
+});

@@ -3,7 +3,8 @@
  * ConfigError naming the file, the line, the element and the problem; the
  * first one found is reported. Unknown elements and attributes are mistakes.
  */
-import type { Downtime } from '@vantage/common';
+import { isUeiValue, type Downtime } from '@vantage/common';
+import { SEVERITIES, type EmailSinkConfig, type NotificationRule, type WebhookSinkConfig } from '@vantage/events';
 import { expandRanges, findOverlap, parseRange, type AddressRange } from './address-ranges.ts';
 import { ConfigError } from './config-error.ts';
 import { ElementReader } from './element-reader.ts';
@@ -65,6 +66,8 @@ class ConfigReader extends ElementReader {
       monitorTypes: new Map(),
       outageCalendars: new Map(),
       applications: new Map(),
+      notificationSinks: new Map(),
+      notificationRules: [],
     };
     let settingsSeen = false;
     const unique = <T extends { name: string }>(map: Map<string, T>, element: XmlElement, what: string, value: T) => {
@@ -100,6 +103,16 @@ class ConfigReader extends ElementReader {
         case 'application':
           unique(config.applications, child, 'application', this.application(child));
           break;
+        case 'webhook':
+        case 'email':
+          unique(config.notificationSinks, child, 'notification sink', child.name === 'webhook' ? this.webhook(child) : this.email(child));
+          break;
+        case 'notification': {
+          const rule = this.notificationRule(child);
+          if (config.notificationRules.some((r) => r.name === rule.name)) this.fail(child, `duplicate notification name "${rule.name}"`);
+          config.notificationRules.push(rule);
+          break;
+        }
         default:
           this.unknownElement(child, root);
       }
@@ -353,6 +366,67 @@ class ConfigReader extends ElementReader {
     return application;
   }
 
+  /** `<webhook name url [timeout]>` with `<header name value/>` children. */
+  private webhook(element: XmlElement): WebhookSinkConfig {
+    const [name, url, timeout] = this.attributes(element, ['name', 'url'], ['timeout']);
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url!);
+    } catch {
+      // reported below
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) this.fail(element, `attribute url must be an http:// or https:// URL, got "${url}"`);
+    const sink: WebhookSinkConfig = { name: name!, type: 'webhook', url: url!, headers: {}, timeoutMs: timeout === undefined ? 10_000 : this.positiveInt(element, 'timeout', timeout) };
+    for (const child of element.children) {
+      if (child.name !== 'header') this.unknownElement(child, element);
+      this.noChildren(child);
+      const [header, value] = this.attributes(child, ['name', 'value'], []);
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header!)) this.fail(child, `"${header}" is not a valid HTTP header name`);
+      sink.headers[header!] = this.substitute(child, value!);
+    }
+    return sink;
+  }
+
+  /** `<email name smtp-host [smtp-port] [secure] [user password] from>` with `<to>address</to>` children. */
+  private email(element: XmlElement): EmailSinkConfig {
+    const [name, host, from, port, secure, user, password] = this.attributes(element, ['name', 'smtp-host', 'from'], ['smtp-port', 'secure', 'user', 'password']);
+    const sink: EmailSinkConfig = {
+      name: name!,
+      type: 'email',
+      smtpHost: host!,
+      smtpPort: port === undefined ? 25 : this.positiveInt(element, 'smtp-port', port, 'port number'),
+      secure: secure !== undefined && this.oneOf(element, 'secure', secure, ['true', 'false']) === 'true',
+      from: from!,
+      to: [],
+    };
+    if ((user === undefined) !== (password === undefined)) this.fail(element, 'attributes user and password go together');
+    if (user !== undefined) Object.assign(sink, { user, password: this.substitute(element, password!) });
+    for (const child of element.children) {
+      if (child.name !== 'to') this.unknownElement(child, element);
+      this.noChildren(child);
+      this.attributes(child, [], []);
+      const address = child.text.trim();
+      if (!/^[^\s@<>]+@[^\s@<>]+$/.test(address)) this.fail(child, `"${address}" is not an e-mail address`);
+      sink.to.push(address);
+    }
+    if (sink.to.length === 0) this.fail(element, `e-mail sink "${sink.name}" has no <to> address`);
+    return sink;
+  }
+
+  /** `<notification name ueis sinks [min-severity] [locations]/>`: which events go to which sinks. */
+  private notificationRule(element: XmlElement): NotificationRule {
+    this.noChildren(element);
+    const [name, ueis, sinks, minSeverity, locations] = this.attributes(element, ['name', 'ueis', 'sinks'], ['min-severity', 'locations']);
+    const list = (value: string) => value.split(/[\s,]+/).filter(Boolean);
+    const rule: NotificationRule = { name: name!, ueis: list(ueis!), sinks: list(sinks!) };
+    for (const uei of rule.ueis) {
+      if (!uei.endsWith('*') && !isUeiValue(uei)) this.fail(element, `"${uei}" is not an event Vantage emits (end it with * to match a prefix)`);
+    }
+    if (minSeverity !== undefined) rule.minSeverity = this.oneOf(element, 'min-severity', minSeverity, SEVERITIES);
+    if (locations !== undefined) rule.locations = list(locations);
+    return rule;
+  }
+
   /** Checks that need the whole file: references between elements. */
   private crossCheck(root: XmlElement, config: PollingConfig): void {
     const elementsOf = (name: string) => root.children.filter((c) => c.name === name);
@@ -375,6 +449,15 @@ class ConfigReader extends ElementReader {
     for (const element of elementsOf('application')) {
       const application = config.applications.get(element.attributes.name!.trim())!;
       application.members.forEach((member, i) => this.checkMember(element.children[i]!, application, member, config));
+    }
+    for (const element of elementsOf('notification')) {
+      const rule = config.notificationRules.find((r) => r.name === element.attributes.name?.trim())!;
+      for (const sink of rule.sinks) {
+        if (!config.notificationSinks.has(sink)) this.fail(element, `notification "${rule.name}" names unknown sink "${sink}" (define it with <webhook> or <email>)`);
+      }
+      for (const location of rule.locations ?? []) {
+        if (!config.locations.has(location)) this.fail(element, `notification "${rule.name}" names unknown location "${location}"`);
+      }
     }
     if (config.locations.size === 0) this.fail(root, 'at least one <location> is required');
   }

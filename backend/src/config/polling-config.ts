@@ -5,6 +5,7 @@
  * `polling-config.xml` by `parsePollingConfig`.
  */
 import type { Downtime, PollerSettings } from '@vantage/common';
+import type { NotificationRule, NotificationSinkConfig } from '@vantage/events';
 import type { OutageCalendar } from './outage-calendar.ts';
 
 export interface Target {
@@ -82,6 +83,9 @@ export interface PollingConfig {
   monitorTypes: Map<string, string>;
   outageCalendars: Map<string, OutageCalendar>;
   applications: Map<string, ApplicationDefinition>;
+  /** Where notifications go (webhooks, e-mail) and which events go where. */
+  notificationSinks: Map<string, NotificationSinkConfig>;
+  notificationRules: NotificationRule[];
 }
 
 export const DEFAULT_SETTINGS: BackendPollerSettings = {

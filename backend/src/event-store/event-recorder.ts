@@ -15,13 +15,10 @@ export type NotificationRouting = (event: StoredEvent) => string[];
 
 export class EventRecorder {
   constructor(
-    private routing: NotificationRouting = () => [],
+    /** Read at every event, so a reloaded configuration's rules apply at once. */
+    private readonly routing: NotificationRouting = () => [],
     private readonly now: () => number = Date.now,
   ) {}
-
-  setRouting(routing: NotificationRouting): void {
-    this.routing = routing;
-  }
 
   async record(manager: EntityManager, events: readonly NewEvent[]): Promise<StoredEvent[]> {
     const stored = await insertEvents(manager, events);

@@ -104,3 +104,24 @@ void test('a result keeps its further measurements', async () => {
   const bad = await t.call('reportResults', { results: [{ ...r(2, 'UP'), details: { connectMs: 'fast' } }] }, creds);
   assert.match(bad.error?.message ?? '', /params\.results\[0\]\.details\.connectMs/);
 });
+
+void test('response times are there for graphs, per monitor, through the REST API', async () => {
+  const creds = await registerApproved(t, 'RDU', 'graphed');
+  const base = Date.now() - 60_000;
+  const results = [1, 2, 3].map((seq) => ({ seq, serviceId: 'web1/TCP', timestamp: base + seq * 1000, status: 'UP', responseTimeMs: seq * 10 }));
+  assert.equal((await t.call('reportResults', { results }, creds)).error, undefined);
+  const api = `http://127.0.0.1:${t.backend.port}/api/response-times`;
+  const series = (await (await fetch(`${api}?service=web1/TCP&monitor=${creds.monitorId}&from=${base}&to=${base + 10_000}`)).json()) as {
+    monitorId: string;
+    resolution: string;
+    points: { t: number; avg: number }[];
+  }[];
+  assert.equal(series.length, 1);
+  assert.equal(series[0]!.monitorId, creds.monitorId);
+  assert.equal(series[0]!.resolution, 'raw');
+  assert.deepEqual(
+    series[0]!.points.map((p) => p.avg),
+    [10, 20, 30],
+  );
+  assert.equal((await fetch(`${api}?from=1`)).status, 400, 'service is required');
+});

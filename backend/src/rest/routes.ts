@@ -13,6 +13,8 @@ import { MAX_EVENT_PAGE, queryEvents, type EventQuery } from '../event-store/eve
 import { registerAlarmRoutes } from './alarm-routes.ts';
 import { registerOutageRoutes } from './outage-routes.ts';
 import { QueryReader } from './query-params.ts';
+import { queryResponseTimes } from '../series/series-query.ts';
+import type { DbOutboxStore } from '../notifications/db-outbox-store.ts';
 import { ForbiddenActionError, NotFoundError, type LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import { TransitionError, wireStatus } from '../location-monitors/monitor-state.ts';
 
@@ -21,6 +23,7 @@ export interface RestDependencies {
   configs: ConfigHolder;
   monitors: LocationMonitorService;
   reloader: ConfigReloader;
+  outbox: DbOutboxStore;
   isConnected: (monitorId: string) => boolean;
 }
 
@@ -151,6 +154,28 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   });
 
   registerAlarmRoutes(app, deps.db);
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/response-times', async (request, reply) => {
+    const q = new QueryReader(request.query, ['service', 'monitor', 'from', 'to', 'maxPoints']);
+    const serviceId = q.string('service');
+    q.check(serviceId !== undefined, 'service (a service id such as "web1/HTTP") is required');
+    const now = Date.now();
+    const fromMs = q.int('from', 0) ?? now - 24 * 3_600_000;
+    const toMs = q.int('to', 0) ?? now;
+    q.check(fromMs < toMs, 'from must be before to');
+    const maxPoints = q.int('maxPoints', 2, 5000);
+    if (q.problems.length) return reply.code(400).send({ error: q.problems.join('; ') });
+    const monitor = q.string('monitor');
+    return queryResponseTimes(deps.db, { serviceId: serviceId!, fromMs, toMs, ...(maxPoints ? { maxPoints } : {}), ...(monitor ? { monitorIds: monitor.split(',') } : {}) });
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/notifications', async (request, reply) => {
+    const q = new QueryReader(request.query, ['state', 'limit']);
+    const state = q.oneOf('state', ['pending', 'inflight', 'delivered', 'dead'] as const);
+    const limit = q.int('limit', 1, 1000) ?? 100;
+    if (q.problems.length) return reply.code(400).send({ error: q.problems.join('; ') });
+    return deps.outbox.list(state, limit);
+  });
   registerOutageRoutes(app, deps.db);
 }
 

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatAuthorization, type MonitorCredentials } from '@vantage/common';
 import { createLogger, type Logger } from '@vantage/frontend-poller';
-import { startBackend, type Backend } from '../server.ts';
+import { startBackend, type Backend, type BackendOptions } from '../server.ts';
 import { createTestStorage, type TestStorage } from './test-database.ts';
 
 export const TEST_CONFIG = `<?xml version="1.0"?>
@@ -52,6 +52,7 @@ export function bootTestBackend(options: {
   log?: Logger;
   watchConfig?: boolean;
   clearedAlarmRetentionMs?: number;
+  notificationRetry?: BackendOptions['notificationRetry'];
 }): Promise<Backend> {
   const quiet = process.env.VANTAGE_TEST_LOG === '1' ? undefined : () => undefined;
   return startBackend({
@@ -63,6 +64,7 @@ export function bootTestBackend(options: {
     log: options.log ?? createLogger('test-backend', 'debug', quiet),
     watchConfig: options.watchConfig,
     clearedAlarmRetentionMs: options.clearedAlarmRetentionMs,
+    notificationRetry: options.notificationRetry,
   });
 }
 

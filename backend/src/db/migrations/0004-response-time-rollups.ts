@@ -6,6 +6,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * response times, and how many results were UP and DOWN), how far each tier
  * has been rolled up, and per monitor the highest result seq already counted,
  * so results that arrive late (a poller's spool) are counted exactly once.
+ *
+ * No foreign keys to location_monitor: the rollup writes under REPEATABLE
+ * READ, where checking one would fail whenever ingest or a check-in had
+ * updated the monitor's row meanwhile. Monitors are never deleted (their
+ * lifecycle becomes DELETED), and retention removes old buckets anyway.
  */
 export class ResponseTimeRollups1764000000000 implements MigrationInterface {
   name = 'ResponseTimeRollups1764000000000';
@@ -14,7 +19,7 @@ export class ResponseTimeRollups1764000000000 implements MigrationInterface {
     for (const table of ['response_time_5m', 'response_time_1h']) {
       await queryRunner.query(`
         CREATE TABLE ${table} (
-          monitor_id text NOT NULL REFERENCES location_monitor (id) ON DELETE CASCADE,
+          monitor_id text NOT NULL,
           service_id text NOT NULL,
           bucket_start bigint NOT NULL,
           count integer NOT NULL,
@@ -36,7 +41,7 @@ export class ResponseTimeRollups1764000000000 implements MigrationInterface {
       )`);
     await queryRunner.query(`
       CREATE TABLE rollup_seq (
-        monitor_id text PRIMARY KEY REFERENCES location_monitor (id) ON DELETE CASCADE,
+        monitor_id text PRIMARY KEY,
         rolled_seq bigint NOT NULL
       )`);
     // The rollup reads raw results one time window at a time, and retention deletes them by time.
