@@ -17,6 +17,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseResult, type MonitorCredentials } from '@vantage/common';
 import { createLogger, openWsTransport, type Transport } from '@vantage/frontend-poller';
+import { ResponseTimeRollup } from '../backend/src/series/rollup.ts';
 import { startBackend } from '../backend/src/server.ts';
 import { createTestStorage } from '../backend/src/test-support/test-database.ts';
 
@@ -134,6 +135,11 @@ const [counts] = (await backend.db.manager.query(
           (SELECT count(*) FROM alarm)::int AS alarms, (SELECT count(*) FROM outage)::int AS outages`,
 )) as { results: number; events: number; alarms: number; outages: number }[];
 console.log(`stored: ${counts?.results} results, ${changes} status changes → ${counts?.events} lost/regained events, ${counts?.alarms} alarms, ${counts?.outages} outages`);
+
+// The series tier: roll the raw results up as the periodic task does, and time it.
+const rollupStarted = performance.now();
+const rolled = await new ResponseTimeRollup(backend.db, { graceMs: 0 }).runOnce(Date.now() + 10 * 60_000);
+console.log(`series: rolled ${counts?.results} raw results into 5-minute and 1-hour tiers in ${(performance.now() - rollupStarted).toFixed(0)} ms (${rolled.chunks} chunks)`);
 
 for (const poller of pollers) await poller.transport.close();
 await backend.close();
