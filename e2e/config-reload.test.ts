@@ -13,7 +13,7 @@ import { Uei } from '@vantage/common';
 import { createLogger, openWsTransport, Poller } from '@vantage/frontend-poller';
 import { EventEntity } from '../backend/src/db/entities.ts';
 import type { Backend } from '../backend/src/server.ts';
-import { bootTestBackend } from '../backend/src/test-support/test-backend.ts';
+import { adminFetch, bootTestBackend } from '../backend/src/test-support/test-backend.ts';
 import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
 import { eventually } from './support/processes.ts';
 
@@ -61,7 +61,7 @@ async function resultCount(monitorId: string): Promise<number> {
 }
 
 async function reloadThroughRest(): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`http://127.0.0.1:${backend.port}/api/config/reload`, { method: 'POST' });
+  const response = await adminFetch(`http://127.0.0.1:${backend.port}/api/config/reload`, { method: 'POST' });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 

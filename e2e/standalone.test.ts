@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
 import { eventually, freePort, startProcess, type RunningProcess } from './support/processes.ts';
+import { adminFetch, TEST_ADMIN_PASSWORD } from '../backend/src/test-support/test-backend.ts';
 
 interface MonitorView {
   id: string;
@@ -23,6 +24,7 @@ let running: RunningProcess | undefined;
 function startStandalone(): RunningProcess {
   running = startProcess('vantage', 'backend/bin/vantage.js', ['--port', String(port), '--data-dir', storage.dataDir], {
     DATABASE_URL: storage.databaseUrl,
+    VANTAGE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
   });
   return running;
 }
@@ -43,11 +45,11 @@ void test('npm start: the local poller registers itself, polls the shipped confi
   await vantage.waitForLine(/local-poller: polling 3 services/, 10_000);
 
   const api = `http://127.0.0.1:${port}`;
-  const page = await fetch(`${api}/`);
+  const page = await adminFetch(`${api}/`);
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<title>Vantage<\/title>/);
 
-  const [local] = (await (await fetch(`${api}/api/monitors?location=Default`)).json()) as MonitorView[];
+  const [local] = (await (await adminFetch(`${api}/api/monitors?location=Default`)).json()) as MonitorView[];
   assert.equal(local?.local, true);
   assert.equal(local?.status, 'STARTED');
 
@@ -55,7 +57,7 @@ void test('npm start: the local poller registers itself, polls the shipped confi
   const http = await eventually(
     'the first HTTP check of the backend itself',
     async () => {
-      const services = (await (await fetch(`${api}/api/monitors/${local!.id}/services`)).json()) as { serviceId: string; status: string | null }[];
+      const services = (await (await adminFetch(`${api}/api/monitors/${local!.id}/services`)).json()) as { serviceId: string; status: string | null }[];
       return services.find((s) => s.serviceId === 'vantage-backend/HTTP' && s.status !== null);
     },
     40_000,
@@ -63,7 +65,7 @@ void test('npm start: the local poller registers itself, polls the shipped confi
   );
   assert.equal(http.status, 'UP');
 
-  const refused = await fetch(`${api}/api/monitors/${local!.id}`, { method: 'DELETE' });
+  const refused = await adminFetch(`${api}/api/monitors/${local!.id}`, { method: 'DELETE' });
   assert.equal(refused.status, 409);
   assert.match(((await refused.json()) as { error: string }).error, /cannot be deleted/);
 
@@ -71,7 +73,7 @@ void test('npm start: the local poller registers itself, polls the shipped confi
   assert.equal(await vantage.stop('SIGTERM'), 0);
   vantage = startStandalone();
   await vantage.waitForLine(/local-poller: started/, 30_000);
-  const monitors = (await (await fetch(`${api}/api/monitors?location=Default`)).json()) as MonitorView[];
+  const monitors = (await (await adminFetch(`${api}/api/monitors?location=Default`)).json()) as MonitorView[];
   assert.deepEqual(
     monitors.map((m) => m.id),
     [local!.id],
@@ -84,10 +86,39 @@ void test('a broken configuration stops the backend at start-up, naming the file
   await writeFile(configPath, '<poller-configuration>\n  <package name="p">\n    <specific>127.0.0.1</specific>\n    <service name="HTTP" interval="30s"/>\n  </package>\n</poller-configuration>\n');
   const vantage = startProcess('vantage', 'backend/bin/vantage.js', ['--port', String(port), '--config', configPath, '--data-dir', storage.dataDir], {
     DATABASE_URL: storage.databaseUrl,
+    VANTAGE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
   });
   assert.equal(await vantage.exited, 1);
   assert.ok(
     vantage.output.includes(`vantage: ${configPath}:4: <service>: attribute interval must be a positive whole number of milliseconds, got "30s"`),
     vantage.output.join('\n'),
   );
+});
+
+void test('the first start creates the user admin with a generated password, printed once', async () => {
+  const fresh = await createTestStorage();
+  const freshPort = await freePort();
+  const start = () =>
+    startProcess('vantage', 'backend/bin/vantage.js', ['--port', String(freshPort), '--data-dir', fresh.dataDir, '--no-local-poller'], {
+      DATABASE_URL: fresh.databaseUrl,
+      VANTAGE_ADMIN_PASSWORD: '',
+    });
+  let vantage = start();
+  try {
+    const line = await vantage.waitForLine(/created the user "admin" with the password/, 30_000);
+    await vantage.waitForLine(/Vantage is running/, 30_000);
+    const password = /with the password (\S+) \(shown once/.exec(line)?.[1];
+    assert.ok(password && password.length >= 10, line);
+    const basic = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
+    assert.equal((await fetch(`http://127.0.0.1:${freshPort}/api/monitors`, { headers: { authorization: basic } })).status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${freshPort}/api/monitors`)).status, 401);
+    assert.equal(await vantage.stop('SIGTERM'), 0);
+    vantage = start();
+    await vantage.waitForLine(/Vantage is running/, 30_000);
+    assert.ok(!vantage.output.some((l) => l.includes('created the user')), 'not again on the next start');
+    assert.equal(await vantage.stop('SIGTERM'), 0);
+  } finally {
+    await vantage.stop('SIGKILL');
+    await fresh.cleanup();
+  }
 });

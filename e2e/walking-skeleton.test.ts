@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { Uei } from '@vantage/common';
 import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
 import { eventually, freePort, startProcess, type RunningProcess } from './support/processes.ts';
+import { adminFetch, TEST_ADMIN_PASSWORD } from '../backend/src/test-support/test-backend.ts';
 
 interface MonitorView {
   id: string;
@@ -47,12 +48,12 @@ async function stopTarget(): Promise<void> {
 }
 
 async function getJson<T>(path: string): Promise<T> {
-  const response = await fetch(`${api}${path}`);
+  const response = await adminFetch(`${api}${path}`);
   assert.equal(response.status, 200, `GET ${path}`);
   return (await response.json()) as T;
 }
 async function postJson<T>(path: string): Promise<T> {
-  const response = await fetch(`${api}${path}`, { method: 'POST' });
+  const response = await adminFetch(`${api}${path}`, { method: 'POST' });
   assert.equal(response.status, 200, `POST ${path}: ${await response.clone().text()}`);
   return (await response.json()) as T;
 }
@@ -106,6 +107,7 @@ before(async () => {
   const port = await freePort();
   backend = startProcess('backend', 'backend/bin/vantage.js', ['--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--data-dir', storage.dataDir, '--no-local-poller'], {
     DATABASE_URL: storage.databaseUrl,
+    VANTAGE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
   });
   await backend.waitForLine(/Vantage is running/, 30_000);
   api = `http://127.0.0.1:${port}`;

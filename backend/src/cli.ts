@@ -22,6 +22,8 @@ const USAGE = `usage: vantage [options]
   --help                this text
 
 Environment: DATABASE_URL=postgres://user@host:5432/db uses PostgreSQL instead of the embedded database;
+VANTAGE_ADMIN_PASSWORD sets the password of the first user, admin (otherwise one is generated and printed once);
+VANTAGE_TRUST_PROXY=1 believes X-Forwarded-* headers from a reverse proxy;
 VANTAGE_INFLUX_URL, VANTAGE_INFLUX_TOKEN, VANTAGE_INFLUX_ORG, VANTAGE_INFLUX_BUCKET stand for the --influx-* options.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -70,6 +72,8 @@ async function main(argv: string[]): Promise<number> {
       host: values.host!,
       dataDir,
       databaseUrl: process.env.DATABASE_URL || undefined,
+      adminPassword: process.env.VANTAGE_ADMIN_PASSWORD || undefined,
+      trustProxy: process.env.VANTAGE_TRUST_PROXY === '1',
       log,
       influx: values['influx-url']
         ? { url: values['influx-url'], token: values['influx-token'], org: values['influx-org']!, bucket: values['influx-bucket']! }

@@ -7,7 +7,10 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createSink, EventBus, matchingSinks, NotificationDispatcher } from '@vantage/events';
 import { createLogger, type Logger } from '@vantage/frontend-poller';
+import fastifyCookie from '@fastify/cookie';
 import Fastify from 'fastify';
+import { registerAuth } from './auth/auth-routes.ts';
+import { AuthService } from './auth/auth-service.ts';
 import { ConfigHolder } from './config/config-holder.ts';
 import { ConfigReloader } from './config/config-reloader.ts';
 import { loadPollingConfigFile } from './config/load-config.ts';
@@ -41,6 +44,10 @@ export interface BackendOptions {
   clearedAlarmRetentionMs?: number;
   /** Notification delivery: attempts before a dead letter, and the backoff between them. */
   notificationRetry?: { maxAttempts?: number; initialMs?: number; maxMs?: number };
+  /** The first user's password; otherwise one is generated and printed once. */
+  adminPassword?: string;
+  /** Believe X-Forwarded-* headers (behind a reverse proxy that sets them). */
+  trustProxy?: boolean;
   /** Also write response times to InfluxDB (v2 write API). */
   influx?: { url: string; token?: string; org: string; bucket: string };
 }
@@ -136,7 +143,17 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     log.child('config'),
   );
 
-  const app = Fastify({ logger: false, bodyLimit: MAX_RPC_MESSAGE_BYTES });
+  const auth = new AuthService(db);
+  const admin = await auth.ensureAdmin(options.adminPassword);
+  if (admin.generatedPassword) {
+    log.info(`created the user "admin" with the password ${admin.generatedPassword} (shown once: sign in and change it, or set VANTAGE_ADMIN_PASSWORD before the first start)`);
+  } else if (admin.created) {
+    log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
+  }
+
+  const app = Fastify({ logger: false, bodyLimit: MAX_RPC_MESSAGE_BYTES, trustProxy: options.trustProxy ?? false });
+  await app.register(fastifyCookie);
+  registerAuth(app, auth);
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) log.error(`${request.method} ${request.url} failed: ${err.stack ?? err.message}`);

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { formatAuthorization, Uei, type MonitorCredentials } from '@vantage/common';
 import type { Backend } from '../server.ts';
 import { createTestStorage, type TestStorage } from '../test-support/test-database.ts';
-import { bootTestBackend, TEST_CONFIG } from '../test-support/test-backend.ts';
+import { adminFetch, bootTestBackend, TEST_CONFIG } from '../test-support/test-backend.ts';
 
 let storage: TestStorage;
 let backend: Backend;
@@ -40,7 +40,7 @@ after(async () => {
 async function rpc(method: string, params: unknown, credentials?: MonitorCredentials): Promise<unknown> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (credentials) headers.authorization = formatAuthorization(credentials);
-  const response = await fetch(`${api}/rpc`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const response = await adminFetch(`${api}/rpc`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
   const body = (await response.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(body.error.message);
   return body.result;
@@ -59,10 +59,10 @@ interface AlarmView {
   monitorId: string;
   serviceId: string | null;
 }
-const alarms = async (query = 'state=all') => (await (await fetch(`${api}/api/alarms?${query}`)).json()) as AlarmView[];
+const alarms = async (query = 'state=all') => (await (await adminFetch(`${api}/api/alarms?${query}`)).json()) as AlarmView[];
 const lostAlarm = async () => (await alarms()).find((a) => a.uei === Uei.nodeLostService && a.serviceId === 'web1/HTTP');
 const post = (path: string, body?: unknown) =>
-  fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  adminFetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
 
 void test('a lost service raises an alarm; regained clears it; lost again raises it again with the count up', async () => {
   await report('DOWN');
@@ -99,12 +99,12 @@ void test('operators acknowledge, unacknowledge and clear alarms over REST', asy
   assert.equal(cleared.reason, 'cleared by dana');
   assert.equal((await post('/api/alarms/999999/acknowledge')).status, 404);
   assert.equal((await post('/api/alarms/abc/acknowledge')).status, 400);
-  assert.equal((await fetch(`${api}/api/alarms?state=sideways`)).status, 400);
+  assert.equal((await adminFetch(`${api}/api/alarms?state=sideways`)).status, 400);
 });
 
 void test('outages open and close with their times and reason', async () => {
   const outages = async () =>
-    (await (await fetch(`${api}/api/outages?monitor=${creds.monitorId}&service=web1/HTTP`)).json()) as { startedAt: number; endedAt: number | null; reason: string | null }[];
+    (await (await adminFetch(`${api}/api/outages?monitor=${creds.monitorId}&service=web1/HTTP`)).json()) as { startedAt: number; endedAt: number | null; reason: string | null }[];
   const open = (await outages()).filter((o) => o.endedAt === null);
   assert.equal(open.length, 1, 'the service is down: one open outage');
   assert.equal(open[0]!.reason, 'HTTP 503, expected 200-399');
@@ -112,7 +112,7 @@ void test('outages open and close with their times and reason', async () => {
   const all = await outages();
   assert.equal(all.length, 2, 'down twice in this file: two outages');
   assert.ok(all.every((o) => o.endedAt !== null && o.endedAt >= o.startedAt));
-  const openNow = (await (await fetch(`${api}/api/outages?open=true&monitor=${creds.monitorId}`)).json()) as unknown[];
+  const openNow = (await (await adminFetch(`${api}/api/outages?open=true&monitor=${creds.monitorId}`)).json()) as unknown[];
   assert.equal(openNow.length, 0);
 });
 

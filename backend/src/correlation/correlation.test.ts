@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Uei, type MonitorCredentials } from '@vantage/common';
 import { AlarmEntity, EventEntity } from '../db/entities.ts';
-import { registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
+import { adminFetch, registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
 
 const CONFIG = `<poller-configuration>
   <package name="shop">
@@ -46,7 +46,7 @@ async function report(location: string, statuses: Record<string, 'UP' | 'DOWN'>)
 }
 
 async function application(): Promise<{ status: string; downLocations: string[] }> {
-  const response = await fetch(`http://127.0.0.1:${t.backend.port}/api/applications`);
+  const response = await adminFetch(`http://127.0.0.1:${t.backend.port}/api/applications`);
   return ((await response.json()) as { name: string; status: string; downLocations: string[] }[]).find((a) => a.name === 'Shop')!;
 }
 const events = (uei: string) => t.backend.db.manager.findBy(EventEntity, { uei });
@@ -110,4 +110,27 @@ void test('services going down one by one: the first is alarmed, then the connec
   assert.equal(explained?.reason, "explained by the monitor's own connectivity");
   assert.equal((await events(Uei.monitorConnectivityLost)).length, 2);
   await report('C', { 'www/TCP': 'UP', 'db/TCP': 'UP' });
+});
+
+void test('GET /api/availability gives the applications × locations matrix the home page shows', async () => {
+  const api = `http://127.0.0.1:${t.backend.port}/api/availability`;
+  const matrix = (await (await adminFetch(`${api}?window=24h`)).json()) as {
+    window: { fromMs: number; toMs: number };
+    applications: { name: string; cells: { location: string; availability: number | null; coverage: number; state: string }[] }[];
+  };
+  assert.equal(matrix.window.toMs - matrix.window.fromMs, 24 * 3_600_000);
+  const shop = matrix.applications.find((a) => a.name === 'Shop')!;
+  assert.deepEqual(
+    shop.cells.map((c) => c.location),
+    ['A', 'B', 'C'],
+  );
+  for (const cell of shop.cells) {
+    assert.ok(cell.availability !== null && cell.availability > 0 && cell.availability <= 1, JSON.stringify(cell));
+    assert.ok(cell.coverage > 0 && cell.coverage <= 1);
+    assert.equal(cell.state, 'up');
+  }
+  assert.ok(shop.cells.find((c) => c.location === 'A')!.availability! < 1, 'A saw www down for a while');
+  assert.equal((await adminFetch(`${api}?window=1y`)).status, 400);
+  assert.equal((await adminFetch(`${api}?from=10`)).status, 400);
+  assert.equal((await adminFetch(`${api}?from=10&to=5`)).status, 400);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Uei, type MonitorCredentials } from '@vantage/common';
 import { EventEntity, PollResultEntity, ServiceStateEntity } from '../db/entities.ts';
-import { registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
+import { adminFetch, registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
 
 let t: TestBackend;
 
@@ -111,7 +111,7 @@ void test('response times are there for graphs, per monitor, through the REST AP
   const results = [1, 2, 3].map((seq) => ({ seq, serviceId: 'web1/TCP', timestamp: base + seq * 1000, status: 'UP', responseTimeMs: seq * 10 }));
   assert.equal((await t.call('reportResults', { results }, creds)).error, undefined);
   const api = `http://127.0.0.1:${t.backend.port}/api/response-times`;
-  const series = (await (await fetch(`${api}?service=web1/TCP&monitor=${creds.monitorId}&from=${base}&to=${base + 10_000}`)).json()) as {
+  const series = (await (await adminFetch(`${api}?service=web1/TCP&monitor=${creds.monitorId}&from=${base}&to=${base + 10_000}`)).json()) as {
     monitorId: string;
     resolution: string;
     points: { t: number; avg: number }[];
@@ -123,5 +123,5 @@ void test('response times are there for graphs, per monitor, through the REST AP
     series[0]!.points.map((p) => p.avg),
     [10, 20, 30],
   );
-  assert.equal((await fetch(`${api}?from=1`)).status, 400, 'service is required');
+  assert.equal((await adminFetch(`${api}?from=1`)).status, 400, 'service is required');
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatAuthorization, Uei, type MonitorCredentials } from '@vantage/common';
 import type { Backend } from '../server.ts';
-import { bootTestBackend } from '../test-support/test-backend.ts';
+import { adminFetch, bootTestBackend } from '../test-support/test-backend.ts';
 import { createTestStorage, type TestStorage } from '../test-support/test-database.ts';
 
 interface Received {
@@ -63,7 +63,7 @@ before(async () => {
   const call = async (method: string, params: unknown, credentials?: MonitorCredentials) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (credentials) headers.authorization = formatAuthorization(credentials);
-    const response = await fetch(`${api}/rpc`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    const response = await adminFetch(`${api}/rpc`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
     return ((await response.json()) as { result: unknown }).result;
   };
   creds = (await call('registerLocationMonitor', { location: 'RDU', name: 'notifier' })) as MonitorCredentials;
@@ -102,14 +102,14 @@ void test('a lost service reaches the webhook after two failed attempts, with it
   assert.equal(delivered.body.params.reason, 'connection refused');
   // Only what the rules ask for: the monitor's lifecycle events went nowhere.
   assert.ok(received.every((r) => r.body.uei.includes('/nodes/')));
-  const [row] = (await (await fetch(`http://127.0.0.1:${backend.port}/api/notifications?state=delivered`)).json()) as { sink: string; attempts: number }[];
+  const [row] = (await (await adminFetch(`http://127.0.0.1:${backend.port}/api/notifications?state=delivered`)).json()) as { sink: string; attempts: number }[];
   assert.equal(row?.sink, 'ops');
   assert.equal(row?.attempts, 3);
 });
 
 void test('a sink that keeps failing ends as a dead letter with its last error', async () => {
   const dead = await waitFor('the dead letter', async () => {
-    const rows = (await (await fetch(`http://127.0.0.1:${backend.port}/api/notifications?state=dead`)).json()) as { sink: string; attempts: number; lastError: string }[];
+    const rows = (await (await adminFetch(`http://127.0.0.1:${backend.port}/api/notifications?state=dead`)).json()) as { sink: string; attempts: number; lastError: string }[];
     return rows[0];
   });
   assert.equal(dead.sink, 'black-hole');

@@ -13,6 +13,7 @@ import { MAX_EVENT_PAGE, queryEvents, type EventQuery } from '../event-store/eve
 import { registerAlarmRoutes } from './alarm-routes.ts';
 import { registerOutageRoutes } from './outage-routes.ts';
 import { QueryReader } from './query-params.ts';
+import { availabilityMatrix, presetWindow } from '../availability/matrix.ts';
 import { queryResponseTimes } from '../series/series-query.ts';
 import type { DbOutboxStore } from '../notifications/db-outbox-store.ts';
 import { ForbiddenActionError, NotFoundError, type LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
@@ -154,6 +155,24 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   });
 
   registerAlarmRoutes(app, deps.db);
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/availability', async (request, reply) => {
+    const q = new QueryReader(request.query, ['window', 'from', 'to']);
+    const preset = q.oneOf('window', ['24h', '7d', '30d'] as const);
+    const fromMs = q.int('from', 0);
+    const toMs = q.int('to', 0);
+    q.check(preset === undefined || (fromMs === undefined && toMs === undefined), 'give either window or from and to, not both');
+    q.check((fromMs === undefined) === (toMs === undefined), 'a custom range needs both from and to');
+    if (q.problems.length) return reply.code(400).send({ error: q.problems.join('; ') });
+    const nowMs = Date.now();
+    const range = fromMs !== undefined && toMs !== undefined ? { fromMs, toMs } : presetWindow(preset ?? '24h', nowMs);
+    try {
+      return await availabilityMatrix(deps.db, deps.configs, { ...range, nowMs });
+    } catch (err) {
+      if (err instanceof RangeError) return reply.code(400).send({ error: err.message });
+      throw err;
+    }
+  });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/response-times', async (request, reply) => {
     const q = new QueryReader(request.query, ['service', 'monitor', 'from', 'to', 'maxPoints']);

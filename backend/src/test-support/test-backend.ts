@@ -24,6 +24,17 @@ export const TEST_CONFIG = `<?xml version="1.0"?>
   <location name="NYC" registration-token="nyc-secret-token"><polling-package name="web"/></location>
 </poller-configuration>`;
 
+/** The first user's password in tests, and the Basic credentials REST calls carry. */
+export const TEST_ADMIN_PASSWORD = 'test-admin-password';
+export const ADMIN_AUTHORIZATION = `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString('base64')}`;
+
+/** fetch for the REST API, signed in as the test administrator (HTTP Basic). */
+export function adminFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', ADMIN_AUTHORIZATION);
+  return fetch(url, { ...init, headers });
+}
+
 export interface RpcResponse {
   result?: unknown;
   error?: { code: number; message: string; data?: unknown };
@@ -63,6 +74,7 @@ export function bootTestBackend(options: {
     databaseUrl: options.storage.databaseUrl,
     log: options.log ?? createLogger('test-backend', 'debug', quiet),
     watchConfig: options.watchConfig,
+    adminPassword: TEST_ADMIN_PASSWORD,
     clearedAlarmRetentionMs: options.clearedAlarmRetentionMs,
     notificationRetry: options.notificationRetry,
   });

@@ -1,0 +1,118 @@
+/**
+ * Users and sessions. The first start creates the user `admin`, with the
+ * password from VANTAGE_ADMIN_PASSWORD or a generated one printed once.
+ * Session tokens live in an HttpOnly cookie and only their hash is stored;
+ * each session has its own CSRF token, which changes require as a header.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from '../db/database.ts';
+import { generatePassword, hashPassword, verifyPassword } from './passwords.ts';
+
+export const SESSION_TTL_MS = 12 * 3_600_000;
+export const MIN_PASSWORD_LENGTH = 10;
+
+export interface SignedInUser {
+  id: number;
+  username: string;
+}
+
+export interface Session {
+  user: SignedInUser;
+  csrfToken: string;
+  expiresAt: number;
+}
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export class AuthService {
+  /** Recently verified Basic credentials, so scripts do not pay for scrypt on every request. */
+  private readonly basicCache = new Map<string, { user: SignedInUser; until: number }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates `admin` when there is no user; returns the password when it was generated here. */
+  async ensureAdmin(passwordFromEnvironment?: string): Promise<{ created: boolean; generatedPassword?: string }> {
+    const [row] = (await this.db.manager.query(`SELECT count(*)::int AS count FROM app_user`)) as { count: number }[];
+    if ((row?.count ?? 0) > 0) return { created: false };
+    const password = passwordFromEnvironment ?? generatePassword();
+    if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`the admin password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+    const hash = await hashPassword(password);
+    await this.db.transaction((m) => m.query(`INSERT INTO app_user (username, password_hash, created_at) VALUES ('admin', $1, $2) ON CONFLICT DO NOTHING`, [hash, this.now()]));
+    return passwordFromEnvironment ? { created: true } : { created: true, generatedPassword: password };
+  }
+
+  async checkPassword(username: string, password: string): Promise<SignedInUser | null> {
+    const [row] = (await this.db.manager.query(`SELECT id, username, password_hash FROM app_user WHERE username = $1`, [username])) as {
+      id: number;
+      username: string;
+      password_hash: string;
+    }[];
+    // Hash anyway when the user does not exist, so timing does not tell which usernames exist.
+    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+    return row && ok ? { id: row.id, username: row.username } : null;
+  }
+
+  /** Credentials from an `Authorization: Basic` header, for scripts. */
+  async checkBasic(header: string): Promise<SignedInUser | null> {
+    const key = tokenHash(header);
+    const cached = this.basicCache.get(key);
+    if (cached && cached.until > this.now()) return cached.user;
+    const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) return null;
+    const user = await this.checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+    if (user) {
+      if (this.basicCache.size > 1000) this.basicCache.clear();
+      this.basicCache.set(key, { user, until: this.now() + 60_000 });
+    }
+    return user;
+  }
+
+  async createSession(user: SignedInUser): Promise<{ token: string; session: Session }> {
+    const token = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(24).toString('base64url');
+    const expiresAt = this.now() + SESSION_TTL_MS;
+    await this.db.transaction((m) =>
+      m.query(`INSERT INTO user_session (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
+        tokenHash(token),
+        user.id,
+        csrfToken,
+        this.now(),
+        expiresAt,
+      ]),
+    );
+    return { token, session: { user, csrfToken, expiresAt } };
+  }
+
+  async session(token: string): Promise<Session | null> {
+    const [row] = (await this.db.manager.query(
+      `SELECT s.csrf_token, s.expires_at, u.id, u.username FROM user_session s JOIN app_user u ON u.id = s.user_id
+        WHERE s.token_hash = $1 AND s.expires_at > $2`,
+      [tokenHash(token), this.now()],
+    )) as { csrf_token: string; expires_at: string | number; id: number; username: string }[];
+    return row ? { user: { id: row.id, username: row.username }, csrfToken: row.csrf_token, expiresAt: Number(row.expires_at) } : null;
+  }
+
+  async endSession(token: string): Promise<void> {
+    await this.db.transaction((m) => m.query(`DELETE FROM user_session WHERE token_hash = $1 OR expires_at <= $2`, [tokenHash(token), this.now()]));
+  }
+
+  async changePassword(user: SignedInUser, current: string, next: string): Promise<'changed' | 'wrong-password' | 'too-short'> {
+    if (next.length < MIN_PASSWORD_LENGTH) return 'too-short';
+    if (!(await this.checkPassword(user.username, current))) return 'wrong-password';
+    const hash = await hashPassword(next);
+    await this.db.transaction(async (m) => {
+      await m.query(`UPDATE app_user SET password_hash = $1 WHERE id = $2`, [hash, user.id]);
+      // Other sessions of this user end: a changed password should lock out whoever had the old one.
+      await m.query(`DELETE FROM user_session WHERE user_id = $1`, [user.id]);
+    });
+    this.basicCache.clear();
+    return 'changed';
+  }
+}
+
+// A hash of a random password, so a check for an unknown user costs as much as a real one.
+const DUMMY_HASH = 'scrypt$32768$8$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
