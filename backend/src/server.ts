@@ -3,7 +3,6 @@
  * lifecycle and ingest services, the JSON-RPC endpoints (WebSocket and
  * HTTP), the REST API and the disconnect sweeper, on one HTTP port.
  */
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createSink, EventBus, matchingSinks, NotificationDispatcher } from '@vantage/events';
 import { createLogger, type Logger } from '@vantage/frontend-poller';
@@ -18,6 +17,7 @@ import { Database } from './db/database.ts';
 import { ResultIngest } from './ingest/result-ingest.ts';
 import { LocationMonitorService } from './location-monitors/location-monitor-service.ts';
 import { registerRestRoutes } from './rest/routes.ts';
+import { registerWebUi } from './rest/webui-routes.ts';
 import { ConnectionRegistry } from './rpc/connections.ts';
 import { registerHttpRpc } from './rpc/http-endpoint.ts';
 import { createRpcServer } from './rpc/rpc-server.ts';
@@ -62,11 +62,12 @@ export interface Backend {
   connections: ConnectionRegistry;
   configs: ConfigHolder;
   reloader: ConfigReloader;
+  /** Every route the HTTP server answers, as "METHOD /path". */
+  routes: readonly string[];
   log: Logger;
   close(): Promise<void>;
 }
 
-const WEBUI_INDEX = new URL('../../webui/index.html', import.meta.url);
 
 export async function startBackend(options: BackendOptions): Promise<Backend> {
   const log = options.log ?? createLogger('vantage');
@@ -152,6 +153,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   }
 
   const app = Fastify({ logger: false, bodyLimit: MAX_RPC_MESSAGE_BYTES, trustProxy: options.trustProxy ?? false });
+  const routes: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+  });
   await app.register(fastifyCookie);
   registerAuth(app, auth);
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
@@ -160,8 +165,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     void reply.code(status).send({ error: status >= 500 ? 'internal error; the backend logged the details' : err.message });
   });
   registerHttpRpc(app, rpc);
-  registerRestRoutes(app, { db, configs, monitors, reloader, outbox, isConnected: (id) => connections.isConnected(id) });
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(await readFile(WEBUI_INDEX, 'utf8')));
+  registerRestRoutes(app, { db, configs, monitors, reloader, outbox, bus, isConnected: (id) => connections.isConnected(id) });
+  registerWebUi(app);
 
   try {
     await app.listen({ port: options.port, host });
@@ -203,6 +208,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     configs,
     log,
     reloader,
+    routes,
     async close() {
       await reloader.close();
       await dispatcher.close();

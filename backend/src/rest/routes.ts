@@ -13,6 +13,9 @@ import { MAX_EVENT_PAGE, queryEvents, type EventQuery } from '../event-store/eve
 import { registerAlarmRoutes } from './alarm-routes.ts';
 import { registerOutageRoutes } from './outage-routes.ts';
 import { QueryReader } from './query-params.ts';
+import { registerLiveRoute } from './live-routes.ts';
+import { openApiDocument } from './openapi.ts';
+import type { EventBus } from '@vantage/events';
 import { availabilityMatrix, presetWindow } from '../availability/matrix.ts';
 import { queryResponseTimes } from '../series/series-query.ts';
 import type { DbOutboxStore } from '../notifications/db-outbox-store.ts';
@@ -25,6 +28,7 @@ export interface RestDependencies {
   monitors: LocationMonitorService;
   reloader: ConfigReloader;
   outbox: DbOutboxStore;
+  bus: EventBus;
   isConnected: (monitorId: string) => boolean;
 }
 
@@ -47,6 +51,7 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   });
 
   app.get('/api/health', async () => ({ status: 'ok', database: deps.db.description }));
+  app.get('/api/openapi.json', async () => openApiDocument('0.1.0'));
 
   app.get('/api/locations', async () => {
     const monitors = await deps.monitors.list();
@@ -155,6 +160,40 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   });
 
   registerAlarmRoutes(app, deps.db);
+  registerLiveRoute(app, deps.bus);
+
+  app.get<{ Params: { name: string } }>('/api/locations/:name/registration', async (request, reply) => {
+    const location = deps.configs.location(request.params.name);
+    if (!location) return reply.code(404).send({ error: `no location "${request.params.name}"` });
+    // The address the administrator reached us at is the best guess for what a remote host should use.
+    const host = request.headers.host ?? `localhost:8980`;
+    const scheme = request.protocol === 'https' ? 'wss' : 'ws';
+    const token = location.registrationToken ?? null;
+    const quote = (value: string) => (/^[\w.:/@-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`);
+    const command =
+      `npx vantage-poller --server ${scheme}://${host}/rpc --location ${quote(location.name)} --name ${quote(`${location.name.toLowerCase()}-1`)}` +
+      (token ? ` --token ${quote(token)}` : '');
+    return { location: location.name, admission: token ? 'token' : 'approval', token, command };
+  });
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post<{ Params: { name: string } }>(`/api/locations/:name/${action}-all`, async (request, reply) => {
+      if (!deps.configs.location(request.params.name)) return reply.code(404).send({ error: `no location "${request.params.name}"` });
+      const changed: string[] = [];
+      const skipped: { id: string; reason: string }[] = [];
+      for (const monitor of await deps.monitors.list(request.params.name)) {
+        if (monitor.paused === (action === 'pause')) continue;
+        try {
+          await deps.monitors.administer(monitor.id, action);
+          changed.push(monitor.id);
+        } catch (err) {
+          if (!(err instanceof TransitionError)) throw err;
+          skipped.push({ id: monitor.id, reason: err.message });
+        }
+      }
+      return { changed, skipped };
+    });
+  }
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/availability', async (request, reply) => {
     const q = new QueryReader(request.query, ['window', 'from', 'to']);

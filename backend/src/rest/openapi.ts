@@ -1,0 +1,107 @@
+/**
+ * The REST API described as OpenAPI 3.1, served at /api/openapi.json. One
+ * table of operations; a test checks it against the routes actually
+ * registered, so the description cannot drift from the server.
+ */
+interface Operation {
+  method: 'get' | 'post' | 'delete';
+  path: string;
+  summary: string;
+  query?: Record<string, string>;
+  body?: string;
+}
+
+const OPERATIONS: Operation[] = [
+  { method: 'get', path: '/api/health', summary: 'Liveness and the database in use (no sign-in needed)' },
+  { method: 'post', path: '/api/session', summary: 'Sign in: {username, password} → {user, csrfToken}; sets the session cookie', body: '{username, password}' },
+  { method: 'get', path: '/api/session', summary: 'The signed-in user and the CSRF token changes must send as X-CSRF-Token' },
+  { method: 'delete', path: '/api/session', summary: 'Sign out' },
+  { method: 'post', path: '/api/session/password', summary: 'Change the password; ends every session of the user', body: '{current, next}' },
+  { method: 'get', path: '/api/locations', summary: 'Configured locations with their packages, admission and monitors by status' },
+  { method: 'get', path: '/api/locations/{name}/registration', summary: 'The command that registers a new monitor at this location (with its token, if any)' },
+  { method: 'post', path: '/api/locations/{name}/pause-all', summary: 'Pause every monitor of the location' },
+  { method: 'post', path: '/api/locations/{name}/resume-all', summary: 'Resume every monitor of the location' },
+  { method: 'get', path: '/api/applications', summary: 'Applications, their services, and their state across locations (up, partial, down, no data)' },
+  {
+    method: 'get',
+    path: '/api/availability',
+    summary: 'Availability of each application at each location over a window, with coverage and current state',
+    query: { window: '24h | 7d | 30d (default 24h)', from: 'custom range start, epoch ms', to: 'custom range end, epoch ms' },
+  },
+  { method: 'get', path: '/api/monitors', summary: 'Location monitors (not deleted) with status, last check-in, details and statistics', query: { location: 'only this location' } },
+  { method: 'get', path: '/api/monitors/{id}', summary: 'One location monitor' },
+  { method: 'delete', path: '/api/monitors/{id}', summary: 'Delete a monitor (the built-in local poller cannot be deleted)' },
+  { method: 'get', path: '/api/monitors/{id}/services', summary: "The services of the monitor's package with what it last saw of each" },
+  { method: 'post', path: '/api/monitors/{id}/approve', summary: 'Approve a pending monitor' },
+  { method: 'post', path: '/api/monitors/{id}/deny', summary: 'Deny a pending monitor, for good' },
+  { method: 'post', path: '/api/monitors/{id}/pause', summary: 'Pause: its package becomes empty' },
+  { method: 'post', path: '/api/monitors/{id}/resume', summary: 'Resume polling' },
+  {
+    method: 'get',
+    path: '/api/events',
+    summary: 'Events, newest first',
+    query: { location: '', monitor: 'monitor id', service: 'service id', uei: '', since: 'epoch ms', until: 'epoch ms', limit: '1–1000' },
+  },
+  { method: 'get', path: '/api/live', summary: 'Server-Sent Events: every event as it is stored' },
+  {
+    method: 'get',
+    path: '/api/alarms',
+    summary: 'Alarms, newest first',
+    query: { state: 'open (default) | cleared | all', location: '', monitor: '', uei: '', severity: '', limit: '1–1000' },
+  },
+  { method: 'post', path: '/api/alarms/{id}/acknowledge', summary: 'Acknowledge an alarm', body: '{user?}' },
+  { method: 'post', path: '/api/alarms/{id}/unacknowledge', summary: 'Take an acknowledgement back' },
+  { method: 'post', path: '/api/alarms/{id}/clear', summary: 'Clear an alarm by hand', body: '{user?}' },
+  {
+    method: 'get',
+    path: '/api/outages',
+    summary: 'Outages per service and monitor, newest first',
+    query: { location: '', monitor: '', service: '', from: 'epoch ms', to: 'epoch ms', open: 'true: only open ones', limit: '1–5000' },
+  },
+  {
+    method: 'get',
+    path: '/api/response-times',
+    summary: 'Response-time series of a service per monitor, at the finest tier that fits',
+    query: { service: 'service id (required)', monitor: 'comma-separated monitor ids', from: 'epoch ms', to: 'epoch ms', maxPoints: '2–5000' },
+  },
+  { method: 'get', path: '/api/notifications', summary: 'The notification outbox: pending, in flight, delivered, dead letters', query: { state: '', limit: '' } },
+  { method: 'post', path: '/api/config/reload', summary: 'Reload the polling configuration; a refused file answers 422 and changes nothing' },
+  { method: 'get', path: '/api/openapi.json', summary: 'This description' },
+];
+
+/** Every documented operation as "METHOD /path/:param", to compare with the registered routes. */
+export function documentedRoutes(): string[] {
+  return OPERATIONS.map((o) => `${o.method.toUpperCase()} ${o.path.replace(/\{(\w+)\}/g, ':$1')}`);
+}
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const pathParams = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const queryParams = Object.entries(op.query ?? {}).map(([name, description]) => ({ name, in: 'query', required: false, description, schema: { type: 'string' } }));
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      parameters: [...pathParams, ...queryParams],
+      ...(op.body ? { requestBody: { content: { 'application/json': { schema: { type: 'object', description: op.body } } } } } : {}),
+      responses: {
+        '200': { description: 'OK (JSON)' },
+        '400': { description: 'Bad request: {error}' },
+        '401': { description: 'Not signed in' },
+        '403': { description: 'Missing CSRF token, or not allowed' },
+        '404': { description: 'Not found' },
+        '409': { description: "Not allowed in the monitor's state" },
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Vantage REST API',
+      version,
+      description: 'Times are epoch milliseconds. Sign in with POST /api/session (browser; changes need X-CSRF-Token) or HTTP Basic (scripts).',
+    },
+    components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'vantage_session' }, basic: { type: 'http', scheme: 'basic' } } },
+    security: [{ session: [] }, { basic: [] }],
+    paths,
+  };
+}
