@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const WEBUI_DIR = fileURLToPath(new URL('../../../webui/', import.meta.url));
 const requireFromWebui = createRequire(join(WEBUI_DIR, 'package.json'));
@@ -34,7 +34,7 @@ const TYPES: Record<string, string> = {
 };
 
 export function registerWebUi(app: FastifyInstance): void {
-  const send = async (reply: import('fastify').FastifyReply, path: string, cache: string) => {
+  const send = async (reply: FastifyReply, path: string, cache: string) => {
     try {
       const body = await readFile(path);
       return reply.type(TYPES[extname(path)] ?? 'application/octet-stream').header('cache-control', cache).send(body);
