@@ -22,4 +22,6 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
+  // The web UI runs in the browser.
+  { files: ['webui/**/*.js'], languageOptions: { globals: globals.browser } },
 );

@@ -79,3 +79,19 @@ void test('the OpenAPI description lists exactly the /api routes the server has'
   const served = t.backend.routes.filter((r) => r.startsWith('GET /api') || r.startsWith('POST /api') || r.startsWith('DELETE /api')).sort();
   assert.deepEqual(described, served);
 });
+
+void test('the web UI and its browser libraries are served without a build step', async () => {
+  const root = `http://127.0.0.1:${t.backend.port}`;
+  const page = await fetch(`${root}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+  for (const name of ['preact.mjs', 'preact-hooks.mjs', 'htm.mjs', 'htm-preact.mjs', 'uplot.mjs', 'luxon.mjs']) {
+    const response = await fetch(`${root}/vendor/${name}`);
+    assert.equal(response.status, 200, name);
+    assert.match(response.headers.get('content-type') ?? '', /javascript/, name);
+  }
+  assert.equal((await fetch(`${root}/vendor/uplot.css`)).status, 200);
+  assert.equal((await fetch(`${root}/vendor/secrets.txt`)).status, 404);
+  assert.equal((await fetch(`${root}/ui/app.js`)).status, 200);
+  assert.equal((await fetch(`${root}/ui/..%2F..%2Fpackage.json`)).status, 404, 'nothing outside webui/src');
+});

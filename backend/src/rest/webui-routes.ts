@@ -5,13 +5,18 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { basename, dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const WEBUI_DIR = fileURLToPath(new URL('../../../webui/', import.meta.url));
 const requireFromWebui = createRequire(join(WEBUI_DIR, 'package.json'));
-const packageDir = (name: string) => dirname(requireFromWebui.resolve(`${name}/package.json`));
+/** A package's folder, found from its main entry (not every package exports its package.json). */
+function packageDir(name: string): string {
+  let dir = dirname(requireFromWebui.resolve(name));
+  while (basename(dir) !== name && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 
 /** The browser libraries, by the name the import map in index.html gives them. */
 const VENDOR: Record<string, () => string> = {

@@ -1,0 +1,176 @@
+/**
+ * The three things users come for, in a real browser (Debian's chromium,
+ * driven by playwright-core): sign in; register a monitor with the command
+ * the UI shows, run that real vantage-poller, see it appear live and approve
+ * it; see its service turn up in the availability matrix, stop the target
+ * and see the cell change; pause the monitor from its page, see the poller
+ * stop polling and the paused event listed; resume it. Every step saves a
+ * screenshot under test-output/browser/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { TEST_ADMIN_PASSWORD } from '../../backend/src/test-support/test-backend.ts';
+import { createTestStorage, type TestStorage } from '../../backend/src/test-support/test-database.ts';
+import { freePort, REPO_ROOT, startProcess, type RunningProcess } from '../support/processes.ts';
+
+const CHROMIUM = process.env.VANTAGE_CHROMIUM ?? '/usr/bin/chromium';
+const missingBrowser = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install chromium)`;
+const SHOTS = join(REPO_ROOT, 'test-output', 'browser');
+
+let storage: TestStorage;
+let backend: RunningProcess;
+let poller: RunningProcess | undefined;
+let browser: Browser;
+let page: Page;
+let base: string;
+let target: Server | undefined;
+let targetPort: number;
+let shot = 0;
+
+async function startTarget(): Promise<void> {
+  target = createServer((_req, res) => res.end('shop is open'));
+  await new Promise<void>((resolve) => target!.listen(targetPort, '127.0.0.1', resolve));
+}
+async function stopTarget(): Promise<void> {
+  const server = target;
+  target = undefined;
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+}
+async function screenshot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+}
+/** Reloads until `selector` matches (for pages that refresh on their own, the first look usually does). */
+async function eventuallyVisible(selector: string, timeoutMs: number, reload = false): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await page.locator(selector).count()) > 0) return;
+    if (Date.now() > deadline) {
+      await screenshot('failed-wait');
+      assert.fail(`nothing matched ${selector} within ${timeoutMs} ms`);
+    }
+    if (reload) await page.reload();
+    await page.waitForTimeout(reload ? 1_000 : 250);
+  }
+}
+
+before(async () => {
+  if (missingBrowser) return;
+  await mkdir(SHOTS, { recursive: true });
+  storage = await createTestStorage();
+  targetPort = await freePort();
+  await startTarget();
+  const configPath = join(storage.dataDir, 'polling-config.xml');
+  await writeFile(
+    configPath,
+    `<poller-configuration>
+      <poller-settings check-in-interval="1000" disconnect-timeout="4000"/>
+      <package name="web">
+        <specific node-label="shop">127.0.0.1</specific>
+        <service name="HTTP" interval="1000"><parameter key="port" value="${targetPort}"/><parameter key="timeout" value="500"/></service>
+      </package>
+      <monitor service="HTTP" type="http"/>
+      <location name="RDU" monitoring-area="raleigh"><polling-package name="web"/></location>
+      <application name="Shop"><service package="web" node="shop" name="HTTP"/></application>
+    </poller-configuration>`,
+  );
+  const port = await freePort();
+  backend = startProcess('backend', 'backend/bin/vantage.js', ['--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--data-dir', storage.dataDir, '--no-local-poller'], {
+    DATABASE_URL: storage.databaseUrl,
+    VANTAGE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+  });
+  await backend.waitForLine(/Vantage is running/, 30_000);
+  base = `http://127.0.0.1:${port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
+});
+
+after(async () => {
+  if (missingBrowser) return;
+  await browser?.close();
+  await poller?.stop('SIGKILL');
+  await backend?.stop();
+  await stopTarget();
+  await storage?.cleanup();
+});
+
+void test('sign in, register and approve a monitor, see availability change, pause and resume it', { skip: missingBrowser }, async (t) => {
+  t.after(() => {
+    if (!passed) console.log(`--- backend ---\n${backend.output.join('\n')}\n--- poller ---\n${poller?.output.join('\n') ?? ''}`);
+  });
+  let passed = false;
+
+  // Sign in.
+  await page.goto(`${base}/#/locations`);
+  await page.getByLabel(/user ?name/i).fill('admin');
+  await page.getByLabel(/password/i).fill(TEST_ADMIN_PASSWORD);
+  await screenshot('sign-in');
+  await page.getByRole('button', { name: /sign in/i }).click();
+
+  // The register panel shows the exact command; run it, as an operator would on the remote host.
+  const commandBox = page.getByTestId('register-command-RDU');
+  await commandBox.waitFor({ timeout: 15_000 });
+  const command = (await commandBox.textContent())!.trim();
+  assert.match(command, /^npx vantage-poller --server ws:\/\/127\.0\.0\.1:\d+\/rpc --location RDU --name \S+/);
+  await screenshot('register-panel');
+  const args = command.replace(/^npx vantage-poller\s+/, '').split(/\s+/);
+  const name = args[args.indexOf('--name') + 1]!;
+  poller = startProcess('vantage-poller', 'frontend-poller/bin/vantage-poller.js', [
+    ...args,
+    '--state-dir',
+    join(storage.dataDir, 'poller-state'),
+    '--approval-retry-ms',
+    '500',
+  ]);
+
+  // It appears live, pending; approve it.
+  const row = page.getByTestId(`monitor-${name}`);
+  await row.waitFor({ timeout: 15_000 });
+  await eventuallyVisible(`[data-testid="monitor-${name}"][data-status="PENDING"]`, 10_000);
+  await screenshot('monitor-pending');
+  await row.getByRole('button', { name: /^approve$/i }).click();
+  await eventuallyVisible(`[data-testid="monitor-${name}"][data-status="STARTED"]`, 15_000);
+  await poller.waitForLine(/polling 1 service/, 15_000);
+  await screenshot('monitor-started');
+
+  // The availability matrix: the Shop is up from RDU; stop the target and the cell goes down.
+  await page.goto(`${base}/#/availability`);
+  await eventuallyVisible('[data-testid="cell-Shop-RDU"][data-state="up"]', 20_000, true);
+  await screenshot('availability-up');
+  await stopTarget();
+  await eventuallyVisible('[data-testid="cell-Shop-RDU"][data-state="down"]', 20_000, true);
+  const cellText = await page.getByTestId('cell-Shop-RDU').textContent();
+  assert.match(cellText ?? '', /down/i, 'the state is written, not only coloured');
+  await screenshot('availability-down');
+  await startTarget();
+
+  // Pause it from its page: the poller stops polling and the paused event is listed.
+  await page.goto(`${base}/#/locations`);
+  await page.getByTestId(`monitor-${name}`).getByRole('button', { name: /^pause$/i }).click();
+  await eventuallyVisible(`[data-testid="monitor-${name}"][data-status="PAUSED"]`, 15_000);
+  await poller.waitForLine(/paused by an administrator/, 15_000);
+  await screenshot('monitor-paused');
+  await page.goto(`${base}/#/events`);
+  await eventuallyVisible('[data-testid="event-row"]:has-text("locationMonitorPaused")', 15_000, true);
+  await screenshot('events');
+
+  // Resume it.
+  await page.goto(`${base}/#/locations`);
+  await page.getByTestId(`monitor-${name}`).getByRole('button', { name: /^resume$/i }).click();
+  await eventuallyVisible(`[data-testid="monitor-${name}"][data-status="STARTED"]`, 15_000);
+  await poller.waitForLine(/resumed: polling 1 service/, 15_000);
+  await screenshot('monitor-resumed');
+
+  // On a phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}/#/availability`);
+  await eventuallyVisible('[data-testid="matrix"]', 10_000);
+  await screenshot('availability-phone');
+  passed = true;
+});

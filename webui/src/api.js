@@ -1,0 +1,158 @@
+/* global window */
+/**
+ * The one way the page talks to the backend: JSON in and out, the session's
+ * CSRF token on every change, a 401 turned into "show the sign-in form", and
+ * the server's `{error}` text carried in the thrown ApiError so pages can show it.
+ */
+
+/** @type {string | null} */
+let csrfToken = null;
+
+/** Raised on `window` when a request finds the session gone (401). */
+export const UNAUTHORIZED_EVENT = 'vantage:unauthorized';
+
+export class ApiError extends Error {
+  /**
+   * @param {string} message the server's `error` text, or a description of what went wrong
+   * @param {number} status HTTP status; 0 when the server could not be reached
+   */
+  constructor(message, status) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+/** @param {string | null} token */
+export function setCsrfToken(token) {
+  csrfToken = token;
+}
+
+/**
+ * @param {'GET' | 'POST' | 'PUT' | 'DELETE'} method
+ * @param {string} path e.g. `/api/monitors`
+ * @param {{ query?: Record<string, string | number | undefined | null>, body?: unknown, quiet401?: boolean }} [options]
+ *   `quiet401`: a 401 is an answer (signing in, checking the session), not a lost session.
+ * @returns {Promise<any>} the parsed JSON, or null for an empty answer
+ */
+export async function request(method, path, options = {}) {
+  const url = path + queryString(options.query);
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  } catch {
+    throw new ApiError('The Vantage server cannot be reached. Check your connection; the page retries by itself.', 0);
+  }
+  const text = await response.text();
+  /** @type {any} */
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    if (response.status === 401 && !options.quiet401) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
+    const message = data && typeof data.error === 'string' ? data.error : `${method} ${path} failed: HTTP ${response.status}`;
+    throw new ApiError(message, response.status);
+  }
+  return data;
+}
+
+/** @param {Record<string, string | number | undefined | null> | undefined} query */
+function queryString(query) {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+/** @param {string} path @param {Record<string, string | number | undefined | null>} [query] */
+export const get = (path, query) => request('GET', path, { query });
+/** @param {string} path @param {unknown} [body] */
+export const post = (path, body) => request('POST', path, { body: body ?? {} });
+/** @param {string} path */
+export const del = (path) => request('DELETE', path);
+
+/** A path segment, escaped (monitor ids, location names). */
+export const seg = (/** @type {string} */ s) => encodeURIComponent(s);
+
+// --- session ---
+
+/** @typedef {{ user: string, csrfToken: string, expiresAt?: number }} Session */
+
+/**
+ * Whether this browser has signed in and not signed out since: the session
+ * cookie is HttpOnly, so without this hint a first visit would always start
+ * with a 401 from GET /api/session (a console error in every browser).
+ */
+const HINT = 'vantage.signedIn';
+const hint = {
+  get: () => {
+    try {
+      return localStorage.getItem(HINT) === '1';
+    } catch {
+      return true;
+    }
+  },
+  set: (/** @type {boolean} */ on) => {
+    try {
+      if (on) localStorage.setItem(HINT, '1');
+      else localStorage.removeItem(HINT);
+    } catch {
+      // Storage refused (private mode): the hint only saves a request.
+    }
+  },
+};
+
+/** @returns {Promise<Session | null>} the current session, or null when not signed in */
+export async function currentSession() {
+  if (!hint.get()) return null;
+  try {
+    const session = await request('GET', '/api/session', { quiet401: true });
+    setCsrfToken(session.csrfToken);
+    return session;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      hint.set(false);
+      return null;
+    }
+    throw err;
+  }
+}
+
+/** The session is gone (a 401 on some request). */
+export function forgetSession() {
+  hint.set(false);
+  setCsrfToken(null);
+}
+
+/** @param {string} username @param {string} password @returns {Promise<Session>} */
+export async function signIn(username, password) {
+  const session = await request('POST', '/api/session', { body: { username, password }, quiet401: true });
+  setCsrfToken(session.csrfToken);
+  hint.set(true);
+  return session;
+}
+
+export async function signOut() {
+  try {
+    await request('DELETE', '/api/session', { quiet401: true });
+  } finally {
+    forgetSession();
+  }
+}

@@ -1,0 +1,133 @@
+/* global window, document */
+/**
+ * The shell: checks the session (sign-in form when there is none, then the
+ * page the user was going to), the header with navigation, the signed-in
+ * user and Sign out, and the page for the current hash.
+ */
+import { html } from 'htm/preact';
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { UNAUTHORIZED_EVENT, currentSession, forgetSession, signOut } from './api.js';
+import { ConfirmHost, ErrorBox, Loading, Notices, notify } from './components.js';
+import { closeLive, useLiveState } from './live.js';
+import { href, useRoute } from './router.js';
+import { SignInPage } from './pages/sign-in.js';
+import { AvailabilityPage } from './pages/availability.js';
+import { LocationsPage } from './pages/locations.js';
+import { ServicePage } from './pages/service.js';
+import { EventsPage } from './pages/events.js';
+import { AlarmsPage } from './pages/alarms.js';
+
+const NAV = [
+  { key: 'availability', label: 'Availability' },
+  { key: 'locations', label: 'Locations' },
+  { key: 'events', label: 'Events' },
+  { key: 'alarms', label: 'Alarms' },
+];
+
+function App() {
+  /** undefined: checking; null: signed out. */
+  const [session, setSession] = useState(/** @type {import('./api.js').Session | null | undefined} */ (undefined));
+  const [bootError, setBootError] = useState(/** @type {unknown} */ (null));
+
+  const check = () => {
+    setBootError(null);
+    currentSession().then(setSession, setBootError);
+  };
+  useEffect(check, []);
+  useEffect(() => {
+    const lost = () => {
+      closeLive();
+      forgetSession();
+      setSession((s) => {
+        if (s) notify('Your session has ended; sign in again.', 'error');
+        return null;
+      });
+    };
+    window.addEventListener(UNAUTHORIZED_EVENT, lost);
+    return () => window.removeEventListener(UNAUTHORIZED_EVENT, lost);
+  }, []);
+
+  let body;
+  if (bootError) body = html`<main class="page narrow"><h1>Vantage</h1><${ErrorBox} error=${bootError} onRetry=${check} /></main>`;
+  else if (session === undefined) body = html`<main class="page narrow"><${Loading} /></main>`;
+  else if (session === null) body = html`<${SignInPage} onSignedIn=${setSession} />`;
+  else body = html`<${Shell} user=${session.user} onSignedOut=${() => setSession(null)} />`;
+  return html`${body}<${Notices} /><${ConfirmHost} />`;
+}
+
+/** @param {{ user: string, onSignedOut: () => void }} props */
+function Shell({ user, onSignedOut }) {
+  const route = useRoute();
+  const section = route.path[0] ?? 'availability';
+
+  const leave = async () => {
+    try {
+      await signOut();
+    } catch (err) {
+      notify(err instanceof Error ? err.message : String(err), 'error');
+    }
+    closeLive();
+    onSignedOut();
+  };
+
+  return html`
+    <a class="skip-link" href="#main" onClick=${(/** @type {Event} */ e) => {
+      e.preventDefault();
+      document.getElementById('main')?.focus();
+    }}>Skip to content</a>
+    <header class="topbar" data-testid="topbar">
+      <a class="brand" href=${href(['availability'])}><span class="brand-mark" aria-hidden="true">◎</span>Vantage</a>
+      <nav id="main-nav" aria-label="Main">
+        ${NAV.map(
+          (item) => html`<a href=${href([item.key])} data-testid=${`nav-${item.key}`}
+            aria-current=${section === item.key ? 'page' : undefined}>${item.label}</a>`,
+        )}
+      </nav>
+      <div class="session">
+        <${LiveIndicator} />
+        <span class="user" data-testid="current-user" title=${`Signed in as ${user}`}><span class="sr-only">Signed in as </span>${user}</span>
+        <button type="button" class="btn btn-small" onClick=${leave} data-testid="sign-out">Sign out</button>
+      </div>
+    </header>
+    <main id="main" class="page" tabindex="-1">
+      <${Page} route=${route} user=${user} />
+    </main>
+  `;
+}
+
+function LiveIndicator() {
+  const live = useLiveState();
+  return html`<span class="live ${live ? 'live-on' : 'live-off'}" data-testid="live-indicator" data-live=${live ? 'true' : 'false'}
+    title=${live ? 'Updates arrive as they happen' : 'The live stream is not open: pages refresh every few seconds'}>
+    <span class="live-dot" aria-hidden="true"></span>${live ? 'Live' : 'Polling'}
+  </span>`;
+}
+
+/** @param {{ route: import('./router.js').Route, user: string }} props */
+function Page({ route, user }) {
+  const [section, ...rest] = route.path;
+  useEffect(() => {
+    const titles = /** @type {Record<string, string>} */ ({ availability: 'Availability', locations: 'Locations and monitors', services: 'Service', events: 'Events', alarms: 'Alarms' });
+    document.title = `${titles[section ?? 'availability'] ?? 'Not found'} · Vantage`;
+  }, [section]);
+  switch (section ?? 'availability') {
+    case 'availability':
+      return html`<${AvailabilityPage} query=${route.query} />`;
+    case 'locations':
+      return html`<${LocationsPage} />`;
+    case 'services':
+      // Service ids hold a slash ("node/SERVICE"): take the rest of the path, escaped or not.
+      return html`<${ServicePage} key=${rest.join('/')} serviceId=${rest.join('/')} query=${route.query} />`;
+    case 'events':
+      return html`<${EventsPage} />`;
+    case 'alarms':
+      return html`<${AlarmsPage} user=${user} />`;
+    default:
+      return html`<section><h1>Page not found</h1><p>There is no page “${section}”. <a href=${href(['availability'])}>Go to availability</a>.</p></section>`;
+  }
+}
+
+const root = /** @type {HTMLElement} */ (document.getElementById('app'));
+root.textContent = '';
+render(html`<${App} />`, root);

@@ -1,0 +1,150 @@
+/* global ResizeObserver */
+/**
+ * Response-time charts with uPlot: one line per series (a monitor, a
+ * location or a service), the average per point, times in the viewer's
+ * zone. Drag across the plot to zoom into a time range; double-click to
+ * see the whole range again.
+ */
+import { html } from 'htm/preact';
+import { useEffect, useRef } from 'preact/hooks';
+import uPlot from 'uplot';
+import { ms as formatMs } from './format.js';
+import { formatTime } from './time.js';
+
+/** Okabe–Ito: distinguishable with the common colour-vision deficiencies. */
+const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
+/** Line styles on top of colours, so series differ by more than hue. */
+const DASHES = [[], [6, 3], [2, 2], [10, 3, 2, 3]];
+
+/**
+ * @typedef {{ t: number, avg: number | null, min: number | null, max: number | null, count: number, up: number, down: number }} SeriesPoint
+ * @typedef {{ label: string, points: SeriesPoint[] }} ChartSeries
+ */
+
+/**
+ * Aligns the series on one time axis (seconds, as uPlot wants), with gaps
+ * (null) where a series has no point at a time.
+ * @param {ChartSeries[]} series
+ * @returns {uPlot.AlignedData}
+ */
+export function alignSeries(series) {
+  const tables = series.map((s) => /** @type {uPlot.AlignedData} */ ([s.points.map((p) => p.t / 1000), s.points.map((p) => p.avg)]));
+  if (tables.length === 1) return tables[0];
+  return uPlot.join(tables);
+}
+
+/**
+ * @param {{ series: ChartSeries[], fromMs: number, toMs: number, title: string, height?: number, testid?: string }} props
+ */
+export function ResponseChart({ series, fromMs, toMs, title, height = 220, testid }) {
+  const box = useRef(/** @type {HTMLDivElement | null} */ (null));
+  const plot = useRef(/** @type {uPlot | null} */ (null));
+  /** Whether the user zoomed in: a data refresh then keeps the zoom. */
+  const zoomed = useRef(false);
+  const range = useRef({ fromMs, toMs });
+  range.current = { fromMs, toMs };
+  const withData = series.filter((s) => s.points.some((p) => p.avg !== null));
+  const labelsKey = withData.map((s) => s.label).join('\u0000');
+
+  // The plot itself: made again only when the lines it has change.
+  useEffect(() => {
+    const el = box.current;
+    if (!el || withData.length === 0) return;
+    const fullRange = () => ({ min: range.current.fromMs / 1000, max: range.current.toMs / 1000 });
+    /** @type {uPlot.Options} */
+    const options = {
+      width: Math.max(el.clientWidth, 240),
+      height,
+      scales: { x: { time: true, range: (u, min, max) => (zoomed.current ? [min, max] : [fullRange().min, fullRange().max]) }, y: { range: (_u, _min, max) => [0, niceMax(max)] } },
+      axes: [
+        { stroke: '#4b5565', grid: { stroke: '#eef1f5' }, ticks: { stroke: '#dde2ea' } },
+        { stroke: '#4b5565', grid: { stroke: '#eef1f5' }, ticks: { stroke: '#dde2ea' }, size: 64, values: (_u, splits) => splits.map((v) => formatMs(v)) },
+      ],
+      series: [
+        { label: 'Time', value: (_u, v) => (v === null || v === undefined ? '—' : formatTime(v * 1000)) },
+        ...withData.map((s, i) => ({
+          label: s.label,
+          stroke: PALETTE[i % PALETTE.length],
+          width: 1.75,
+          dash: DASHES[i % DASHES.length],
+          spanGaps: false,
+          value: (/** @type {uPlot} */ _u, /** @type {number | null} */ v) => formatMs(v),
+        })),
+      ],
+      cursor: { drag: { x: true, y: false, setScale: true } },
+      legend: { live: true },
+      hooks: {
+        setSelect: [
+          (u) => {
+            if (u.select.width > 0) zoomed.current = true;
+          },
+        ],
+        ready: [
+          (u) => {
+            // Double-click: the whole range asked for, not only the span that has data.
+            u.over.addEventListener('dblclick', () => {
+              zoomed.current = false;
+              u.setScale('x', fullRange());
+            });
+            u.over.setAttribute('title', 'Drag across to zoom in; double-click to zoom out');
+          },
+        ],
+      },
+    };
+    zoomed.current = false;
+    plot.current = new uPlot(options, alignSeries(withData), el);
+    const resize = new ResizeObserver(() => {
+      const w = Math.max(el.clientWidth, 240);
+      if (plot.current && Math.abs(plot.current.width - w) > 1) plot.current.setSize({ width: w, height });
+    });
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, [labelsKey, height]);
+
+  // New points (a refresh): the same plot, the zoom kept if the user zoomed in.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const u = plot.current;
+    if (!u || withData.length === 0) return;
+    const { min, max } = u.scales.x;
+    u.setData(alignSeries(withData), true);
+    if (zoomed.current && min !== undefined && max !== undefined) u.setScale('x', { min, max });
+  }, [series, fromMs, toMs]);
+
+  const summary = withData.map((s) => `${s.label}: average ${formatMs(average(s.points))}`).join('; ');
+  return html`<figure class="chart" data-testid=${testid}>
+    <figcaption>${title}</figcaption>
+    ${withData.length === 0
+      ? html`<p class="empty chart-empty">No response times in this range.</p>`
+      : html`<div class="chart-box" ref=${box} role="img" aria-label=${`Response time chart, ${title}. ${summary}. Drag to zoom, double-click to reset.`}></div>
+          <p class="chart-hint muted">Drag across the chart to zoom in; double-click to zoom out.</p>`}
+  </figure>`;
+}
+
+/** @param {SeriesPoint[]} points */
+function average(points) {
+  let sum = 0;
+  let n = 0;
+  for (const p of points) {
+    if (p.avg === null || !p.count) continue;
+    sum += p.avg * p.count;
+    n += p.count;
+  }
+  return n ? sum / n : null;
+}
+
+/** A round upper bound for the y axis. */
+function niceMax(/** @type {number | null} */ max) {
+  if (max === null || !Number.isFinite(max) || max <= 0) return 10;
+  const magnitude = 10 ** Math.floor(Math.log10(max));
+  for (const step of [1, 2, 2.5, 5, 10]) if (max * 1.1 <= step * magnitude) return step * magnitude;
+  return 10 * magnitude;
+}

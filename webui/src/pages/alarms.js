@@ -1,0 +1,117 @@
+/**
+ * Alarms (GET /api/alarms): open, cleared or all, filtered by location,
+ * event and severity; Acknowledge / Unacknowledge / Clear. Kept current by
+ * live events that raise or clear alarms (or polling every 5 s), and every
+ * 15 s anyway for what other operators do (acknowledging raises no event).
+ */
+import { html } from 'htm/preact';
+import { useState } from 'preact/hooks';
+import { get, post } from '../api.js';
+import { ActionButton, Empty, ErrorBox, Loading, SeverityBadge, TableWrap, useResource } from '../components.js';
+import { useLiveRefresh } from '../live.js';
+import { href } from '../router.js';
+import { Time, zoneName } from '../time.js';
+import { ALARM_UEIS, ueiLabel, ueiName } from '../ueis.js';
+import { SelectFilter, locationOptions, severityOptions, ueiOptions, useLocationNames } from './filters.js';
+
+/**
+ * @typedef {{ id: number, reductionKey: string, uei: string, severity: string, location: string | null, monitorId: string | null, serviceId: string | null, nodeLabel: string | null, application: string | null, description: string, reason: string | null, firstEventTime: number, lastEventTime: number, lastEventId: number, count: number, clearedAt: number | null, acknowledgedBy: string | null, acknowledgedAt: number | null }} Alarm
+ */
+
+const STATES = [
+  { value: 'open', label: 'Open' },
+  { value: 'cleared', label: 'Cleared' },
+  { value: 'all', label: 'All' },
+];
+
+/** @param {{ user: string }} props */
+export function AlarmsPage({ user }) {
+  const locations = useLocationNames();
+  const [state, setState] = useState('open');
+  const [location, setLocation] = useState('');
+  const [uei, setUei] = useState('');
+  const [severity, setSeverity] = useState('');
+
+  const data = useResource(async () => {
+    const [alarms, monitors] = await Promise.all([
+      get('/api/alarms', { state, location, uei, severity, limit: 500 }),
+      get('/api/monitors').catch(() => []),
+    ]);
+    return {
+      alarms: /** @type {Alarm[]} */ (alarms),
+      names: new Map(/** @type {{ id: string, name: string }[]} */ (monitors).map((m) => [m.id, m.name])),
+    };
+  });
+  const live = useLiveRefresh(data.load, {
+    pollMs: 5000,
+    liveEveryMs: 15_000,
+    debounceMs: 300,
+    matches: (e) => ALARM_UEIS.has(e.uei),
+    deps: [state, location, uei, severity],
+  });
+
+  const act = (/** @type {Alarm} */ alarm, /** @type {'acknowledge' | 'unacknowledge' | 'clear'} */ action) => async () => {
+    await post(`/api/alarms/${alarm.id}/${action}`, { user });
+    await data.load();
+  };
+
+  const d = data.data;
+  return html`<section aria-labelledby="alarms-title">
+    <div class="page-head">
+      <div>
+        <h1 id="alarms-title">Alarms</h1>
+        <p class="muted">Problems that need attention, one per service and monitor, monitor or application. ${live ? 'Updated live.' : 'Refreshed every 5 seconds.'} Times in ${zoneName()}.</p>
+      </div>
+    </div>
+    <form class="filters" aria-label="Filter alarms" onSubmit=${(/** @type {Event} */ e) => e.preventDefault()} data-testid="alarm-filters">
+      <${SelectFilter} id="al-state" label="State" value=${state} onChange=${setState} options=${STATES} testid="filter-state" />
+      <${SelectFilter} id="al-location" label="Location" value=${location} onChange=${setLocation} options=${locationOptions(locations)} testid="filter-location" />
+      <${SelectFilter} id="al-uei" label="Event" value=${uei} onChange=${setUei} options=${ueiOptions((u) => ALARM_UEIS.has(u))} testid="filter-uei" />
+      <${SelectFilter} id="al-severity" label="Severity" value=${severity} onChange=${setSeverity} options=${severityOptions()} testid="filter-severity" />
+    </form>
+    <${ErrorBox} error=${data.error} onRetry=${data.load} />
+    ${!d && data.loading ? html`<${Loading} />` : null}
+    ${d
+      ? d.alarms.length === 0
+        ? html`<${Empty}><span data-testid="no-alarms">No ${state === 'all' ? '' : `${state} `}alarms${location || uei || severity ? ' match the filters' : ''}.</span></${Empty}>`
+        : html`<${TableWrap} label="Alarms" testid="alarms">
+            <table class="alarms" data-testid="alarms-table">
+              <thead>
+                <tr>
+                  <th scope="col">Severity</th><th scope="col">Alarm</th><th scope="col">Actions</th><th scope="col">Where</th><th scope="col">Reason</th>
+                  <th scope="col">Count</th><th scope="col">Last / first</th><th scope="col">Acknowledged</th><th scope="col">State</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${d.alarms.map(
+                  (a) => html`<tr key=${a.id} data-testid="alarm-row" data-alarm-id=${a.id} data-uei=${ueiName(a.uei)} data-severity=${a.severity}
+                      data-acknowledged=${a.acknowledgedAt ? 'true' : 'false'} data-cleared=${a.clearedAt ? 'true' : 'false'} class=${a.clearedAt ? 'row-cleared' : ''}>
+                    <td><${SeverityBadge} severity=${a.severity} /></td>
+                    <td><span class="uei" title=${a.uei}>${ueiName(a.uei)}</span><div class="muted small">${a.description || ueiLabel(a.uei)}</div></td>
+                    <td class="actions-cell">
+                      <div class="actions">
+                        ${a.acknowledgedAt
+                          ? html`<${ActionButton} label="Unacknowledge" action=${act(a, 'unacknowledge')} testid=${`unacknowledge-${a.id}`} />`
+                          : html`<${ActionButton} label="Acknowledge" kind="primary" action=${act(a, 'acknowledge')} testid=${`acknowledge-${a.id}`} />`}
+                        ${a.clearedAt ? null : html`<${ActionButton} label="Clear" action=${act(a, 'clear')} testid=${`clear-${a.id}`} />`}
+                      </div>
+                    </td>
+                    <td class="where">
+                      ${a.application ? html`<div>Application ${a.application}</div>` : null}
+                      ${a.location ? html`<div>${a.location}${a.monitorId ? html` · ${d.names.get(a.monitorId) ?? a.monitorId.slice(0, 8)}` : null}</div>` : null}
+                      ${a.serviceId ? html`<div><a class="sid" href=${href(['services', a.serviceId])}>${a.serviceId}</a></div>` : null}
+                    </td>
+                    <td class="reason">${a.reason ?? ''}</td>
+                    <td class="num">${a.count}</td>
+                    <td class="nowrap"><${Time} ms=${a.lastEventTime} /><div class="muted small">first <${Time} ms=${a.firstEventTime} /></div></td>
+                    <td>${a.acknowledgedAt ? html`${a.acknowledgedBy ?? ''}<div class="muted small"><${Time} ms=${a.acknowledgedAt} /></div>` : html`<span class="muted">No</span>`}</td>
+                    <td>${a.clearedAt ? html`<span class="badge tone-up">Cleared</span><div class="muted small"><${Time} ms=${a.clearedAt} /></div>` : html`<span class="badge tone-down">Open</span>`}</td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>
+          </${TableWrap}>
+          <p class="list-foot muted">${d.alarms.length} alarm${d.alarms.length === 1 ? '' : 's'}.</p>`
+      : null}
+  </section>`;
+}

@@ -1,0 +1,203 @@
+/**
+ * Availability (the home page): applications (rows) × locations (columns),
+ * each cell the availability over the chosen window and the state now, by
+ * colour and by text, with the coverage when some of the window had no
+ * data. A cell opens its detail below the matrix. The window and the open
+ * cell live in the hash: `#/availability?window=7d&app=Shop&location=RDU`.
+ */
+import { html } from 'htm/preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { get } from '../api.js';
+import { AVAILABILITY_STATES, Empty, ErrorBox, Loading, StateBadge, TableWrap, stateClass, useResource } from '../components.js';
+import { percent } from '../format.js';
+import { useLiveRefresh } from '../live.js';
+import { href, navigate } from '../router.js';
+import { formatTime, fromInputValue, toInputValue, zoneName } from '../time.js';
+import { CellDetail } from './cell-detail.js';
+
+export const WINDOWS = [
+  { key: '24h', label: '24 hours', ms: 24 * 3_600_000 },
+  { key: '7d', label: '7 days', ms: 7 * 24 * 3_600_000 },
+  { key: '30d', label: '30 days', ms: 30 * 24 * 3_600_000 },
+];
+
+/**
+ * The window the query asks for.
+ * @param {URLSearchParams} query
+ * @returns {{ key: string, fromMs?: number, toMs?: number, label: string, range: () => { fromMs: number, toMs: number } }}
+ */
+export function windowFromQuery(query) {
+  const key = query.get('window') ?? '24h';
+  const from = Number(query.get('from'));
+  const to = Number(query.get('to'));
+  if (key === 'custom' && Number.isSafeInteger(from) && Number.isSafeInteger(to) && from > 0 && from < to) {
+    return { key, fromMs: from, toMs: to, label: `${formatTime(from)} – ${formatTime(to)}`, range: () => ({ fromMs: from, toMs: to }) };
+  }
+  const preset = WINDOWS.find((w) => w.key === key) ?? WINDOWS[0];
+  return {
+    key: preset.key,
+    label: `the last ${preset.label}`,
+    range: () => {
+      const now = Date.now();
+      return { fromMs: now - preset.ms, toMs: now };
+    },
+  };
+}
+
+/** @typedef {{ location: string, availability: number | null, coverage: number, upMs: number, downMs: number, noDataMs: number, state: string }} Cell */
+/** @typedef {{ window: { fromMs: number, toMs: number, nowMs: number, measuredFromMs: number, measuredToMs: number }, applications: { name: string, cells: Cell[] }[] }} Matrix */
+
+/** @param {{ query: URLSearchParams }} props */
+export function AvailabilityPage({ query }) {
+  const win = windowFromQuery(query);
+  const selectedApp = query.get('app');
+  const selectedLocation = query.get('location');
+  const winQuery = win.key === 'custom' ? { window: 'custom', from: win.fromMs, to: win.toMs } : { window: win.key };
+
+  const matrix = useResource(
+    /** @returns {Promise<Matrix>} */ () => get('/api/availability', win.key === 'custom' ? { from: win.fromMs, to: win.toMs } : { window: win.key }),
+  );
+  useLiveRefresh(matrix.load, {
+    pollMs: 30_000,
+    liveEveryMs: 60_000,
+    debounceMs: 1000,
+    matches: (e) => !e.uei.endsWith('/configurationChangeDetected'),
+    deps: [win.key, win.fromMs, win.toMs],
+  });
+
+  const locations = useMemo(() => {
+    /** @type {string[]} */
+    const names = [];
+    for (const app of matrix.data?.applications ?? []) for (const cell of app.cells) if (!names.includes(cell.location)) names.push(cell.location);
+    return names;
+  }, [matrix.data]);
+
+  const select = (/** @type {string | null} */ app, /** @type {string | null} */ location) =>
+    navigate(href(['availability'], { ...winQuery, app, location }), true);
+
+  const detailRef = useRef(/** @type {HTMLElement | null} */ (null));
+  useEffect(() => {
+    if (selectedApp && selectedLocation) detailRef.current?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  }, [selectedApp, selectedLocation]);
+
+  const data = matrix.data;
+  return html`<section aria-labelledby="availability-title">
+    <div class="page-head">
+      <div>
+        <h1 id="availability-title">Availability</h1>
+        <p class="muted">Each application as seen from each location over ${win.label}. Times in ${zoneName()}.</p>
+      </div>
+      <${WindowPicker} win=${win} app=${selectedApp} location=${selectedLocation} />
+    </div>
+    <${ErrorBox} error=${matrix.error} onRetry=${matrix.load} />
+    ${!data && matrix.loading ? html`<${Loading} label="Computing availability…" />` : null}
+    ${data
+      ? data.applications.length === 0
+        ? html`<${Empty}>No applications are configured. Add <code><application></code> elements to the polling configuration.</${Empty}>`
+        : html`<${MatrixTable} matrix=${data} locations=${locations} selected=${{ app: selectedApp, location: selectedLocation }} onSelect=${select} windowLabel=${win.label} />
+            <${Legend} />`
+      : null}
+    ${selectedApp && selectedLocation
+      ? html`<div ref=${detailRef}>
+          <${CellDetail} key=${`${selectedApp}|${selectedLocation}|${win.key}|${win.fromMs}`} app=${selectedApp} location=${selectedLocation}
+            win=${win} cell=${data?.applications.find((a) => a.name === selectedApp)?.cells.find((c) => c.location === selectedLocation)}
+            onClose=${() => select(null, null)} />
+        </div>`
+      : null}
+  </section>`;
+}
+
+/**
+ * 24 hours / 7 days / 30 days / Custom, the last with two datetime inputs.
+ * @param {{ win: ReturnType<typeof windowFromQuery>, app: string | null, location: string | null }} props
+ */
+function WindowPicker({ win, app, location }) {
+  const [custom, setCustom] = useState(win.key === 'custom');
+  const initial = win.range();
+  const [from, setFrom] = useState(toInputValue(win.fromMs ?? initial.fromMs));
+  const [to, setTo] = useState(toInputValue(win.toMs ?? initial.toMs));
+  const [problem, setProblem] = useState(/** @type {string | null} */ (null));
+  useEffect(() => setCustom(win.key === 'custom'), [win.key]);
+
+  const choose = (/** @type {string} */ key) => {
+    setCustom(false);
+    navigate(href(['availability'], { window: key, app, location }), true);
+  };
+  const apply = (/** @type {Event} */ e) => {
+    e.preventDefault();
+    const fromMs = fromInputValue(from);
+    const toMs = fromInputValue(to);
+    if (fromMs === null || toMs === null) return setProblem('Give both a start and an end.');
+    if (fromMs >= toMs) return setProblem('The end must be after the start.');
+    setProblem(null);
+    navigate(href(['availability'], { window: 'custom', from: fromMs, to: toMs, app, location }), true);
+  };
+
+  return html`<div class="window-picker" data-testid="window-picker">
+    <div class="segmented" role="group" aria-label="Time window">
+      ${WINDOWS.map(
+        (w) => html`<button type="button" class="seg" aria-pressed=${!custom && win.key === w.key ? 'true' : 'false'}
+          onClick=${() => choose(w.key)} data-testid=${`window-${w.key}`}>${w.label}</button>`,
+      )}
+      <button type="button" class="seg" aria-pressed=${custom ? 'true' : 'false'} onClick=${() => setCustom(true)} data-testid="window-custom">Custom</button>
+    </div>
+    ${custom
+      ? html`<form class="custom-range" onSubmit=${apply} data-testid="custom-range">
+          <label>From <input type="datetime-local" value=${from} onInput=${(/** @type {any} */ e) => setFrom(e.currentTarget.value)} data-testid="custom-from" required /></label>
+          <label>To <input type="datetime-local" value=${to} onInput=${(/** @type {any} */ e) => setTo(e.currentTarget.value)} data-testid="custom-to" required /></label>
+          <button type="submit" class="btn btn-primary btn-small" data-testid="custom-apply">Apply</button>
+          ${problem ? html`<span class="field-error" role="alert">${problem}</span>` : null}
+        </form>`
+      : null}
+  </div>`;
+}
+
+/**
+ * @param {{ matrix: Matrix, locations: string[], selected: { app: string | null, location: string | null }, onSelect: (app: string, location: string) => void, windowLabel: string }} props
+ */
+function MatrixTable({ matrix, locations, selected, onSelect, windowLabel }) {
+  return html`<${TableWrap} label="Availability by application and location" className="matrix-wrap">
+    <table class="matrix" data-testid="matrix">
+      <caption class="sr-only">Availability over ${windowLabel}: applications in rows, locations in columns. Select a cell for its detail.</caption>
+      <thead>
+        <tr>
+          <th scope="col" class="sticky-col">Application</th>
+          ${locations.map((l) => html`<th scope="col" data-testid=${`matrix-location-${l}`}>${l}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${matrix.applications.map(
+          (app) => html`<tr data-testid=${`matrix-row-${app.name}`}>
+            <th scope="row" class="sticky-col">${app.name}</th>
+            ${locations.map((location) => {
+              const cell = app.cells.find((c) => c.location === location);
+              if (!cell) return html`<td class="cell-none"><span class="muted">Not polled here</span></td>`;
+              const isSelected = selected.app === app.name && selected.location === location;
+              return html`<td class="cell-td"><${MatrixCell} app=${app.name} cell=${cell} selected=${isSelected} onSelect=${() => onSelect(app.name, location)} /></td>`;
+            })}
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+  </${TableWrap}>`;
+}
+
+/** @param {{ app: string, cell: Cell, selected: boolean, onSelect: () => void }} props */
+function MatrixCell({ app, cell, selected, onSelect }) {
+  const coverageNote = cell.coverage < 1 ? `coverage ${percent(cell.coverage)}` : null;
+  return html`<button type="button" class="cell ${stateClass(cell.state)} ${selected ? 'selected' : ''}" onClick=${onSelect}
+    data-testid=${`cell-${app}-${cell.location}`} data-state=${cell.state} aria-expanded=${selected ? 'true' : 'false'} aria-controls=${selected ? 'cell-detail' : undefined}
+    title=${`${app} at ${cell.location}: up ${Math.round(cell.upMs / 60000)} min, down ${Math.round(cell.downMs / 60000)} min, no data ${Math.round(cell.noDataMs / 60000)} min`}>
+    <span class="cell-pct" data-testid="cell-availability">${cell.availability === null ? 'No data' : percent(cell.availability)}</span>
+    <${StateBadge} state=${cell.state} />
+    ${coverageNote ? html`<span class="cell-cov" data-testid="cell-coverage">${coverageNote}</span>` : null}
+    <span class="sr-only">, ${app} at ${cell.location} (opens the details)</span>
+  </button>`;
+}
+
+function Legend() {
+  return html`<p class="legend" aria-label="Legend">
+    ${Object.entries(AVAILABILITY_STATES).map(([state]) => html`<${StateBadge} state=${state} />`)}
+    <span class="muted">Percentage: time up ÷ time with data over the window. State: now. Coverage: share of the window with a reporting monitor.</span>
+  </p>`;
+}

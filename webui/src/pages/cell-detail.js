@@ -1,0 +1,125 @@
+/**
+ * One cell of the availability matrix in detail: the application's services
+ * at that location as each of its monitors last saw them, their outages in
+ * the window, and a response-time graph per monitor of the location (a line
+ * per service).
+ */
+import { html } from 'htm/preact';
+import { useMemo } from 'preact/hooks';
+import { get, seg } from '../api.js';
+import { ResponseChart } from '../chart.js';
+import { Empty, ErrorBox, Loading, ServiceStatusBadge, StateBadge, TableWrap, useResource } from '../components.js';
+import { percent } from '../format.js';
+import { useLiveRefresh } from '../live.js';
+import { href } from '../router.js';
+import { Time, formatDuration } from '../time.js';
+import { OutagesTable } from './outages.js';
+
+/**
+ * @typedef {{ id: string, name: string, location: string, status: string, paused: boolean, local: boolean, connected: boolean, lastCheckInAt: number | null }} Monitor
+ * @typedef {{ serviceId: string, serviceName: string, nodeLabel: string, host: string, monitor: string, intervalMs: number, status: string | null, since: number | null, reason: string | null, lastResultAt: number | null }} MonitorService
+ * @typedef {{ id: number, monitorId: string, location: string, serviceId: string, nodeLabel: string | null, startedAt: number, endedAt: number | null, reason: string | null, scheduled: boolean }} Outage
+ */
+
+/**
+ * @param {{ app: string, location: string, win: { key: string, label: string, range: () => { fromMs: number, toMs: number } }, cell: import('./availability.js').Cell | undefined, onClose: () => void }} props
+ */
+export function CellDetail({ app, location, win, cell, onClose }) {
+  const detail = useResource(async () => {
+    const { fromMs, toMs } = win.range();
+    const [applications, monitors] = await Promise.all([get('/api/applications'), get('/api/monitors', { location })]);
+    const application = applications.find((/** @type {{ name: string }} */ a) => a.name === app);
+    if (!application) throw new Error(`There is no application “${app}” (any more).`);
+    /** @type {string[]} */
+    const serviceIds = [...new Set(application.services.map((/** @type {{ serviceId: string }} */ s) => s.serviceId))];
+    const active = /** @type {Monitor[]} */ (monitors).filter((m) => m.status !== 'DENIED' && m.status !== 'PENDING');
+    const [perMonitor, outages, series] = await Promise.all([
+      Promise.all(active.map(async (m) => ({ monitor: m, services: /** @type {MonitorService[]} */ (await get(`/api/monitors/${seg(m.id)}/services`)) }))),
+      Promise.all(serviceIds.map((service) => get('/api/outages', { location, service, from: fromMs, to: toMs, limit: 500 }))),
+      active.length === 0
+        ? Promise.resolve([])
+        : Promise.all(serviceIds.map(async (service) => ({ service, series: await get('/api/response-times', { service, monitor: active.map((m) => m.id).join(','), from: fromMs, to: toMs }) }))),
+    ]);
+    return {
+      fromMs,
+      toMs,
+      serviceIds,
+      monitors: active,
+      pending: /** @type {Monitor[]} */ (monitors).filter((m) => m.status === 'PENDING').length,
+      perMonitor,
+      outages: /** @type {Outage[]} */ (outages.flat()).sort((a, b) => b.startedAt - a.startedAt),
+      series: /** @type {{ service: string, series: { monitorId: string, points: import('../chart.js').SeriesPoint[] }[] }[]} */ (series),
+    };
+  });
+  useLiveRefresh(detail.load, {
+    pollMs: 30_000,
+    liveEveryMs: 60_000,
+    debounceMs: 1000,
+    matches: (e) => e.location === location || e.uei.includes('/application/'),
+  });
+
+  const d = detail.data;
+  /** Per monitor: one chart, a line per service of the application. */
+  const charts = useMemo(() => {
+    if (!d) return [];
+    return d.monitors.map((monitor) => ({
+      monitor,
+      series: d.series.map(({ service, series }) => ({ label: service, points: series.find((s) => s.monitorId === monitor.id)?.points ?? [] })),
+    }));
+  }, [d]);
+  const monitorName = (/** @type {string} */ id) => d?.monitors.find((m) => m.id === id)?.name ?? id.slice(0, 8);
+
+  return html`<section class="panel detail" id="cell-detail" aria-labelledby="detail-title" data-testid="cell-detail">
+    <div class="panel-head">
+      <div>
+        <h2 id="detail-title">${app} <span class="muted">at</span> ${location}</h2>
+        <p class="muted">Over ${win.label}${cell
+          ? html` · availability <strong>${cell.availability === null ? 'no data' : percent(cell.availability)}</strong>${cell.coverage < 1 ? ` (coverage ${percent(cell.coverage)})` : ''} · now <${StateBadge} state=${cell.state} />`
+          : null}</p>
+      </div>
+      <button type="button" class="btn btn-small" onClick=${onClose} data-testid="close-detail">Close</button>
+    </div>
+    <${ErrorBox} error=${detail.error} onRetry=${detail.load} />
+    ${!d && detail.loading ? html`<${Loading} />` : null}
+    ${d
+      ? html`
+          <h3>Services</h3>
+          ${d.monitors.length === 0
+            ? html`<${Empty}>No monitor polls from ${location} yet${d.pending ? ` (${d.pending} waiting for approval)` : ''}. <a href=${href(['locations'])}>Register or approve one on the Locations page</a>.</${Empty}>`
+            : html`<${TableWrap} label=${`Services of ${app} at ${location}`}>
+                <table data-testid="detail-services">
+                  <thead><tr><th scope="col">Service</th><th scope="col">Monitor</th><th scope="col">Status</th><th scope="col">Since</th><th scope="col">Last result</th><th scope="col">Reason</th></tr></thead>
+                  <tbody>
+                    ${d.perMonitor.flatMap(({ monitor, services }) =>
+                      services
+                        .filter((s) => d.serviceIds.includes(s.serviceId))
+                        .map(
+                          (s) => html`<tr data-testid=${`detail-service-${s.serviceId}`} data-status=${s.status ?? 'none'}>
+                            <td><a class="sid" href=${href(['services', s.serviceId])}>${s.serviceId}</a><div class="muted small">${s.monitor} · ${s.host}</div></td>
+                            <td>${monitor.name}</td>
+                            <td><${ServiceStatusBadge} status=${s.status} /></td>
+                            <td><${Time} ms=${s.since} /></td>
+                            <td><${Time} ms=${s.lastResultAt} /></td>
+                            <td class="reason">${s.reason ?? ''}</td>
+                          </tr>`,
+                        ),
+                    )}
+                  </tbody>
+                </table>
+              </${TableWrap}>`}
+          <h3>Outages in the window</h3>
+          <${OutagesTable} outages=${d.outages} monitorName=${monitorName} showLocation=${false} testid="detail-outages" label=${`Outages of ${app} at ${location}`} />
+          <h3>Response times</h3>
+          ${charts.length === 0
+            ? html`<${Empty}>No monitor at ${location} to show response times from.</${Empty}>`
+            : html`<div class="charts">
+                ${charts.map(
+                  (c) => html`<${ResponseChart} key=${c.monitor.id} title=${`From ${c.monitor.name} (${location})`} series=${c.series} fromMs=${d.fromMs} toMs=${d.toMs}
+                    testid=${`chart-monitor-${c.monitor.name}`} />`,
+                )}
+              </div>`}
+          <p class="muted small">Window ${formatDuration(d.toMs - d.fromMs)}, up to <${Time} ms=${d.toMs} mode="full" />.</p>
+        `
+      : null}
+  </section>`;
+}

@@ -1,0 +1,158 @@
+/**
+ * Events, newest first (GET /api/events), filtered by location, event (UEI)
+ * and time on the server and by severity here. New events arrive live from
+ * /api/live (or by polling every 5 s when the stream is not open).
+ */
+import { html } from 'htm/preact';
+import { useRef, useState } from 'preact/hooks';
+import { get } from '../api.js';
+import { Empty, ErrorBox, Loading, SeverityBadge, TableWrap, notify } from '../components.js';
+import { useLiveRefresh } from '../live.js';
+import { href } from '../router.js';
+import { Time, fromInputValue, zoneName } from '../time.js';
+import { ueiLabel, ueiName } from '../ueis.js';
+import { SelectFilter, locationOptions, severityOptions, ueiOptions, useLocationNames } from './filters.js';
+
+const PAGE = 200;
+
+/** @typedef {import('../live.js').StoredEvent} StoredEvent */
+
+export function EventsPage() {
+  const locations = useLocationNames();
+  const [location, setLocation] = useState('');
+  const [uei, setUei] = useState('');
+  const [severity, setSeverity] = useState('');
+  const [since, setSince] = useState('');
+  const [until, setUntil] = useState('');
+  const [events, setEvents] = useState(/** @type {StoredEvent[] | null} */ (null));
+  const [error, setError] = useState(/** @type {unknown} */ (null));
+  const [loading, setLoading] = useState(true);
+  const [fresh, setFresh] = useState(/** @type {Set<number>} */ (new Set()));
+  const [more, setMore] = useState(false);
+  const seq = useRef(0);
+  const shownRef = useRef(events);
+  shownRef.current = events;
+  const loadedKey = useRef('');
+
+  const sinceMs = fromInputValue(since);
+  const untilMs = fromInputValue(until);
+  const query = { location, uei, since: sinceMs, until: untilMs, limit: PAGE };
+
+  const load = async () => {
+    const mine = ++seq.current;
+    setLoading(true);
+    try {
+      /** @type {StoredEvent[]} */
+      const list = await get('/api/events', query);
+      if (mine !== seq.current) return;
+      // Rows that were not there at the last load with the same filters are new: mark them.
+      const key = JSON.stringify(query);
+      const old = shownRef.current;
+      if (old && loadedKey.current === key) {
+        const known = new Set(old.map((e) => e.id));
+        const added = list.filter((e) => !known.has(e.id)).map((e) => e.id);
+        if (added.length) setFresh(new Set(added));
+      }
+      loadedKey.current = key;
+      setEvents(list);
+      setMore(list.length === PAGE);
+      setError(null);
+    } catch (err) {
+      if (mine === seq.current) setError(err);
+    } finally {
+      if (mine === seq.current) setLoading(false);
+    }
+  };
+
+  /** A live event that passes the server-side filters goes on top at once. */
+  const onEvent = (/** @type {StoredEvent} */ e) => {
+    if (location && e.location !== location) return;
+    if (uei && e.uei !== uei) return;
+    if (sinceMs !== null && e.time < sinceMs) return;
+    if (untilMs !== null) return;
+    setEvents((old) => (old && !old.some((x) => x.id === e.id) ? [e, ...old] : old));
+    setFresh(new Set([e.id]));
+  };
+  const live = useLiveRefresh(load, { pollMs: 5000, liveEveryMs: 0, matches: () => false, onEvent, deps: [location, uei, since, until] });
+
+  const loadOlder = async () => {
+    if (!events?.length) return;
+    try {
+      /** @type {StoredEvent[]} */
+      const older = await get('/api/events', { ...query, until: events[events.length - 1].time });
+      const known = new Set(events.map((e) => e.id));
+      setEvents([...events, ...older.filter((e) => !known.has(e.id))]);
+      setMore(older.length === PAGE);
+    } catch (err) {
+      notify(err instanceof Error ? err.message : String(err), 'error');
+    }
+  };
+
+  const shown = (events ?? []).filter((e) => !severity || e.severity === severity);
+  const clear = () => {
+    setLocation('');
+    setUei('');
+    setSeverity('');
+    setSince('');
+    setUntil('');
+  };
+
+  return html`<section aria-labelledby="events-title">
+    <div class="page-head">
+      <div>
+        <h1 id="events-title">Events</h1>
+        <p class="muted">Everything that happened, newest first. ${live ? 'New events appear as they happen.' : 'Refreshed every 5 seconds.'} Times in ${zoneName()}.</p>
+      </div>
+    </div>
+    <form class="filters" aria-label="Filter events" onSubmit=${(/** @type {Event} */ e) => e.preventDefault()} data-testid="event-filters">
+      <${SelectFilter} id="ev-location" label="Location" value=${location} onChange=${setLocation} options=${locationOptions(locations)} testid="filter-location" />
+      <${SelectFilter} id="ev-uei" label="Event" value=${uei} onChange=${setUei} options=${ueiOptions()} testid="filter-uei" />
+      <${SelectFilter} id="ev-severity" label="Severity" value=${severity} onChange=${setSeverity} options=${severityOptions()} testid="filter-severity" />
+      <div class="filter">
+        <label for="ev-since">Since</label>
+        <input id="ev-since" type="datetime-local" value=${since} onChange=${(/** @type {any} */ e) => setSince(e.currentTarget.value)} data-testid="filter-since" />
+      </div>
+      <div class="filter">
+        <label for="ev-until">Until</label>
+        <input id="ev-until" type="datetime-local" value=${until} onChange=${(/** @type {any} */ e) => setUntil(e.currentTarget.value)} data-testid="filter-until" />
+      </div>
+      <div class="filter filter-button"><button type="button" class="btn btn-small" onClick=${clear}>Clear filters</button></div>
+    </form>
+    <${ErrorBox} error=${error} onRetry=${load} />
+    ${events === null && loading ? html`<${Loading} />` : null}
+    ${events !== null
+      ? shown.length === 0
+        ? html`<${Empty}>No events match.</${Empty}>`
+        : html`<${TableWrap} label="Events" testid="events">
+            <table class="events" data-testid="events-table">
+              <thead><tr><th scope="col">Time</th><th scope="col">Severity</th><th scope="col">Event</th><th scope="col">Location</th><th scope="col">Monitor</th><th scope="col">Service</th><th scope="col">Details</th></tr></thead>
+              <tbody>
+                ${shown.map((e) => html`<${EventRow} key=${e.id} event=${e} fresh=${fresh.has(e.id)} />`)}
+              </tbody>
+            </table>
+          </${TableWrap}>
+          <p class="list-foot muted">
+            ${shown.length} event${shown.length === 1 ? '' : 's'} shown${severity ? ` (of ${events.length} loaded)` : ''}.
+            ${more ? html` <button type="button" class="btn btn-small" onClick=${loadOlder}>Load older events</button>` : null}
+          </p>`
+      : null}
+  </section>`;
+}
+
+/** @param {{ event: StoredEvent, fresh: boolean }} props */
+function EventRow({ event: e, fresh }) {
+  const { monitorName, reason, ...rest } = e.params ?? {};
+  const others = Object.entries(rest);
+  return html`<tr data-testid="event-row" data-uei=${ueiName(e.uei)} data-severity=${e.severity} data-event-id=${e.id} class=${fresh ? 'row-new' : ''}>
+    <td class="nowrap"><${Time} ms=${e.time} /><div class="muted small"><${Time} ms=${e.time} mode="short" /></div></td>
+    <td><${SeverityBadge} severity=${e.severity} /></td>
+    <td><span class="uei" title=${e.uei}>${ueiName(e.uei)}</span><div class="muted small">${ueiLabel(e.uei)}</div></td>
+    <td>${e.location ?? html`<span class="muted">—</span>`}</td>
+    <td>${monitorName ?? (e.monitorId ? e.monitorId.slice(0, 8) : html`<span class="muted">—</span>`)}</td>
+    <td>${e.serviceId ? html`<a class="sid" href=${href(['services', e.serviceId])}>${e.serviceId}</a>` : html`<span class="muted">—</span>`}</td>
+    <td class="reason">
+      ${reason ? html`<div>${reason}</div>` : null}
+      ${others.length ? html`<div class="muted small">${others.map(([k, v]) => `${k}: ${v}`).join(' · ')}</div>` : null}
+    </td>
+  </tr>`;
+}

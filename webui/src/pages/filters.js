@@ -1,0 +1,38 @@
+/** Filter controls shared by the Events and Alarms pages. */
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import { get } from '../api.js';
+import { SEVERITIES } from '../components.js';
+import { UEIS, ueiName } from '../ueis.js';
+
+/** The configured location names, for filter lists (empty until loaded or on failure: the filter still works as "All"). */
+export function useLocationNames() {
+  const [names, setNames] = useState(/** @type {string[]} */ ([]));
+  useEffect(() => {
+    get('/api/locations').then(
+      (list) => setNames(list.map((/** @type {{ name: string }} */ l) => l.name)),
+      () => setNames([]),
+    );
+  }, []);
+  return names;
+}
+
+/**
+ * @param {{ id: string, label: string, value: string, onChange: (v: string) => void, options: { value: string, label: string }[], testid?: string }} props
+ */
+export function SelectFilter({ id, label, value, onChange, options, testid }) {
+  return html`<div class="filter">
+    <label for=${id}>${label}</label>
+    <select id=${id} value=${value} onChange=${(/** @type {any} */ e) => onChange(e.currentTarget.value)} data-testid=${testid}>
+      ${options.map((o) => html`<option value=${o.value} selected=${o.value === value}>${o.label}</option>`)}
+    </select>
+  </div>`;
+}
+
+export const locationOptions = (/** @type {string[]} */ names) => [{ value: '', label: 'All locations' }, ...names.map((n) => ({ value: n, label: n }))];
+/** @param {(uei: string) => boolean} [only] */
+export const ueiOptions = (only = () => true) => [
+  { value: '', label: 'All events' },
+  ...UEIS.filter((u) => only(u.uei)).map((u) => ({ value: u.uei, label: `${u.label} (${ueiName(u.uei)})` })),
+];
+export const severityOptions = () => [{ value: '', label: 'Any severity' }, ...[...SEVERITIES].reverse().map((s) => ({ value: s, label: s }))];

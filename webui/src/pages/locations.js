@@ -1,0 +1,282 @@
+/* global document */
+/**
+ * Locations and their monitors: status, last check-in, host, the poller's
+ * own statistics, and the administrator's actions (approve, deny, pause,
+ * resume, delete; pause all and resume all per location). Each location
+ * shows the exact command that registers a new monitor there; the list
+ * follows live events (or polls every 3 s), so a new poller appears as it
+ * registers, with its Approve button.
+ */
+import { html } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, del, get, post, seg } from '../api.js';
+import { ActionButton, Empty, ErrorBox, Loading, MonitorStatusBadge, TableWrap, confirmAction, notify, useResource } from '../components.js';
+import { count, ms, signedMs } from '../format.js';
+import { useLiveRefresh } from '../live.js';
+import { Time } from '../time.js';
+
+/**
+ * @typedef {{ name: string, monitoringArea: string, geolocation: string | null, coordinates: { latitude: number, longitude: number } | null, mode: string, packages: string[], admission: string, packageVersion: string | null, services: number, monitors: number, monitorsByStatus: Record<string, number> }} Location
+ * @typedef {{ id: string, name: string, location: string, status: string, paused: boolean, local: boolean, connected: boolean, registeredAt: number, lastCheckInAt: number | null, lastSeq: number, details: Record<string, string>, stats: Record<string, number> | null }} Monitor
+ */
+
+/** States in which a monitor can be paused or resumed (the backend's RUNNABLE, as the wire shows them). */
+const RUNNABLE = new Set(['REGISTERED', 'STARTED', 'STOPPED', 'DISCONNECTED', 'PAUSED', 'CONFIG_CHANGED']);
+
+export function LocationsPage() {
+  /** Per monitor, the last stats seen and the checks per minute derived from the two last check-ins. */
+  const rates = useRef(/** @type {Map<string, { clockMs: number, checksDone: number, perMinute: number | null }>} */ (new Map()));
+  const data = useResource(async () => {
+    const [locations, monitors] = await Promise.all([get('/api/locations'), get('/api/monitors')]);
+    for (const m of /** @type {Monitor[]} */ (monitors)) {
+      const s = m.stats;
+      if (!s || typeof s.clockMs !== 'number' || typeof s.checksDone !== 'number') continue;
+      const prev = rates.current.get(m.id);
+      if (!prev) rates.current.set(m.id, { clockMs: s.clockMs, checksDone: s.checksDone, perMinute: null });
+      else if (s.clockMs > prev.clockMs) {
+        const perMinute = s.checksDone >= prev.checksDone ? ((s.checksDone - prev.checksDone) * 60_000) / (s.clockMs - prev.clockMs) : null;
+        rates.current.set(m.id, { clockMs: s.clockMs, checksDone: s.checksDone, perMinute });
+      }
+    }
+    return { locations: /** @type {Location[]} */ (locations), monitors: /** @type {Monitor[]} */ (monitors) };
+  });
+  const live = useLiveRefresh(data.load, {
+    pollMs: 3000,
+    liveEveryMs: 10_000,
+    debounceMs: 150,
+    matches: (e) => e.monitorId !== null || e.uei.includes('/remote/'),
+  });
+
+  const d = data.data;
+  return html`<section aria-labelledby="locations-title">
+    <div class="page-head">
+      <div>
+        <h1 id="locations-title">Locations and monitors</h1>
+        <p class="muted">Where pollers run and what they report. ${live ? 'Updates as monitors register and check in.' : 'Refreshed every 3 seconds.'}</p>
+      </div>
+    </div>
+    <${ErrorBox} error=${data.error} onRetry=${data.load} />
+    ${!d && data.loading ? html`<${Loading} />` : null}
+    ${d && d.locations.length === 0 ? html`<${Empty}>No locations are configured.</${Empty}>` : null}
+    ${d?.locations.map(
+      (location) => html`<${LocationSection} key=${location.name} location=${location}
+        monitors=${d.monitors.filter((m) => m.location === location.name)} rates=${rates.current} reload=${data.load} />`,
+    )}
+  </section>`;
+}
+
+/** @param {{ location: Location, monitors: Monitor[], rates: Map<string, { perMinute: number | null }>, reload: () => Promise<void> }} props */
+function LocationSection({ location, monitors, rates, reload }) {
+  const sorted = [...monitors].sort((a, b) => Number(b.status === 'PENDING') - Number(a.status === 'PENDING') || a.name.localeCompare(b.name));
+  const pausable = monitors.filter((m) => !m.paused && RUNNABLE.has(m.status)).length;
+  const resumable = monitors.filter((m) => m.paused).length;
+  const pending = monitors.filter((m) => m.status === 'PENDING').length;
+  const bulk = async (/** @type {'pause' | 'resume'} */ action) => {
+    const outcome = await post(`/api/locations/${seg(location.name)}/${action}-all`).catch((err) => {
+      if (err instanceof ApiError && err.status === 404 && !err.message.includes('no location')) {
+        throw new ApiError(`${action === 'pause' ? 'Pause' : 'Resume'} all is not available on this server yet.`, 404);
+      }
+      throw err;
+    });
+    await reload();
+    const changed = outcome?.changed?.length ?? 0;
+    const skipped = /** @type {{ id: string, reason: string }[]} */ (outcome?.skipped ?? []);
+    notify(
+      `${action === 'pause' ? 'Paused' : 'Resumed'} ${changed} monitor${changed === 1 ? '' : 's'} at ${location.name}` +
+        (skipped.length ? `; ${skipped.length} skipped (${skipped.map((s) => s.reason).join('; ')})` : '.'),
+      skipped.length ? 'error' : 'ok',
+    );
+  };
+
+  return html`<section class="panel location" aria-labelledby=${`loc-${location.name}`} data-testid=${`location-${location.name}`}>
+    <div class="panel-head">
+      <div>
+        <h2 id=${`loc-${location.name}`}>${location.name}${pending ? html` <span class="badge tone-attention" data-testid=${`pending-count-${location.name}`}>${pending} waiting for approval</span>` : null}</h2>
+        <p class="muted small">
+          ${[
+            location.monitoringArea && `area ${location.monitoringArea}`,
+            location.geolocation,
+            location.coordinates && `${location.coordinates.latitude.toFixed(3)}, ${location.coordinates.longitude.toFixed(3)}`,
+            `${location.mode === 'distribute' ? 'monitors share the work' : 'every monitor polls everything'} (${location.mode})`,
+            `${location.services} service${location.services === 1 ? '' : 's'} in ${location.packages.join(', ') || 'no package'}`,
+            location.admission === 'token' ? 'admission by token' : 'admission by approval',
+          ]
+            .filter(Boolean)
+            .join(' · ')}
+        </p>
+      </div>
+      <div class="actions">
+        <${ActionButton} label="Pause all" action=${() => bulk('pause')} disabled=${pausable === 0} testid=${`pause-all-${location.name}`}
+          title=${pausable === 0 ? 'No monitor here to pause' : `Pause the ${pausable} monitor(s) polling from ${location.name}`} />
+        <${ActionButton} label="Resume all" action=${() => bulk('resume')} disabled=${resumable === 0} testid=${`resume-all-${location.name}`}
+          title=${resumable === 0 ? 'No paused monitor here' : `Resume the ${resumable} paused monitor(s)`} />
+      </div>
+    </div>
+    ${sorted.length === 0
+      ? html`<${Empty}>No monitor at ${location.name} yet. Run the command below on a host there.</${Empty}>`
+      : html`<${TableWrap} label=${`Monitors at ${location.name}`} testid=${`monitors-${location.name}`}>
+          <table class="monitors">
+            <thead>
+              <tr>
+                <th scope="col" class="sticky-col">Monitor</th>
+                <th scope="col">Status</th>
+                <th scope="col">Last check-in</th>
+                <th scope="col">Actions</th>
+                <th scope="col">Host</th>
+                <th scope="col"><abbr title="Checks finished / started since the poller started; per minute between its two last check-ins">Checks</abbr></th>
+                <th scope="col"><abbr title="How late checks started: median / 99th percentile">Late p50 / p99</abbr></th>
+                <th scope="col"><abbr title="Checks that could not run">Errors</abbr></th>
+                <th scope="col"><abbr title="Results waiting to be sent / dropped because the spool was full">Spool</abbr></th>
+                <th scope="col"><abbr title="The poller's clock minus the backend's at its last check-in (approximate)">Clock</abbr></th>
+              </tr>
+            </thead>
+            <tbody>
+              ${sorted.map((m) => html`<${MonitorRow} key=${m.id} monitor=${m} perMinute=${rates.get(m.id)?.perMinute ?? null} reload=${reload} />`)}
+            </tbody>
+          </table>
+        </${TableWrap}>`}
+    <${RegisterPanel} key=${`${location.name}|${location.admission}`} location=${location.name} />
+  </section>`;
+}
+
+/** @param {{ monitor: Monitor, perMinute: number | null, reload: () => Promise<void> }} props */
+function MonitorRow({ monitor: m, perMinute, reload }) {
+  const s = m.stats ?? {};
+  const act = (/** @type {string} */ action) => async () => {
+    await post(`/api/monitors/${seg(m.id)}/${action}`);
+    await reload();
+  };
+  const remove = async () => {
+    const ok = await confirmAction({
+      title: `Delete monitor “${m.name}”?`,
+      message: `It stops polling from ${m.location}; to come back, the poller has to register again (and be approved if the location asks for approval).`,
+      confirmLabel: 'Delete monitor',
+      danger: true,
+    });
+    if (!ok) return false;
+    await del(`/api/monitors/${seg(m.id)}`);
+    await reload();
+    return true;
+  };
+  const deny = async () => {
+    const ok = await confirmAction({
+      title: `Deny monitor “${m.name}”?`,
+      message: `It will never be admitted at ${m.location}: denying is for good.`,
+      confirmLabel: 'Deny monitor',
+      danger: true,
+    });
+    if (!ok) return false;
+    await post(`/api/monitors/${seg(m.id)}/deny`);
+    await reload();
+    return true;
+  };
+  const clockOffset = typeof s.clockMs === 'number' && m.lastCheckInAt ? s.clockMs - m.lastCheckInAt : null;
+  const host = m.details ?? {};
+
+  return html`<tr data-testid=${`monitor-${m.name}`} data-status=${m.status} data-monitor-id=${m.id} class=${m.status === 'PENDING' ? 'row-attention' : ''}>
+    <th scope="row" class="sticky-col">
+      <span class="monitor-name">${m.name}</span>
+      <div class="muted small">${m.local ? 'built-in poller' : html`<span title=${m.id}>${m.id.slice(0, 8)}</span>`}</div>
+    </th>
+    <td>
+      <${MonitorStatusBadge} status=${m.status} paused=${m.paused} />
+      <div class="muted small">${m.connected ? 'connected' : 'not connected'}</div>
+    </td>
+    <td><${Time} ms=${m.lastCheckInAt} /><div class="muted small">registered <${Time} ms=${m.registeredAt} /></div></td>
+    <td class="actions-cell">
+      <div class="actions">
+        ${m.status === 'PENDING'
+          ? html`<${ActionButton} label="Approve" kind="primary" action=${act('approve')} done=${`${m.name} approved`} testid=${`approve-${m.name}`} />
+              <${ActionButton} label="Deny" kind="danger" action=${deny} done=${`${m.name} denied`} testid=${`deny-${m.name}`} />`
+          : null}
+        ${m.paused
+          ? html`<${ActionButton} label="Resume" action=${act('resume')} testid=${`resume-${m.name}`} />`
+          : RUNNABLE.has(m.status)
+            ? html`<${ActionButton} label="Pause" action=${act('pause')} testid=${`pause-${m.name}`} />`
+            : null}
+        ${m.local ? null : html`<${ActionButton} label="Delete" kind="danger" action=${remove} done=${`${m.name} deleted`} testid=${`delete-${m.name}`} />`}
+      </div>
+    </td>
+    <td class="host">
+      ${host.hostname ?? html`<span class="muted">—</span>`}
+      <div class="muted small">${[host.os, host.version && `poller ${host.version}`, host.node && `node ${host.node}`].filter(Boolean).join(' · ')}</div>
+    </td>
+    <td class="num" data-testid="checks">
+      ${m.stats ? `${count(s.checksDone)} / ${count(s.checksStarted)}` : '—'}
+      ${perMinute === null ? null : html`<div class="muted small" data-testid="checks-per-minute">${perMinute.toFixed(1)} / min</div>`}
+    </td>
+    <td class="num">${m.stats ? `${ms(s.lateMsP50)} / ${ms(s.lateMsP99)}` : '—'}</td>
+    <td class="num">${m.stats ? count(s.monitorErrors) : '—'}</td>
+    <td class="num">${m.stats ? html`${count(s.spooled)}<div class="muted small">${count(s.spoolDropped)} dropped</div>` : '—'}</td>
+    <td class="num">${signedMs(clockOffset)}</td>
+  </tr>`;
+}
+
+/**
+ * How to add a monitor here: the exact command for the remote host, with a
+ * copy button, and what happens next (approval or token).
+ * @param {{ location: string }} props
+ */
+function RegisterPanel({ location }) {
+  const info = useResource(async () => {
+    try {
+      return await get(`/api/locations/${seg(location)}/registration`);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404 && !err.message.includes('no location')) return null;
+      throw err;
+    }
+  });
+  useEffect(() => {
+    void info.load();
+  }, []);
+  const [copied, setCopied] = useState(false);
+  const r = info.data;
+
+  const copy = async () => {
+    if (!r) return;
+    try {
+      await copyText(r.command);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      notify('Copying failed: select the command and copy it by hand.', 'error');
+    }
+  };
+
+  return html`<div class="register" data-testid=${`register-${location}`}>
+    <h3>Register a monitor at ${location}</h3>
+    <${ErrorBox} error=${info.error} onRetry=${info.load} />
+    ${r === undefined && info.loading ? html`<${Loading} />` : null}
+    ${r === null ? html`<p class="muted">This server does not give the registration command yet (GET /api/locations/${location}/registration is missing).</p>` : null}
+    ${r
+      ? html`<p class="muted small">
+            On a host at ${location} with Node.js 20 and Vantage, run:
+          </p>
+          <div class="command">
+            <code data-testid=${`register-command-${location}`} id=${`register-command-${location}`}>${r.command}</code>
+            <button type="button" class="btn btn-small" onClick=${copy} aria-label=${`Copy the command for ${location}`} data-testid=${`copy-command-${location}`}>${copied ? 'Copied' : 'Copy'}</button>
+          </div>
+          <p class="muted small" role="status">${copied ? 'Command copied to the clipboard. ' : ''}${r.admission === 'token'
+            ? 'The command carries the location’s registration token: the monitor is admitted at once.'
+            : 'The monitor then waits as PENDING and appears above with an Approve button.'}</p>`
+      : null}
+  </div>`;
+}
+
+/** Copies text, also where navigator.clipboard is not offered (plain HTTP to another host). */
+async function copyText(/** @type {string} */ text) {
+  if (navigator.clipboard && globalThis.isSecureContext) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.setAttribute('readonly', '');
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.append(area);
+  area.select();
+  const ok = document.execCommand('copy');
+  area.remove();
+  if (!ok) throw new Error('copy refused');
+}
