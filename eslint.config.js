@@ -22,6 +22,4 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
-  // The web UI runs in the browser.
-  { files: ['webui/**/*.js'], languageOptions: { globals: globals.browser } },
 );
