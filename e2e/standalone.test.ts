@@ -116,7 +116,8 @@ void test('the first start creates the user admin with a generated password, pri
     vantage = start();
     await vantage.waitForLine(/Vantage is running/, 30_000);
     assert.ok(!vantage.output.some((l) => l.includes('created the user')), 'not again on the next start');
-    assert.equal(await vantage.stop('SIGTERM'), 0);
+    const code = await vantage.stop('SIGTERM');
+    assert.equal(code, 0, `exit ${code}, signal ${vantage.child.signalCode}:\n${vantage.output.join('\n')}`);
   } finally {
     await vantage.stop('SIGKILL');
     await fresh.cleanup();

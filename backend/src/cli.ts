@@ -63,6 +63,12 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const log = createLogger('vantage');
+  // Listen for signals before anything else: one that comes while the backend is
+  // still starting must not kill it half-way (the default action), but stop it cleanly once up.
+  const shutdownRequested = new Promise<string>((resolveSignal) => {
+    process.once('SIGINT', () => resolveSignal('SIGINT'));
+    process.once('SIGTERM', () => resolveSignal('SIGTERM'));
+  });
   const dataDir = resolve(values['data-dir']!);
   let backend;
   try {
@@ -97,14 +103,8 @@ async function main(argv: string[]): Promise<number> {
     log.info(`location ${location.name}: ${services.length} service${services.length === 1 ? '' : 's'}${what ? `: ${what}` : ''}${services.length > 5 ? ', …' : ''}`);
   }
 
-  await new Promise<void>((resolveSignal) => {
-    const stop = (signal: string) => {
-      log.info(`${signal} received: shutting down`);
-      resolveSignal();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  const signal = await shutdownRequested;
+  log.info(`${signal} received: shutting down`);
   await localPoller?.stop();
   await backend.close();
   return 0;
