@@ -6,11 +6,8 @@ import { acknowledgeAlarm, AlarmNotFoundError, clearAlarmByHand, queryAlarms } f
 import type { Database } from '../db/database.ts';
 import { QueryReader } from './query-params.ts';
 
-/** Until users sign in (the web UI's work), an action names its user in the body, or is the administrator's. */
-const userOf = (body: unknown) => {
-  const user = (body as { user?: unknown } | undefined)?.user;
-  return typeof user === 'string' && user.trim() !== '' ? user.trim().slice(0, 100) : 'admin';
-};
+/** Who acts: the signed-in user (the sign-in hook guarantees one on these routes). */
+const userOf = (request: { user?: { username: string } }) => request.user?.username ?? 'unknown';
 
 export function registerAlarmRoutes(app: FastifyInstance, db: Database): void {
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/alarms', async (request, reply) => {
@@ -29,17 +26,18 @@ export function registerAlarmRoutes(app: FastifyInstance, db: Database): void {
     return queryAlarms(db, query);
   });
 
-  const byId = (handler: (id: number, body: unknown) => Promise<unknown>) => async (request: { params: { id: string }; body: unknown }, reply: { code: (n: number) => { send: (b: unknown) => unknown } }) => {
+  type Request = { params: { id: string }; user?: { username: string } };
+  const byId = (handler: (id: number, request: Request) => Promise<unknown>) => async (request: Request, reply: { code: (n: number) => { send: (b: unknown) => unknown } }) => {
     const id = Number(request.params.id);
     if (!Number.isSafeInteger(id) || id < 1) return reply.code(400).send({ error: `alarm id must be a positive whole number, got "${request.params.id}"` });
     try {
-      return await handler(id, request.body);
+      return await handler(id, request);
     } catch (err) {
       if (err instanceof AlarmNotFoundError) return reply.code(404).send({ error: err.message });
       throw err;
     }
   };
-  app.post<{ Params: { id: string } }>('/api/alarms/:id/acknowledge', byId((id, body) => acknowledgeAlarm(db, id, userOf(body), Date.now())));
+  app.post<{ Params: { id: string } }>('/api/alarms/:id/acknowledge', byId((id, request) => acknowledgeAlarm(db, id, userOf(request), Date.now())));
   app.post<{ Params: { id: string } }>('/api/alarms/:id/unacknowledge', byId((id) => acknowledgeAlarm(db, id, null, Date.now())));
-  app.post<{ Params: { id: string } }>('/api/alarms/:id/clear', byId((id, body) => clearAlarmByHand(db, id, userOf(body), Date.now())));
+  app.post<{ Params: { id: string } }>('/api/alarms/:id/clear', byId((id, request) => clearAlarmByHand(db, id, userOf(request), Date.now())));
 }
