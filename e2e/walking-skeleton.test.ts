@@ -5,12 +5,12 @@
  * its return with the same identity.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Uei } from '@vantage/common';
 import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
+import { HttpTarget } from './support/http-target.ts';
 import { eventually, freePort, startProcess, type RunningProcess } from './support/processes.ts';
 import { adminFetch, TEST_ADMIN_PASSWORD } from '../backend/src/test-support/test-backend.ts';
 
@@ -33,19 +33,9 @@ let storage: TestStorage;
 let backend: RunningProcess;
 let api: string;
 let targetPort: number;
-let target: Server | undefined;
+let target: HttpTarget;
 const pollers: RunningProcess[] = [];
 
-async function startTarget(): Promise<void> {
-  target = createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((resolve) => target!.listen(targetPort, '127.0.0.1', resolve));
-}
-async function stopTarget(): Promise<void> {
-  const server = target;
-  target = undefined;
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
-}
 
 async function getJson<T>(path: string): Promise<T> {
   const response = await adminFetch(`${api}${path}`);
@@ -87,7 +77,8 @@ function startPoller(stateDir: string, backendPort: number): RunningProcess {
 before(async () => {
   storage = await createTestStorage();
   targetPort = await freePort();
-  await startTarget();
+  target = new HttpTarget(targetPort);
+  await target.start();
   const configPath = join(storage.dataDir, 'polling-config.xml');
   await writeFile(
     configPath,
@@ -116,7 +107,7 @@ before(async () => {
 after(async () => {
   for (const poller of pollers) await poller.stop('SIGKILL');
   await backend?.stop();
-  await stopTarget();
+  await target?.stop();
   await storage?.cleanup();
 });
 
@@ -147,7 +138,7 @@ void test('register, approve, lose and regain a service, pause, disconnect and r
   assert.equal(await countEvents(monitorId, Uei.nodeLostService), 0);
 
   // The target goes away: nodeLostService with the location and monitor.
-  await stopTarget();
+  await target.stop();
   const lost = await eventually('nodeLostService', () => eventFor(monitorId, Uei.nodeLostService), 10_000);
   assert.equal(lost.location, 'RDU');
   assert.equal(lost.monitorId, monitorId);
@@ -155,7 +146,7 @@ void test('register, approve, lose and regain a service, pause, disconnect and r
   assert.match(lost.params.reason ?? '', /connection refused/);
 
   // It comes back: nodeRegainedService.
-  await startTarget();
+  await target.start();
   const regained = await eventually('nodeRegainedService', () => eventFor(monitorId, Uei.nodeRegainedService), 10_000);
   assert.equal(regained.location, 'RDU');
   assert.equal(await countEvents(monitorId, Uei.nodeLostService), 1);

@@ -10,12 +10,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { TEST_ADMIN_PASSWORD } from '../../backend/src/test-support/test-backend.ts';
 import { createTestStorage, type TestStorage } from '../../backend/src/test-support/test-database.ts';
+import { HttpTarget } from '../support/http-target.ts';
 import { freePort, REPO_ROOT, startProcess, type RunningProcess } from '../support/processes.ts';
 
 const CHROMIUM = process.env.VANTAGE_CHROMIUM ?? '/usr/bin/chromium';
@@ -28,20 +28,10 @@ let poller: RunningProcess | undefined;
 let browser: Browser;
 let page: Page;
 let base: string;
-let target: Server | undefined;
+let target: HttpTarget;
 let targetPort: number;
 let shot = 0;
 
-async function startTarget(): Promise<void> {
-  target = createServer((_req, res) => res.end('shop is open'));
-  await new Promise<void>((resolve) => target!.listen(targetPort, '127.0.0.1', resolve));
-}
-async function stopTarget(): Promise<void> {
-  const server = target;
-  target = undefined;
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
-}
 async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
 }
@@ -64,7 +54,8 @@ before(async () => {
   await mkdir(SHOTS, { recursive: true });
   storage = await createTestStorage();
   targetPort = await freePort();
-  await startTarget();
+  target = new HttpTarget(targetPort, 'shop is open');
+  await target.start();
   const configPath = join(storage.dataDir, 'polling-config.xml');
   await writeFile(
     configPath,
@@ -96,7 +87,7 @@ after(async () => {
   await browser?.close();
   await poller?.stop('SIGKILL');
   await backend?.stop();
-  await stopTarget();
+  await target?.stop();
   await storage?.cleanup();
 });
 
@@ -143,12 +134,12 @@ void test('sign in, register and approve a monitor, see availability change, pau
   await page.goto(`${base}/#/availability`);
   await eventuallyVisible('[data-testid="cell-Shop-RDU"][data-state="up"]', 20_000, true);
   await screenshot('availability-up');
-  await stopTarget();
+  await target.stop();
   await eventuallyVisible('[data-testid="cell-Shop-RDU"][data-state="down"]', 20_000, true);
   const cellText = await page.getByTestId('cell-Shop-RDU').textContent();
   assert.match(cellText ?? '', /down/i, 'the state is written, not only coloured');
   await screenshot('availability-down');
-  await startTarget();
+  await target.start();
 
   // Pause it from its page: the poller stops polling and the paused event is listed.
   await page.goto(`${base}/#/locations`);
