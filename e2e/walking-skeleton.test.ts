@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { Uei } from '@vantage/common';
 import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
 import { HttpTarget } from './support/http-target.ts';
-import { eventually, freePort, startProcess, type RunningProcess } from './support/processes.ts';
+import { eventually, freePort, startBackendProcess, startProcess, type RunningProcess } from './support/processes.ts';
 import { adminFetch, TEST_ADMIN_PASSWORD } from '../backend/src/test-support/test-backend.ts';
 
 interface MonitorView {
@@ -96,11 +96,7 @@ before(async () => {
     </poller-configuration>`,
   );
   const port = await freePort();
-  backend = startProcess('backend', 'backend/bin/vantage.js', ['--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--data-dir', storage.dataDir, '--no-local-poller'], {
-    DATABASE_URL: storage.databaseUrl,
-    VANTAGE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-  });
-  await backend.waitForLine(/Vantage is running/, 30_000);
+  backend = await startBackendProcess({ configPath, port, dataDir: storage.dataDir, databaseUrl: storage.databaseUrl, adminPassword: TEST_ADMIN_PASSWORD });
   api = `http://127.0.0.1:${port}`;
 });
 

@@ -16,7 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { TEST_ADMIN_PASSWORD } from '../../backend/src/test-support/test-backend.ts';
 import { createTestStorage, type TestStorage } from '../../backend/src/test-support/test-database.ts';
 import { HttpTarget } from '../support/http-target.ts';
-import { freePort, REPO_ROOT, startProcess, type RunningProcess } from '../support/processes.ts';
+import { freePort, REPO_ROOT, startBackendProcess, startProcess, type RunningProcess } from '../support/processes.ts';
 
 const CHROMIUM = process.env.VANTAGE_CHROMIUM ?? '/usr/bin/chromium';
 const missingBrowser = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install chromium)`;
@@ -71,11 +71,7 @@ before(async () => {
     </poller-configuration>`,
   );
   const port = await freePort();
-  backend = startProcess('backend', 'backend/bin/vantage.js', ['--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--data-dir', storage.dataDir, '--no-local-poller'], {
-    DATABASE_URL: storage.databaseUrl,
-    VANTAGE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-  });
-  await backend.waitForLine(/Vantage is running/, 30_000);
+  backend = await startBackendProcess({ configPath, port, dataDir: storage.dataDir, databaseUrl: storage.databaseUrl, adminPassword: TEST_ADMIN_PASSWORD });
   base = `http://127.0.0.1:${port}`;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

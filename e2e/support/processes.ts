@@ -87,3 +87,25 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
 }
+
+/**
+ * The backend as an operator starts it (its CLI), without the local poller,
+ * on loopback with the given configuration and test storage, signed-in as
+ * the test administrator; resolves once it says it is running.
+ */
+export async function startBackendProcess(options: {
+  configPath: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  adminPassword: string;
+}): Promise<RunningProcess> {
+  const backend = startProcess(
+    'backend',
+    'backend/bin/vantage.js',
+    ['--port', String(options.port), '--host', '127.0.0.1', '--config', options.configPath, '--data-dir', options.dataDir, '--no-local-poller'],
+    { DATABASE_URL: options.databaseUrl, VANTAGE_ADMIN_PASSWORD: options.adminPassword },
+  );
+  await backend.waitForLine(/Vantage is running/, 30_000);
+  return backend;
+}

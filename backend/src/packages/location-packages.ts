@@ -18,8 +18,6 @@ export interface LocationPackage {
   outageCalendars: ReadonlyMap<string, readonly string[]>;
 }
 
-export { serviceIdOf };
-
 export function computeLocationPackages(config: PollingConfig): Map<string, LocationPackage> {
   const settings = pollerSettingsOf(config.settings);
   const result = new Map<string, LocationPackage>();
