@@ -16,10 +16,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseResult, type MonitorCredentials } from '@vantage/common';
-import { createLogger, openWsTransport, type Transport } from '@vantage/frontend-poller';
+import { openWsTransport, type Transport } from '@vantage/frontend-poller';
+import { createLogger } from '@vantage/runtime';
 import { ResponseTimeRollup } from '../backend/src/series/rollup.ts';
-import { startBackend } from '../backend/src/server.ts';
-import { createTestStorage } from '../backend/src/test-support/test-database.ts';
+import { startBackend } from '@vantage/backend';
+import { createTestStorage } from '@vantage/backend/testing';
 
 const seconds = Number(process.argv[2] ?? 15);
 const monitorCount = Number(process.argv[3] ?? 8);

@@ -6,7 +6,8 @@
  *   node --import tsx bench/scheduler.bench.ts [services]
  */
 import type { PolledService } from '@vantage/common';
-import { FakeClock, PollScheduler } from '@vantage/frontend-poller';
+import { PollScheduler } from '@vantage/frontend-poller';
+import { FakeClock } from '@vantage/runtime';
 
 const count = Number(process.argv[2] ?? 100_000);
 const intervals = [60_000, 120_000, 300_000];

@@ -9,10 +9,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatAuthorization, type MonitorCredentials } from '@vantage/common';
-import { createLogger } from '@vantage/frontend-poller';
-import { startBackend, type Backend } from '../backend/src/server.ts';
-import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
-import { sampleCount, VictoriaMetrics, victoriaMetricsMissing } from '../backend/src/series/test-victoria-metrics.ts';
+import { createLogger } from '@vantage/runtime';
+import { startBackend, type Backend } from '@vantage/backend';
+import { createTestStorage, type TestStorage, sampleCount, VictoriaMetrics, victoriaMetricsMissing } from '@vantage/backend/testing';
 
 let storage: TestStorage;
 let backend: Backend;

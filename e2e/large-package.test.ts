@@ -10,9 +10,8 @@ import { after, before, test } from 'node:test';
 import { parseResult, type MonitorCredentials } from '@vantage/common';
 import { openHttpTransport, openWsTransport, type Transport } from '@vantage/frontend-poller';
 import { largeConfigXml } from '../bench/large-config.ts';
-import type { Backend } from '../backend/src/server.ts';
-import { bootTestBackend } from '../backend/src/test-support/test-backend.ts';
-import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
+import type { Backend } from '@vantage/backend';
+import { bootTestBackend, createTestStorage, type TestStorage } from '@vantage/backend/testing';
 
 let storage: TestStorage;
 let backend: Backend;

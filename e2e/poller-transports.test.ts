@@ -9,11 +9,10 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Uei } from '@vantage/common';
-import { createLogger, openHttpTransport, openWsTransport, Poller, type TransportFactory } from '@vantage/frontend-poller';
-import { EventEntity } from '../backend/src/db/entities.ts';
-import type { Backend } from '../backend/src/server.ts';
-import { bootTestBackend } from '../backend/src/test-support/test-backend.ts';
-import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
+import { openHttpTransport, openWsTransport, Poller, type TransportFactory } from '@vantage/frontend-poller';
+import { createLogger } from '@vantage/runtime';
+import type { Backend } from '@vantage/backend';
+import { EventEntity, bootTestBackend, createTestStorage, type TestStorage } from '@vantage/backend/testing';
 import { eventually, freePort } from './support/processes.ts';
 
 let storage: TestStorage;

@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
+import { createTestStorage, type TestStorage, adminFetch, TEST_ADMIN_PASSWORD } from '@vantage/backend/testing';
 import { eventually, freePort, startProcess, type RunningProcess } from './support/processes.ts';
-import { adminFetch, TEST_ADMIN_PASSWORD } from '../backend/src/test-support/test-backend.ts';
 
 interface MonitorView {
   id: string;

@@ -9,10 +9,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Uei } from '@vantage/common';
-import { createTestStorage, type TestStorage } from '../backend/src/test-support/test-database.ts';
+import { createTestStorage, type TestStorage, adminFetch, TEST_ADMIN_PASSWORD } from '@vantage/backend/testing';
 import { HttpTarget } from './support/http-target.ts';
 import { eventually, freePort, startBackendProcess, startProcess, type RunningProcess } from './support/processes.ts';
-import { adminFetch, TEST_ADMIN_PASSWORD } from '../backend/src/test-support/test-backend.ts';
 
 interface MonitorView {
   id: string;

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, type Poller } from '@vantage/frontend-poller';
+import { createLogger } from '@vantage/runtime';
 import { ConfigError } from './config/config-error.ts';
 import { startLocalPoller } from './local-poller.ts';
 import { startBackend } from './server.ts';
@@ -89,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vantage: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
     return 1;
   }
-  let localPoller: Poller | undefined;
+  let localPoller: { stop(): Promise<void> } | undefined;
   if (!values['no-local-poller']) {
     localPoller = await startLocalPoller({ backend, stateDir: `${dataDir}/local-poller`, log: createLogger('local-poller') });
   }

@@ -7,7 +7,8 @@
  */
 import { hostname, platform, release } from 'node:os';
 import { ErrorCode, type MonitorCredentials } from '@vantage/common';
-import { Poller, RpcCallError, type Logger, type Transport } from '@vantage/frontend-poller';
+import { Poller, RpcCallError, type Transport } from '@vantage/frontend-poller';
+import type { Logger } from '@vantage/runtime';
 import type { JSONRPCResponse } from 'json-rpc-2.0';
 import type { Backend } from './server.ts';
 

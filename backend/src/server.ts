@@ -4,8 +4,8 @@
  * HTTP), the REST API and the disconnect sweeper, on one HTTP port.
  */
 import type { AddressInfo } from 'node:net';
-import { createSink, EventBus, matchingSinks, NotificationDispatcher } from '@vantage/events';
-import { createLogger, type Logger } from '@vantage/frontend-poller';
+import { EventBus } from '@vantage/events';
+import { createLogger, type Logger } from '@vantage/runtime';
 import fastifyCookie from '@fastify/cookie';
 import Fastify from 'fastify';
 import { registerAuth } from './auth/auth-routes.ts';
@@ -22,10 +22,13 @@ import { ConnectionRegistry } from './rpc/connections.ts';
 import { registerHttpRpc } from './rpc/http-endpoint.ts';
 import { createRpcServer } from './rpc/rpc-server.ts';
 import { attachWsEndpoint, MAX_RPC_MESSAGE_BYTES } from './rpc/ws-endpoint.ts';
-import { PeriodicTask } from './periodic-task.ts';
+import { PeriodicTask } from '@vantage/runtime';
 import { DEFAULT_CLEARED_ALARM_RETENTION_MS, deleteClearedAlarms } from './alarms/alarm-store.ts';
 import { EventRecorder } from './event-store/event-recorder.ts';
-import { DbOutboxStore } from './notifications/db-outbox-store.ts';
+import { NotificationDispatcher } from './notifications/dispatcher.ts';
+import { DbOutboxStore } from './notifications/outbox-store.ts';
+import { matchingSinks } from './notifications/rules.ts';
+import { createSink } from './notifications/sinks/index.ts';
 import { InfluxWriter } from './series/influx-writer.ts';
 import { ResponseTimeRollup } from './series/rollup.ts';
 import type { PollingConfig } from './config/polling-config.ts';

@@ -13,8 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { TEST_ADMIN_PASSWORD } from '../../backend/src/test-support/test-backend.ts';
-import { createTestStorage, type TestStorage } from '../../backend/src/test-support/test-database.ts';
+import { TEST_ADMIN_PASSWORD, createTestStorage, type TestStorage } from '@vantage/backend/testing';
 import { HttpTarget } from '../support/http-target.ts';
 import { freePort, REPO_ROOT, startBackendProcess, startProcess, type RunningProcess } from '../support/processes.ts';
 

@@ -1,4 +1,3 @@
 export * from './catalogue.ts';
 export * from './event.ts';
 export * from './bus.ts';
-export * from './notifications/index.ts';

@@ -5,7 +5,7 @@
  */
 import { hostname, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createLogger, type LogLevel } from './logger.ts';
+import { createLogger, type LogLevel } from '@vantage/runtime';
 import { Poller } from './poller.ts';
 import { transportFactoryFor } from './transports/transport-factory.ts';
 

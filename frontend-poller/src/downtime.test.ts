@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PolledService, ServiceStatus } from '@vantage/common';
-import type { Clock } from './clock.ts';
-import { FakeClock } from './clock.ts';
+import { type Clock, FakeClock } from '@vantage/runtime';
 import { DEFAULT_DOWNTIME_MODEL, DowntimeTracker, effectiveInterval } from './downtime.ts';
 import { PollScheduler } from './scheduler.ts';
 

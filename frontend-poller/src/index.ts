@@ -1,5 +1,3 @@
-export * from './logger.ts';
-export * from './clock.ts';
 export * from './scheduler.ts';
 export * from './spool.ts';
 export * from './state-store.ts';

@@ -18,14 +18,12 @@ import {
   type ResultOf,
 } from '@vantage/common';
 import { monitors as builtInMonitors, runCheck, type MonitorRegistry } from '@vantage/monitors';
-import { systemClock, type Clock } from './clock.ts';
+import { Backoff, systemClock, type Clock, type Logger, WakeableSleep } from '@vantage/runtime';
 import { DowntimeTracker, type EffectiveInterval } from './downtime.ts';
-import type { Logger } from './logger.ts';
 import { PollScheduler } from './scheduler.ts';
 import { ResultSpool } from './spool.ts';
 import { StateStore, type PollerIdentity, type PollerState } from './state-store.ts';
 import { RpcCallError, TransportError, type Transport, type TransportFactory } from './transports/transport.ts';
-import { WakeableSleep } from './wakeable-sleep.ts';
 
 export interface PollerOptions {
   /** Names the backend in the stored identity; a different server means registering anew. */
@@ -80,7 +78,7 @@ export class Poller {
   private stopping = false;
   private started = false;
   private checkInDue = true;
-  private failures = 0;
+  private readonly reconnectBackoff: Backoff;
   private monitorErrors = 0;
   private checksDone = 0;
   private running: Promise<PollerExit> | undefined;
@@ -89,6 +87,9 @@ export class Poller {
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
     this.store = new StateStore(options.stateDir);
+    const initialMs = options.reconnectInitialMs ?? 1_000;
+    // Full jitter, so that many pollers cut off together do not come back together.
+    this.reconnectBackoff = new Backoff({ initialMs, maxMs: options.reconnectMaxMs ?? 60_000, jitter: 1, minMs: initialMs / 2 });
     this.spool = new ResultSpool({ maxAgeMs: 24 * 3_600_000, maxBytes: 64 * 1024 * 1024 }, () => this.clock.now());
     this.scheduler = new PollScheduler({
       clock: this.clock,
@@ -184,7 +185,7 @@ export class Poller {
     // (and reconnects a monitor the backend had marked DISCONNECTED).
     if (!this.started) await this.startPolling(transport);
     else this.checkInDue = true;
-    this.failures = 0;
+    this.reconnectBackoff.reset();
     let nextCheckInAt = 0;
     while (!this.stopping) {
       if (this.transport !== transport) throw new RestartSession();
@@ -429,12 +430,9 @@ export class Poller {
     return this.backoff();
   }
 
-  /** Exponential backoff with full jitter, so many pollers do not return at once. */
+  /** Waits before the next attempt to connect. */
   private async backoff(): Promise<undefined> {
-    const initial = this.options.reconnectInitialMs ?? 1_000;
-    const max = this.options.reconnectMaxMs ?? 60_000;
-    const ceiling = Math.min(max, initial * 2 ** Math.min(this.failures++, 20));
-    const delayMs = Math.round(initial / 2 + Math.random() * (ceiling - initial / 2));
+    const delayMs = this.reconnectBackoff.next();
     this.log.info(`reconnecting in ${delayMs} ms`);
     await this.closeTransport();
     await this.wake.sleep(delayMs);

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PolledService } from '@vantage/common';
-import type { Clock } from './clock.ts';
-import { FakeClock } from './clock.ts';
+import { type Clock, FakeClock } from '@vantage/runtime';
 import { PollScheduler } from './scheduler.ts';
 
 // Aligned to every interval used below, so due instants are easy to name.

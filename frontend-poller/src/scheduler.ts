@@ -10,8 +10,7 @@
  * O(log n), never a rebuild of the heap.
  */
 import type { PolledService } from '@vantage/common';
-import type { Clock, TimerHandle } from './clock.ts';
-import { MinHeap } from './min-heap.ts';
+import { type Clock, type TimerHandle, MinHeap } from '@vantage/runtime';
 
 /** What a {@link PollScheduler} is built with. */
 export interface PollSchedulerOptions {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatAuthorization, Uei, type MonitorCredentials } from '@vantage/common';
 import type { Backend } from '../server.ts';
-import { createTestStorage, type TestStorage } from '../test-support/test-database.ts';
-import { adminFetch, bootTestBackend, TEST_CONFIG } from '../test-support/test-backend.ts';
+import { createTestStorage, type TestStorage } from '../../testing/test-database.ts';
+import { adminFetch, bootTestBackend, TEST_CONFIG } from '../../testing/test-backend.ts';
 
 let storage: TestStorage;
 let backend: Backend;

@@ -9,8 +9,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Backend } from '../server.ts';
-import { ADMIN_AUTHORIZATION, TEST_ADMIN_PASSWORD, TEST_CONFIG, bootTestBackend } from '../test-support/test-backend.ts';
-import { createTestStorage, type TestStorage } from '../test-support/test-database.ts';
+import { ADMIN_AUTHORIZATION, TEST_ADMIN_PASSWORD, TEST_CONFIG, bootTestBackend } from '../../testing/test-backend.ts';
+import { createTestStorage, type TestStorage } from '../../testing/test-database.ts';
 
 let storage: TestStorage;
 let backend: Backend;

@@ -24,7 +24,7 @@ import { ConfigHolder } from '../config/config-holder.ts';
 import { KNOWN_MONITOR_TYPES } from '../config/load-config.ts';
 import { parsePollingConfig } from '../config/parse-polling-config.ts';
 import { Database } from '../db/database.ts';
-import { createTestStorage, type TestStorage } from '../test-support/test-database.ts';
+import { createTestStorage, type TestStorage } from '../../testing/test-database.ts';
 import { availabilityMatrix, presetWindow, type AvailabilityMatrix } from './matrix.ts';
 import { loadAvailabilityInputs, loadLocationTimelines, RESUMED_REASON } from './reporting-periods.ts';
 

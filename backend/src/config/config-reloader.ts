@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import type { Logger } from '@vantage/frontend-poller';
+import type { Logger } from '@vantage/runtime';
 import type { ConfigHolder } from './config-holder.ts';
 import { ConfigError } from './config-error.ts';
 import { loadPollingConfigFile } from './load-config.ts';

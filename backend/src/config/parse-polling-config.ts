@@ -4,7 +4,8 @@
  * first one found is reported. Unknown elements and attributes are mistakes.
  */
 import { isUeiValue, type Downtime } from '@vantage/common';
-import { SEVERITIES, type EmailSinkConfig, type NotificationRule, type WebhookSinkConfig } from '@vantage/events';
+import { SEVERITIES } from '@vantage/events';
+import type { EmailSinkConfig, NotificationRule, WebhookSinkConfig } from '../notifications/rules.ts';
 import { expandRanges, findOverlap, parseRange, type AddressRange } from './address-ranges.ts';
 import { ConfigError } from './config-error.ts';
 import { ElementReader } from './element-reader.ts';

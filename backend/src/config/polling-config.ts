@@ -5,7 +5,7 @@
  * `polling-config.xml` by `parsePollingConfig`.
  */
 import type { Downtime, PollerSettings } from '@vantage/common';
-import type { NotificationRule, NotificationSinkConfig } from '@vantage/events';
+import type { NotificationRule, NotificationSinkConfig } from '../notifications/rules.ts';
 import type { OutageCalendar } from './outage-calendar.ts';
 
 export interface Target {

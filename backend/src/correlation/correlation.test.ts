@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Uei, type MonitorCredentials } from '@vantage/common';
 import { AlarmEntity, EventEntity } from '../db/entities.ts';
-import { adminFetch, registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
+import { adminFetch, registerApproved, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 
 const CONFIG = `<poller-configuration>
   <package name="shop">

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Uei, type MonitorCredentials } from '@vantage/common';
 import { AlarmEntity, EventEntity, OutageEntity, PollResultEntity } from '../db/entities.ts';
-import { registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
+import { registerApproved, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 
 // 1_700_000_000_000 is 2023-11-14T22:13:20Z: inside the window below.
 const IN_WINDOW = 1_700_000_000_000;

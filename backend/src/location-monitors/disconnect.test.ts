@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Uei } from '@vantage/common';
 import { AlarmEntity, EventEntity } from '../db/entities.ts';
-import { registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
+import { registerApproved, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 
 let t: TestBackend;
 before(async () => {

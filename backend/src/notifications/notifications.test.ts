@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatAuthorization, Uei, type MonitorCredentials } from '@vantage/common';
 import type { Backend } from '../server.ts';
-import { adminFetch, bootTestBackend } from '../test-support/test-backend.ts';
-import { createTestStorage, type TestStorage } from '../test-support/test-database.ts';
+import { adminFetch, bootTestBackend } from '../../testing/test-backend.ts';
+import { createTestStorage, type TestStorage } from '../../testing/test-database.ts';
 
 interface Received {
   path: string;

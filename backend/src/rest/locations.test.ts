@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { Uei } from '@vantage/common';
-import { ADMIN_AUTHORIZATION, adminFetch, registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
+import { ADMIN_AUTHORIZATION, adminFetch, registerApproved, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 
 let t: TestBackend;
 let api: string;

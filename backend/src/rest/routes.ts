@@ -18,7 +18,7 @@ import { openApiDocument } from './openapi.ts';
 import type { EventBus } from '@vantage/events';
 import { availabilityMatrix, presetWindow } from '../availability/matrix.ts';
 import { queryResponseTimes } from '../series/series-query.ts';
-import type { DbOutboxStore } from '../notifications/db-outbox-store.ts';
+import type { DbOutboxStore } from '../notifications/outbox-store.ts';
 import { ForbiddenActionError, NotFoundError, type LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import { TransitionError, wireStatus } from '../location-monitors/monitor-state.ts';
 

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { ErrorCode, formatAuthorization, Uei, type MonitorCredentials } from '@vantage/common';
 import WebSocket from 'ws';
 import { EventEntity, LocationMonitorEntity, PollResultEntity } from '../db/entities.ts';
-import { registerApproved, startTestBackend, type TestBackend } from '../test-support/test-backend.ts';
+import { registerApproved, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 
 let t: TestBackend;
 let approved: MonitorCredentials;

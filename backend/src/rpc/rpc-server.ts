@@ -18,7 +18,7 @@ import { createJSONRPCErrorResponse, JSONRPCErrorException, JSONRPCServer, type 
 import type { ResultIngest } from '../ingest/result-ingest.ts';
 import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import type { LocationMonitorRow } from '../db/entities.ts';
-import type { Logger } from '@vantage/frontend-poller';
+import type { Logger } from '@vantage/runtime';
 
 /** Who is calling, as established by the transport. */
 export interface RpcContext {

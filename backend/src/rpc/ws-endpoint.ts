@@ -6,7 +6,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { parseAuthorization, type MonitorCredentials } from '@vantage/common';
-import type { Logger } from '@vantage/frontend-poller';
+import type { Logger } from '@vantage/runtime';
 import type { JSONRPCServer } from 'json-rpc-2.0';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';

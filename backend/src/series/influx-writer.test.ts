@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test, type TestContext } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { createLogger } from '@vantage/frontend-poller';
+import { createLogger } from '@vantage/runtime';
 import { InfluxWriter, toLineProtocol, type InfluxWriterOptions, type ResponsePoint } from './influx-writer.ts';
-import { VictoriaMetrics, freePort, sampleCount, victoriaMetricsMissing } from './test-victoria-metrics.ts';
+import { VictoriaMetrics, freePort, sampleCount, victoriaMetricsMissing } from '../../testing/victoria-metrics.ts';
 
 const skip = victoriaMetricsMissing;
 let vm: VictoriaMetrics | undefined;

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statS
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HttpError, InfluxDB, RequestTimedOutError, escape, type SendOptions, type Transport } from '@influxdata/influxdb-client';
-import type { Logger } from '@vantage/frontend-poller';
+import { Backoff, type Logger } from '@vantage/runtime';
 
 /**
  * Sends response-time points to InfluxDB (v2 write API) beside the embedded store.
@@ -163,8 +163,7 @@ export class InfluxWriter {
   private readonly spoolDir: string;
   private readonly maxSpoolBytes: number;
   private readonly batchSize: number;
-  private readonly retryMinMs: number;
-  private readonly retryMaxMs: number;
+  private readonly retryBackoff: Backoff;
   private readonly maxBufferedBytes: number;
   private readonly requestTimeoutMs: number;
 
@@ -188,7 +187,6 @@ export class InfluxWriter {
   private rejected = 0;
   private lastError: string | undefined;
 
-  private retryDelayMs = 0;
   private retryAt = 0;
   private outageSince: number | undefined;
   /** Spooled points sent since the last outage began, for the recovery message. */
@@ -213,8 +211,8 @@ export class InfluxWriter {
     this.spoolDir = options.spoolDir;
     this.maxSpoolBytes = options.maxSpoolBytes ?? 256 * MiB;
     this.batchSize = Math.max(1, options.batchSize ?? 5000);
-    this.retryMinMs = options.retryMinMs ?? 1000;
-    this.retryMaxMs = Math.max(this.retryMinMs, options.retryMaxMs ?? 60_000);
+    const retryMinMs = options.retryMinMs ?? 1000;
+    this.retryBackoff = new Backoff({ initialMs: retryMinMs, maxMs: Math.max(retryMinMs, options.retryMaxMs ?? 60_000), jitter: 0 });
     this.maxBufferedBytes = options.maxBufferedBytes ?? 64 * MiB;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
 
@@ -344,7 +342,7 @@ export class InfluxWriter {
           this.backoff();
           return;
         }
-        this.retryDelayMs = 0;
+        this.retryBackoff.reset();
         if (this.segments.length === 0) this.recovered();
         continue;
       }
@@ -410,15 +408,15 @@ export class InfluxWriter {
   private backoff(): void {
     const now = this.now();
     this.outageSince ??= now;
-    this.retryDelayMs = this.retryDelayMs === 0 ? this.retryMinMs : Math.min(this.retryDelayMs * 2, this.retryMaxMs);
-    this.retryAt = now + this.retryDelayMs;
+    const delayMs = this.retryBackoff.next();
+    this.retryAt = now + delayMs;
     this.log.warn(
-      `InfluxDB at ${this.where} ${this.lastError ?? 'failed'}: ${count(this.spooledPoints)} points kept on disk, retrying in ${duration(this.retryDelayMs)}`,
+      `InfluxDB at ${this.where} ${this.lastError ?? 'failed'}: ${count(this.spooledPoints)} points kept on disk, retrying in ${duration(delayMs)}`,
     );
   }
 
   private recovered(): void {
-    this.retryDelayMs = 0;
+    this.retryBackoff.reset();
     this.retryAt = 0;
     if (this.outageSince !== undefined) {
       this.log.info(

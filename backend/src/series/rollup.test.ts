@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { createLogger } from '@vantage/frontend-poller';
+import { createLogger } from '@vantage/runtime';
 import { FIVE_MINUTES_MS, ONE_HOUR_MS, ResponseTimeRollup, readProgress } from './rollup.ts';
 import {
   addMonitor,
@@ -12,7 +12,7 @@ import {
   scalar,
   seriesFigures,
   type SeriesTestDb,
-} from './series-test-support.ts';
+} from '../../testing/series.ts';
 
 const MIN = 60_000;
 const DAY = 24 * ONE_HOUR_MS;

@@ -26,10 +26,9 @@
  * backlog (after downtime, or on first start over an old database) shows its
  * progress in the log and never holds one huge transaction.
  */
-import type { Logger } from '@vantage/frontend-poller';
+import { PeriodicTask, type Logger } from '@vantage/runtime';
 import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database.ts';
-import { PeriodicTask } from '../periodic-task.ts';
 
 export const FIVE_MINUTES_MS = 5 * 60_000;
 export const ONE_HOUR_MS = 60 * 60_000;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FIVE_MINUTES_MS, ONE_HOUR_MS, ResponseTimeRollup } from './rollup.ts';
 import { chooseStep, queryResponseTimes, type MonitorSeries, type SeriesQuery } from './series-query.ts';
-import { addMonitor, insertSeries, openSeriesTestDb, seriesFigures, type SeriesTestDb } from './series-test-support.ts';
+import { addMonitor, insertSeries, openSeriesTestDb, seriesFigures, type SeriesTestDb } from '../../testing/series.ts';
 
 const MIN = 60_000;
 const DAY = 24 * ONE_HOUR_MS;

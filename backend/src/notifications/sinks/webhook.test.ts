@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { InMemoryOutboxStore, NotificationDispatcher } from './dispatcher.ts';
-import { webhookBody } from './notification.ts';
-import { WebhookSink } from './sinks.ts';
-import type { WebhookSinkConfig } from './rules.ts';
-import { closeServer, closedPort, listenLocal, lostServiceEvent, recordingLog, waitFor } from './test-support.ts';
+import { NotificationDispatcher } from '../dispatcher.ts';
+import { InMemoryOutboxStore } from '../../../testing/in-memory-outbox-store.ts';
+import { webhookBody } from '../message.ts';
+import { WebhookSink } from './webhook.ts';
+import type { WebhookSinkConfig } from '../rules.ts';
+import { closeServer, closedPort, listenLocal, lostServiceEvent, recordingLog, waitFor } from '../../../testing/notifications.ts';
 
 interface Received {
   atMs: number;

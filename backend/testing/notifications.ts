@@ -1,8 +1,8 @@
 /** Shared by the notification tests: an event, a quiet log, waiting for a condition, servers on port 0. */
 import type { AddressInfo, Server } from 'node:net';
 import { Uei } from '@vantage/common';
-import type { StoredEvent } from '../event.ts';
-import type { DispatcherLog } from './dispatcher.ts';
+import type { StoredEvent } from '@vantage/events';
+import type { DispatcherLogger } from '../src/notifications/dispatcher.ts';
 
 /** web1/HTTP lost at RDU, as the backend stores it. */
 export function lostServiceEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
@@ -21,7 +21,7 @@ export function lostServiceEvent(overrides: Partial<StoredEvent> = {}): StoredEv
 }
 
 /** Keeps what was logged, for the assertions that care, and prints nothing. */
-export function recordingLog(): DispatcherLog & { lines: string[] } {
+export function recordingLog(): DispatcherLogger & { lines: string[] } {
   const lines: string[] = [];
   return {
     lines,

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Uei } from '@vantage/common';
 import { matchingSinks, notificationConfigProblems, severityRank, type NotificationRule, type NotificationSinkConfig } from './rules.ts';
-import { emailSubject, emailText, webhookBody } from './notification.ts';
-import { lostServiceEvent } from './test-support.ts';
+import { emailSubject, emailText, webhookBody } from './message.ts';
+import { lostServiceEvent } from '../../testing/notifications.ts';
 
 const lost = lostServiceEvent(); // Minor, RDU
 const regained = lostServiceEvent({ uei: Uei.nodeRegainedService, severity: 'Normal' });

@@ -6,8 +6,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatAuthorization, type MonitorCredentials } from '@vantage/common';
-import { createLogger, type Logger } from '@vantage/frontend-poller';
-import { startBackend, type Backend, type BackendOptions } from '../server.ts';
+import { createLogger, type Logger } from '@vantage/runtime';
+import { startBackend, type Backend, type BackendOptions } from '../src/server.ts';
 import { createTestStorage, type TestStorage } from './test-database.ts';
 
 export const TEST_CONFIG = `<?xml version="1.0"?>

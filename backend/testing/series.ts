@@ -2,8 +2,8 @@
  * A bare database for the series tests, and rows written straight into it
  * with SQL so their timestamps are under the test's control.
  */
-import { Database } from '../db/database.ts';
-import { createTestStorage, type TestStorage } from '../test-support/test-database.ts';
+import { Database } from '../src/db/database.ts';
+import { createTestStorage, type TestStorage } from './test-database.ts';
 
 export interface SeriesTestDb {
   db: Database;

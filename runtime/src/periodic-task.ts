@@ -1,4 +1,4 @@
-import type { Logger } from '@vantage/frontend-poller';
+import type { Logger } from './logger.ts';
 
 /**
  * Runs `work` every `intervalMs`, never overlapping itself: a tick that comes

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { Uei } from '@vantage/common';
-import { InMemoryOutboxStore, NotificationDispatcher } from './dispatcher.ts';
-import { EmailSink, createSink } from './sinks.ts';
-import type { EmailSinkConfig } from './rules.ts';
-import { closedPort, lostServiceEvent, recordingLog, waitFor } from './test-support.ts';
+import { NotificationDispatcher } from '../dispatcher.ts';
+import { InMemoryOutboxStore } from '../../../testing/in-memory-outbox-store.ts';
+import { EmailSink, createSink } from './index.ts';
+import type { EmailSinkConfig } from '../rules.ts';
+import { closedPort, lostServiceEvent, recordingLog, waitFor } from '../../../testing/notifications.ts';
 
 interface ReceivedMail {
   mailFrom: string | undefined;

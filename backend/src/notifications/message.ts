@@ -2,8 +2,7 @@
  * A notification is one event on its way to one sink, as the outbox holds it;
  * and what the sinks send: the webhook's JSON body, the e-mail's subject and text.
  */
-import { eventCatalogue, type Severity } from '../catalogue.ts';
-import type { StoredEvent } from '../event.ts';
+import { eventCatalogue, type Severity, type StoredEvent } from '@vantage/events';
 
 export interface Notification {
   /** The outbox row's id. */

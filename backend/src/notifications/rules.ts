@@ -2,8 +2,7 @@
  * Where notifications go: the sinks (a webhook, an SMTP relay) and the rules
  * that pick, for each stored event, the sinks that should hear about it.
  */
-import { SEVERITIES, type Severity } from '../catalogue.ts';
-import type { StoredEvent } from '../event.ts';
+import { SEVERITIES, type Severity, type StoredEvent } from '@vantage/events';
 
 /** POSTs each event as JSON to `url`. */
 export interface WebhookSinkConfig {

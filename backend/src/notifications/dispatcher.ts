@@ -4,9 +4,10 @@
  * the due ones, hands each to its sink, and records the outcome: delivered, failed
  * (tried again later, with exponential backoff), or dead (the dead-letter record).
  */
-import type { StoredEvent } from '../event.ts';
-import type { Notification } from './notification.ts';
-import { errorMessage, type NotificationSink } from './sinks.ts';
+import { backoffDelayMs, systemClock, type BackoffOptions, type Clock, type Logger, type TimerHandle } from '@vantage/runtime';
+import type { Notification } from './message.ts';
+import { errorMessage } from './sinks/delivery-errors.ts';
+import type { NotificationSink } from './sinks/sink.ts';
 
 /** The outbox, as the dispatcher needs it. Every failed or dead outcome counts one attempt. */
 export interface OutboxStore {
@@ -23,30 +24,6 @@ export interface OutboxStore {
   markDead(id: number, error: string): Promise<void>;
 }
 
-/** Time and one-shot timers; the poller's `Clock` fits. Timers with an `unref()` are unref'd. */
-export interface DispatcherClock {
-  now(): number;
-  setTimer(callback: () => void, delayMs: number): unknown;
-  clearTimer(handle: unknown): void;
-}
-
-/** The part of the shared logger the dispatcher uses. */
-export interface DispatcherLog {
-  error(message: string): void;
-  warn(message: string): void;
-  info(message: string): void;
-  debug(message: string): void;
-}
-
-export interface BackoffOptions {
-  /** Wait after the first failure. Default 1 s. */
-  initialMs?: number;
-  /** Longest wait; it doubles up to this. Default 10 min. */
-  maxMs?: number;
-  /** Up to this fraction is taken off each wait at random, so failed sends spread out. Default 0.2. */
-  jitter?: number;
-}
-
 export interface DispatcherOptions {
   /** Attempts before a notification is dead. Default 8. */
   maxAttempts?: number;
@@ -55,30 +32,21 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** How often the outbox is looked at; {@link NotificationDispatcher.wake} looks at once. Default 1000. */
   pollIntervalMs?: number;
-  clock?: DispatcherClock;
+  clock?: Clock;
   /** Defaults to `clock.now`. */
   now?: () => number;
   /** For the jitter; [0, 1). Default Math.random. */
   random?: () => number;
-  log?: DispatcherLog;
+  log?: DispatcherLogger;
 }
 
-const DEFAULT_BACKOFF: Required<BackoffOptions> = { initialMs: 1000, maxMs: 10 * 60_000, jitter: 0.2 };
+/** Delivery retries: 1 s doubling to 10 min, up to a fifth taken off at random so failed sends spread out. */
+export const DELIVERY_BACKOFF: Required<Pick<BackoffOptions, 'initialMs' | 'maxMs' | 'jitter'>> = { initialMs: 1000, maxMs: 10 * 60_000, jitter: 0.2 };
 
-/** The wait after the `failures`-th failed attempt: initialMs · 2^(failures−1), at most maxMs, less up to `jitter` of it. */
-export function backoffDelayMs(failures: number, backoff: BackoffOptions = {}, random: () => number = Math.random): number {
-  const { initialMs, maxMs, jitter } = { ...DEFAULT_BACKOFF, ...backoff };
-  const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(base * (1 - Math.min(1, Math.max(0, jitter)) * random()));
-}
+/** The logger methods the dispatcher uses; any {@link Logger} fits. */
+export type DispatcherLogger = Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>;
 
-const systemClock: DispatcherClock = {
-  now: () => Date.now(),
-  setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-const consoleLog: DispatcherLog = {
+const consoleLog: DispatcherLogger = {
   error: (m) => console.error(m),
   warn: (m) => console.warn(m),
   info: () => undefined,
@@ -100,20 +68,20 @@ function describe(n: Notification): string {
 export class NotificationDispatcher {
   private sinks = new Map<string, NotificationSink>();
   private readonly maxAttempts: number;
-  private readonly backoff: Required<BackoffOptions>;
+  private readonly backoff: BackoffOptions;
   private readonly concurrency: number;
   private readonly pollIntervalMs: number;
-  private readonly clock: DispatcherClock;
+  private readonly clock: Clock;
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly log: DispatcherLog;
+  private readonly log: DispatcherLogger;
 
   private readonly deliveries = new Set<Promise<void>>();
   private pass: Promise<void> | undefined;
   private passAgain = false;
   /** The last claim filled every free slot, so more may be due once one frees up. */
   private backlog = false;
-  private timer: unknown;
+  private timer: TimerHandle | undefined;
   private timerDueAt = Infinity;
   private started = false;
   private closed = false;
@@ -128,7 +96,7 @@ export class NotificationDispatcher {
     this.concurrency = positiveInteger('concurrency', options.concurrency ?? 4);
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     if (!(this.pollIntervalMs > 0)) throw new RangeError(`pollIntervalMs must be positive, not ${this.pollIntervalMs}`);
-    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.backoff = { ...DELIVERY_BACKOFF, ...options.backoff };
     this.clock = options.clock ?? systemClock;
     const clock = this.clock;
     this.now = options.now ?? (() => clock.now());
@@ -293,83 +261,4 @@ export class NotificationDispatcher {
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, not ${value}`);
   return value;
-}
-
-/** A dead letter as {@link InMemoryOutboxStore} keeps it. */
-export interface DeadLetter {
-  notification: Notification;
-  error: string;
-  diedAt: number;
-}
-
-/**
- * An {@link OutboxStore} in memory, for tests and for trying things out: nothing
- * survives a restart. `claimDue` returns copies, as a database would.
- */
-export class InMemoryOutboxStore implements OutboxStore {
-  private nextId = 1;
-  private readonly rows = new Map<number, { notification: Notification; inFlight: boolean }>();
-  readonly delivered: Notification[] = [];
-  readonly dead: DeadLetter[] = [];
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  /** Adds a notification for `event` to `sink`, due at `dueAt` (now by default). */
-  enqueue(sink: string, event: StoredEvent, dueAt: number = this.now()): Notification {
-    const notification: Notification = { id: this.nextId++, sink, event, attempts: 0, nextAttemptAt: dueAt };
-    this.rows.set(notification.id, { notification, inFlight: false });
-    return { ...notification };
-  }
-
-  /** Notifications not yet delivered or dead, in flight or not. */
-  get pending(): Notification[] {
-    return [...this.rows.values()].map((row) => ({ ...row.notification }));
-  }
-
-  /** Notifications claimed and not yet marked. */
-  get inFlight(): number {
-    return [...this.rows.values()].filter((row) => row.inFlight).length;
-  }
-
-  claimDue(nowMs: number, limit: number): Promise<Notification[]> {
-    const due = [...this.rows.values()]
-      .filter((row) => !row.inFlight && row.notification.nextAttemptAt <= nowMs)
-      .sort((a, b) => a.notification.nextAttemptAt - b.notification.nextAttemptAt || a.notification.id - b.notification.id)
-      .slice(0, Math.max(0, limit));
-    for (const row of due) row.inFlight = true;
-    return Promise.resolve(due.map((row) => ({ ...row.notification })));
-  }
-
-  markDelivered(id: number): Promise<void> {
-    const row = this.take(id);
-    this.delivered.push({ ...row.notification });
-    return Promise.resolve();
-  }
-
-  markFailed(id: number, error: string, nextAttemptAt: number): Promise<void> {
-    const row = this.row(id);
-    row.notification = { ...row.notification, attempts: row.notification.attempts + 1, lastError: error, nextAttemptAt };
-    row.inFlight = false;
-    return Promise.resolve();
-  }
-
-  markDead(id: number, error: string): Promise<void> {
-    const row = this.take(id);
-    const notification = { ...row.notification, attempts: row.notification.attempts + 1, lastError: error };
-    this.dead.push({ notification, error, diedAt: this.now() });
-    return Promise.resolve();
-  }
-
-  private row(id: number): { notification: Notification; inFlight: boolean } {
-    const row = this.rows.get(id);
-    if (!row) throw new Error(`no notification ${id} in the outbox`);
-    if (!row.inFlight) throw new Error(`notification ${id} is not in flight`);
-    return row;
-  }
-
-  private take(id: number): { notification: Notification; inFlight: boolean } {
-    const row = this.row(id);
-    this.rows.delete(id);
-    return row;
-  }
 }

@@ -4,7 +4,8 @@
  * event; claiming uses SKIP LOCKED so several backends never deliver the
  * same notification at once.
  */
-import type { Notification, OutboxStore } from '@vantage/events';
+import type { OutboxStore } from './dispatcher.ts';
+import type { Notification } from './message.ts';
 import type { Database } from '../db/database.ts';
 import { NotificationEntity, type NotificationRow } from '../db/entities.ts';
 

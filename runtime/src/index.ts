@@ -1,0 +1,6 @@
+export * from './logger.ts';
+export * from './clock.ts';
+export * from './backoff.ts';
+export * from './min-heap.ts';
+export * from './wakeable-sleep.ts';
+export * from './periodic-task.ts';
