@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { EventBus } from '@vantage/events';
-import { createLogger, type Logger } from '@vantage/runtime';
+import { createLogger, PeriodicTask, type Logger } from '@vantage/runtime';
 import fastifyCookie from '@fastify/cookie';
 import Fastify from 'fastify';
 import { registerAuth } from './auth/auth-routes.ts';
@@ -15,23 +15,22 @@ import { ConfigReloader } from './config/config-reloader.ts';
 import { loadPollingConfigFile } from './config/load-config.ts';
 import { Database } from './db/database.ts';
 import { ResultIngest } from './ingest/result-ingest.ts';
+import { announceConfiguration } from './location-monitors/announce-configuration.ts';
 import { LocationMonitorService } from './location-monitors/location-monitor-service.ts';
 import { registerRestRoutes } from './rest/routes.ts';
-import { registerWebUi } from './rest/webui-routes.ts';
 import { ConnectionRegistry } from './rpc/connections.ts';
 import { registerHttpRpc } from './rpc/http-endpoint.ts';
 import { createRpcServer } from './rpc/rpc-server.ts';
 import { attachWsEndpoint, MAX_RPC_MESSAGE_BYTES } from './rpc/ws-endpoint.ts';
-import { PeriodicTask } from '@vantage/runtime';
-import { DEFAULT_CLEARED_ALARM_RETENTION_MS, deleteClearedAlarms } from './alarms/alarm-store.ts';
+import { clearedAlarmCleanup } from './alarms/alarm-cleanup.ts';
+import { DEFAULT_CLEARED_ALARM_RETENTION_MS } from './alarms/alarm-store.ts';
+import { logEvents } from './event-store/event-log.ts';
 import { EventRecorder } from './event-store/event-recorder.ts';
-import { NotificationDispatcher } from './notifications/dispatcher.ts';
-import { DbOutboxStore } from './notifications/outbox-store.ts';
+import { startNotifications } from './notifications/notifications.ts';
 import { matchingSinks } from './notifications/rules.ts';
-import { createSink } from './notifications/sinks/index.ts';
-import { InfluxWriter } from './series/influx-writer.ts';
+import { exportResultsToInflux } from './series/influx/export-results.ts';
+import { InfluxWriter } from './series/influx/influx-writer.ts';
 import { ResponseTimeRollup } from './series/rollup.ts';
-import type { PollingConfig } from './config/polling-config.ts';
 
 export interface BackendOptions {
   configPath: string;
@@ -83,69 +82,22 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   log.info(`database: ${db.description}`);
 
   const bus = new EventBus((name, event, err) => log.error(`event subscriber "${name}" failed on event ${event.id} (${event.uei}): ${String(err)}`));
-  const eventLog = log.child('events');
-  bus.subscribe('log', (e) => {
-    const where = `${e.location}/${e.params.monitorName ?? e.monitorId}`;
-    eventLog.info(`${e.uei.split('/').pop()} ${where}${e.serviceId ? ` ${e.serviceId}` : ''}${e.params.reason ? `: ${e.params.reason}` : ''}`);
-  });
+  logEvents(bus, log.child('events'));
   const connections = new ConnectionRegistry();
   const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event));
   const monitors = new LocationMonitorService(db, configs, bus, connections, recorder);
   const ingest = new ResultIngest(db, configs, bus, recorder);
   const rpc = createRpcServer(monitors, ingest, log.child('rpc'));
-
-  const outbox = new DbOutboxStore(db);
-  const released = await outbox.releaseStaleClaims();
-  if (released > 0) log.info(`${released} notification${released === 1 ? '' : 's'} left in flight by an earlier run will be delivered again`);
-  const sinksOf = (c: PollingConfig) => [...c.notificationSinks.values()].map((sink) => createSink(sink));
-  const retry = options.notificationRetry ?? {};
-  const dispatcher = new NotificationDispatcher(outbox, sinksOf(config), {
-    maxAttempts: retry.maxAttempts,
-    backoff: { initialMs: retry.initialMs, maxMs: retry.maxMs },
-    log: log.child('notifications'),
-  });
-  dispatcher.start();
-  configs.onReplaced((next) => dispatcher.setSinks(sinksOf(next)));
-  // Notifications are in the outbox once their event is committed; the bus says when.
-  bus.subscribe('notifications', () => dispatcher.wake());
+  const { outbox, dispatcher } = await startNotifications(db, configs, bus, options.notificationRetry ?? {}, log.child('notifications'));
 
   const influx = options.influx
     ? new InfluxWriter({ ...options.influx, spoolDir: `${options.dataDir}/influx-spool`, log: log.child('influx') })
     : undefined;
   if (influx) {
     log.info(`response times also go to InfluxDB at ${options.influx!.url} (bucket ${options.influx!.bucket})`);
-    ingest.onCommitted((monitor, results) => {
-      const services = configs.packageFor(monitor.location)?.package.services;
-      const byId = new Map(services?.map((s) => [s.serviceId, s]));
-      for (const result of results) {
-        const service = byId.get(result.serviceId);
-        influx.write({
-          location: monitor.location,
-          monitorId: monitor.id,
-          monitorName: monitor.name,
-          node: service?.nodeLabel ?? result.serviceId.split('/')[0]!,
-          serviceId: result.serviceId,
-          service: service?.serviceName ?? result.serviceId,
-          timestamp: result.timestamp,
-          responseTimeMs: result.responseTimeMs,
-          status: result.status,
-        });
-      }
-    });
+    exportResultsToInflux(ingest, configs, influx);
   }
-  const reloader = new ConfigReloader(
-    options.configPath,
-    variables,
-    configs,
-    async (locations) => {
-      for (const location of locations) {
-        const version = configs.packageFor(location)?.version;
-        if (version === undefined) continue;
-        for (const monitor of await monitors.list(location)) connections.notify(monitor.id, 'configurationChanged', { version });
-      }
-    },
-    log.child('config'),
-  );
+  const reloader = new ConfigReloader(options.configPath, variables, configs, announceConfiguration(configs, monitors, connections), log.child('config'));
 
   const auth = new AuthService(db);
   const admin = await auth.ensureAdmin(options.adminPassword);
@@ -169,7 +121,6 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   });
   registerHttpRpc(app, rpc);
   registerRestRoutes(app, { db, configs, monitors, reloader, outbox, bus, isConnected: (id) => connections.isConnected(id) });
-  registerWebUi(app);
 
   try {
     await app.listen({ port: options.port, host });
@@ -183,16 +134,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
   const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, () => monitors.sweepDisconnected(), log);
   sweeper.start();
-  const retentionMs = options.clearedAlarmRetentionMs ?? DEFAULT_CLEARED_ALARM_RETENTION_MS;
-  const alarmCleanup = new PeriodicTask(
-    'cleared-alarm clean-up',
-    Math.max(1_000, Math.min(3_600_000, Math.floor(retentionMs / 10))),
-    async () => {
-      const deleted = await deleteClearedAlarms(db, Date.now(), retentionMs);
-      if (deleted > 0) log.info(`deleted ${deleted} alarm${deleted === 1 ? '' : 's'} cleared more than ${Math.round(retentionMs / 60_000)} min ago`);
-    },
-    log,
-  );
+  const alarmCleanup = clearedAlarmCleanup(db, options.clearedAlarmRetentionMs ?? DEFAULT_CLEARED_ALARM_RETENTION_MS, log);
   alarmCleanup.start();
   const rollup = new ResponseTimeRollup(db, { log: log.child('series') });
   const rollupTask = rollup.task(log.child('series'));

@@ -4,3 +4,4 @@ export * from './backoff.ts';
 export * from './min-heap.ts';
 export * from './wakeable-sleep.ts';
 export * from './periodic-task.ts';
+export * from './disk-spool.ts';

@@ -57,7 +57,6 @@ export class ResultIngest {
         { serviceIds: foreign },
       );
     }
-    const nodeLabels = new Map(pkg?.package.services.map((s) => [s.serviceId, s.nodeLabel]));
 
     const outcome = await this.db.transaction(async (manager) => {
       const locked = await manager.findOne(LocationMonitorEntity, { where: { id: monitor.id }, lock: { mode: 'pessimistic_write' } });
@@ -93,7 +92,7 @@ export class ResultIngest {
         const scheduled = this.configs.inScheduledOutage(monitor.location, result.serviceId, result.timestamp);
         const transition = serviceTransition(states.get(result.serviceId), monitor.id, result, scheduled || locked.connectivityLost);
         if (!transition) continue;
-        const nodeLabel = nodeLabels.get(result.serviceId) ?? null;
+        const nodeLabel = pkg?.servicesById.get(result.serviceId)?.nodeLabel ?? null;
         if (transition.statusChanged) {
           changedServices.add(result.serviceId);
           if (transition.row.status === 'DOWN') {

@@ -14,6 +14,8 @@ export interface LocationPackage {
   version: string;
   /** Fast membership test for result ingest. */
   serviceIds: ReadonlySet<string>;
+  /** The package's services by id, built once per configuration so that no result batch builds its own. */
+  servicesById: ReadonlyMap<string, PolledService>;
   /** Outage calendars that apply to each service (from its package); backend-side, not sent to pollers. */
   outageCalendars: ReadonlyMap<string, readonly string[]>;
 }
@@ -58,6 +60,7 @@ export function computeLocationPackages(config: PollingConfig): Map<string, Loca
       settings,
       version: versionOf({ pkg, settings }),
       serviceIds: new Set(services.keys()),
+      servicesById: services,
       outageCalendars: calendars,
     });
   }

@@ -1,0 +1,60 @@
+/** REST for location monitors: list, one, its services, approve/deny/pause/resume, delete. */
+import type { FastifyInstance } from 'fastify';
+import type { ConfigHolder } from '../config/config-holder.ts';
+import type { Database } from '../db/database.ts';
+import { ServiceStateEntity } from '../db/entities.ts';
+import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
+import { monitorView } from './monitor-view.ts';
+import { withErrors } from './route-errors.ts';
+
+const ACTIONS = ['approve', 'deny', 'pause', 'resume'] as const;
+
+export interface MonitorRouteDependencies {
+  db: Database;
+  configs: ConfigHolder;
+  monitors: LocationMonitorService;
+  isConnected: (monitorId: string) => boolean;
+}
+
+export function registerMonitorRoutes(app: FastifyInstance, deps: MonitorRouteDependencies): void {
+  const present = (row: Parameters<typeof monitorView>[0]) => monitorView(row, deps.isConnected(row.id));
+
+  app.get<{ Querystring: { location?: string } }>('/api/monitors', async (request) => (await deps.monitors.list(request.query.location)).map(present));
+
+  app.get<{ Params: { id: string } }>('/api/monitors/:id', async (request, reply) =>
+    withErrors(reply, async () => present(await deps.monitors.get(request.params.id))),
+  );
+
+  app.get<{ Params: { id: string } }>('/api/monitors/:id/services', async (request, reply) =>
+    withErrors(reply, async () => {
+      const monitor = await deps.monitors.get(request.params.id);
+      const states = new Map((await deps.db.manager.findBy(ServiceStateEntity, { monitorId: monitor.id })).map((s) => [s.serviceId, s]));
+      // Every service of the location's package, with what this monitor last saw of it.
+      return (deps.configs.packageFor(monitor.location)?.package.services ?? []).map((service) => {
+        const state = states.get(service.serviceId);
+        return {
+          serviceId: service.serviceId,
+          serviceName: service.serviceName,
+          nodeLabel: service.nodeLabel,
+          host: service.host,
+          monitor: service.monitor,
+          intervalMs: service.intervalMs,
+          status: state?.status ?? null,
+          since: state?.changedAt ?? null,
+          reason: state?.reason ?? null,
+          lastResultAt: state?.lastResultAt ?? null,
+        };
+      });
+    }),
+  );
+
+  for (const action of ACTIONS) {
+    app.post<{ Params: { id: string } }>(`/api/monitors/:id/${action}`, async (request, reply) =>
+      withErrors(reply, async () => present(await deps.monitors.administer(request.params.id, action))),
+    );
+  }
+
+  app.delete<{ Params: { id: string } }>('/api/monitors/:id', async (request, reply) =>
+    withErrors(reply, async () => present(await deps.monitors.administer(request.params.id, 'delete'))),
+  );
+}
