@@ -11,6 +11,7 @@ import { isApplicationDown, viewApplication } from '../correlation/application-s
 import { ServiceStateEntity, type LocationMonitorRow } from '../db/entities.ts';
 import { MAX_EVENT_PAGE, queryEvents, type EventQuery } from '../event-store/event-store.ts';
 import { registerAlarmRoutes } from './alarm-routes.ts';
+import { registerEventCatalogueRoute } from './event-catalogue-routes.ts';
 import { registerOutageRoutes } from './outage-routes.ts';
 import { QueryReader } from './query-params.ts';
 import { registerLiveRoute } from './live-routes.ts';
@@ -159,6 +160,7 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
     return queryEvents(deps.db, query);
   });
 
+  registerEventCatalogueRoute(app);
   registerAlarmRoutes(app, deps.db);
   registerLiveRoute(app, deps.bus);
 
