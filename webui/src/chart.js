@@ -17,7 +17,7 @@ const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9
 const DASHES = [[], [6, 3], [2, 2], [10, 3, 2, 3]];
 
 /**
- * @typedef {{ t: number, avg: number | null, min: number | null, max: number | null, count: number, up: number, down: number }} SeriesPoint
+ * @typedef {import('./rest.js').SeriesPoint} SeriesPoint
  * @typedef {{ label: string, points: SeriesPoint[] }} ChartSeries
  */
 

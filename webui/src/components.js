@@ -52,9 +52,6 @@ export function ServiceStatusBadge({ status }) {
   return html`<span class="badge tone-${tone}"><span aria-hidden="true" class="badge-icon">${icon}</span>${status}</span>`;
 }
 
-/** Severities, lowest first (the backend's SEVERITIES). */
-export const SEVERITIES = ['Indeterminate', 'Cleared', 'Normal', 'Warning', 'Minor', 'Major', 'Critical'];
-
 /** @param {{ severity: string }} props */
 export function SeverityBadge({ severity }) {
   return html`<span class="badge sev sev-${severity.toLowerCase()}">${severity}</span>`;

@@ -7,7 +7,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-/** @typedef {{ id: number, time: number, uei: string, severity: string, location: string | null, monitorId: string | null, serviceId: string | null, nodeLabel: string | null, params: Record<string, string> }} StoredEvent */
+/** @typedef {import('./rest.js').StoredEvent} StoredEvent */
 
 /** @type {Set<(event: StoredEvent) => void>} */
 const listeners = new Set();
@@ -34,9 +34,11 @@ function connect() {
     setOpen(true);
   };
   source.onmessage = (message) => {
+    /** @type {StoredEvent} */
     let event;
     try {
-      event = JSON.parse(message.data);
+      // Each message is an event as GET /api/events gives it.
+      event = JSON.parse(String(message.data));
     } catch {
       return;
     }

@@ -7,11 +7,11 @@
  */
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { get } from '../api.js';
 import { AVAILABILITY_STATES, Empty, ErrorBox, Loading, StateBadge, TableWrap, stateClass, useResource } from '../components.js';
 import { percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { href, navigate } from '../router.js';
+import { getAvailability } from '../rest.js';
 import { formatTime, fromInputValue, toInputValue, zoneName } from '../time.js';
 import { CellDetail } from './cell-detail.js';
 
@@ -44,8 +44,8 @@ export function windowFromQuery(query) {
   };
 }
 
-/** @typedef {{ location: string, availability: number | null, coverage: number, upMs: number, downMs: number, noDataMs: number, state: string }} Cell */
-/** @typedef {{ window: { fromMs: number, toMs: number, nowMs: number, measuredFromMs: number, measuredToMs: number }, applications: { name: string, cells: Cell[] }[] }} Matrix */
+/** @typedef {import('../rest.js').Cell} Cell */
+/** @typedef {import('../rest.js').Matrix} Matrix */
 
 /** @param {{ query: URLSearchParams }} props */
 export function AvailabilityPage({ query }) {
@@ -54,9 +54,7 @@ export function AvailabilityPage({ query }) {
   const selectedLocation = query.get('location');
   const winQuery = win.key === 'custom' ? { window: 'custom', from: win.fromMs, to: win.toMs } : { window: win.key };
 
-  const matrix = useResource(
-    /** @returns {Promise<Matrix>} */ () => get('/api/availability', win.key === 'custom' ? { from: win.fromMs, to: win.toMs } : { window: win.key }),
-  );
+  const matrix = useResource(() => getAvailability(win.fromMs !== undefined && win.toMs !== undefined ? { from: win.fromMs, to: win.toMs } : { window: win.key }));
   useLiveRefresh(matrix.load, {
     pollMs: 30_000,
     liveEveryMs: 60_000,

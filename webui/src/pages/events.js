@@ -5,17 +5,17 @@
  */
 import { html } from 'htm/preact';
 import { useRef, useState } from 'preact/hooks';
-import { get } from '../api.js';
 import { Empty, ErrorBox, Loading, SeverityBadge, TableWrap, notify } from '../components.js';
 import { useLiveRefresh } from '../live.js';
 import { href } from '../router.js';
 import { Time, fromInputValue, zoneName } from '../time.js';
-import { ueiLabel, ueiName } from '../ueis.js';
+import { ueiLabel, ueiName } from '../catalogue.js';
+import { getEvents } from '../rest.js';
 import { SelectFilter, locationOptions, severityOptions, ueiOptions, useLocationNames } from './filters.js';
 
 const PAGE = 200;
 
-/** @typedef {import('../live.js').StoredEvent} StoredEvent */
+/** @typedef {import('../rest.js').StoredEvent} StoredEvent */
 
 export function EventsPage() {
   const locations = useLocationNames();
@@ -42,8 +42,7 @@ export function EventsPage() {
     const mine = ++seq.current;
     setLoading(true);
     try {
-      /** @type {StoredEvent[]} */
-      const list = await get('/api/events', query);
+      const list = await getEvents(query);
       if (mine !== seq.current) return;
       // Rows that were not there at the last load with the same filters are new: mark them.
       const key = JSON.stringify(query);
@@ -78,8 +77,7 @@ export function EventsPage() {
   const loadOlder = async () => {
     if (!events?.length) return;
     try {
-      /** @type {StoredEvent[]} */
-      const older = await get('/api/events', { ...query, until: events[events.length - 1].time });
+      const older = await getEvents({ ...query, until: events[events.length - 1].time });
       const known = new Set(events.map((e) => e.id));
       setEvents([...events, ...older.filter((e) => !known.has(e.id))]);
       setMore(older.length === PAGE);
