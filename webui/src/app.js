@@ -1,4 +1,3 @@
-/* global window, document */
 /**
  * The shell: checks the session (sign-in form when there is none, then the
  * page the user was going to), loads the event catalogue, shows the header

@@ -74,7 +74,7 @@ export function Loading({ label = 'Loading…' }) {
   return html`<p class="loading" role="status" aria-live="polite"><span class="spinner" aria-hidden="true"></span>${label}</p>`;
 }
 
-/** @param {{ children: any }} props */
+/** @param {{ children: import('preact').ComponentChildren }} props */
 export function Empty({ children }) {
   return html`<p class="empty">${children}</p>`;
 }
@@ -82,7 +82,7 @@ export function Empty({ children }) {
 /**
  * A table that scrolls sideways on narrow screens; a keyboard user can
  * focus it and scroll with the arrow keys.
- * @param {{ label: string, children: any, testid?: string, className?: string }} props
+ * @param {{ label: string, children: import('preact').ComponentChildren, testid?: string, className?: string }} props
  */
 export function TableWrap({ label, children, testid, className = '' }) {
   return html`<div class="table-wrap ${className}" role="region" aria-label=${label} tabindex="0" data-testid=${testid}>${children}</div>`;

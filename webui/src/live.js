@@ -1,4 +1,3 @@
-/* global EventSource, document */
 /**
  * Live updates: one shared EventSource on /api/live (each message is a stored
  * event as JSON) for every page that listens, and a hook that refreshes a

@@ -22,7 +22,7 @@ export function useLocationNames() {
 export function SelectFilter({ id, label, value, onChange, options, testid }) {
   return html`<div class="filter">
     <label for=${id}>${label}</label>
-    <select id=${id} value=${value} onChange=${(/** @type {any} */ e) => onChange(e.currentTarget.value)} data-testid=${testid}>
+    <select id=${id} value=${value} onChange=${(/** @type {import('preact').TargetedEvent<HTMLSelectElement>} */ e) => onChange(e.currentTarget.value)} data-testid=${testid}>
       ${options.map((o) => html`<option value=${o.value} selected=${o.value === value}>${o.label}</option>`)}
     </select>
   </div>`;

@@ -1,4 +1,3 @@
-/* global document */
 /**
  * Locations and their monitors: status, last check-in, host, the poller's
  * own statistics, and the administrator's actions (approve, deny, pause,

@@ -13,10 +13,12 @@ import { href, navigate } from '../router.js';
 import { Time, formatDuration } from '../time.js';
 import { OutagesTable } from './outages.js';
 
+/** The graph range shown when the hash names none (or an unknown one). */
+const DEFAULT_RANGE = { key: '24h', label: '24 hours', ms: 24 * 3_600_000 };
 const RANGES = [
   { key: '1h', label: '1 hour', ms: 3_600_000 },
   { key: '6h', label: '6 hours', ms: 6 * 3_600_000 },
-  { key: '24h', label: '24 hours', ms: 24 * 3_600_000 },
+  DEFAULT_RANGE,
   { key: '7d', label: '7 days', ms: 7 * 24 * 3_600_000 },
   { key: '30d', label: '30 days', ms: 30 * 24 * 3_600_000 },
 ];
@@ -24,7 +26,7 @@ const RANGES = [
 
 /** @param {{ serviceId: string, query: URLSearchParams }} props */
 export function ServicePage({ serviceId, query }) {
-  const range = RANGES.find((r) => r.key === query.get('range')) ?? RANGES[2];
+  const range = RANGES.find((r) => r.key === query.get('range')) ?? DEFAULT_RANGE;
 
   const data = useResource(async () => {
     const toMs = Date.now();
