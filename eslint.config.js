@@ -21,5 +21,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
+  { files: ['**/*.js', '**/*.mjs'], ignores: ['webui/**'], languageOptions: { globals: globals.node } },
+  // The web UI runs in the browser (and webui/tsconfig.json checks it against the DOM, not Node).
+  { files: ['webui/**/*.js'], languageOptions: { globals: globals.browser } },
 );

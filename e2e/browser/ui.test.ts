@@ -4,8 +4,9 @@
  * the UI shows, run that real vantage-poller, see it appear live and approve
  * it; see its service turn up in the availability matrix, stop the target
  * and see the cell change; pause the monitor from its page, see the poller
- * stop polling and the paused event listed; resume it. Every step saves a
- * screenshot under test-output/browser/.
+ * stop polling and the paused event listed (worded and filtered by the
+ * backend's event catalogue), and the alarm the outage raised; resume it.
+ * Every step saves a screenshot under test-output/browser/.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -145,6 +146,23 @@ void test('sign in, register and approve a monitor, see availability change, pau
   await page.goto(`${base}/#/events`);
   await eventuallyVisible('[data-testid="event-row"]:has-text("locationMonitorPaused")', 15_000, true);
   await screenshot('events');
+
+  // Event labels and the event filter come from the backend's catalogue (GET /api/events/catalogue).
+  const pausedRow = page.locator('[data-testid="event-row"][data-uei="locationMonitorPaused"]').first();
+  assert.match((await pausedRow.textContent()) ?? '', /A remote location monitor has been paused/);
+  await page.getByTestId('filter-uei').selectOption('uei.opennms.org/remote/locationMonitorPaused');
+  await page.locator('[data-testid="event-row"]:not([data-uei="locationMonitorPaused"])').first().waitFor({ state: 'detached', timeout: 10_000 });
+  assert.ok((await page.locator('[data-testid="event-row"][data-uei="locationMonitorPaused"]').count()) > 0);
+  await screenshot('events-filtered');
+
+  // Alarms: the lost service raised one (cleared since); only events that raise alarms are offered as filters.
+  await page.goto(`${base}/#/alarms`);
+  await page.getByTestId('filter-state').selectOption('all');
+  await eventuallyVisible('[data-testid="alarm-row"][data-uei="nodeLostService"]', 15_000);
+  const offered = await Promise.all((await page.getByTestId('filter-uei').locator('option').all()).map((o) => o.getAttribute('value')));
+  assert.ok(offered.includes('uei.opennms.org/remote/nodes/nodeLostService'), 'a lost service raises alarms');
+  assert.ok(!offered.includes('uei.opennms.org/remote/nodes/nodeRegainedService'), 'a regained service only clears them');
+  await screenshot('alarms');
 
   // Resume it.
   await page.goto(`${base}/#/locations`);

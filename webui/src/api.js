@@ -1,4 +1,3 @@
-/* global window */
 /**
  * The one way the page talks to the backend: JSON in and out, the session's
  * CSRF token on every change, a 401 turned into "show the sign-in form", and
@@ -33,7 +32,7 @@ export function setCsrfToken(token) {
  * @param {string} path e.g. `/api/monitors`
  * @param {{ query?: Record<string, string | number | undefined | null>, body?: unknown, quiet401?: boolean }} [options]
  *   `quiet401`: a 401 is an answer (signing in, checking the session), not a lost session.
- * @returns {Promise<any>} the parsed JSON, or null for an empty answer
+ * @returns {Promise<unknown>} the parsed JSON, or null for an empty answer (rest.js says what each route answers)
  */
 export async function request(method, path, options = {}) {
   const url = path + queryString(options.query);
@@ -53,7 +52,7 @@ export async function request(method, path, options = {}) {
     throw new ApiError('The Vantage server cannot be reached. Check your connection; the page retries by itself.', 0);
   }
   const text = await response.text();
-  /** @type {any} */
+  /** @type {unknown} */
   let data = null;
   if (text) {
     try {
@@ -64,7 +63,7 @@ export async function request(method, path, options = {}) {
   }
   if (!response.ok) {
     if (response.status === 401 && !options.quiet401) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
-    const message = data && typeof data.error === 'string' ? data.error : `${method} ${path} failed: HTTP ${response.status}`;
+    const message = typeof data === 'object' && data !== null && 'error' in data && typeof data.error === 'string' ? data.error : `${method} ${path} failed: HTTP ${response.status}`;
     throw new ApiError(message, response.status);
   }
   return data;
@@ -123,7 +122,7 @@ const hint = {
 export async function currentSession() {
   if (!hint.get()) return null;
   try {
-    const session = await request('GET', '/api/session', { quiet401: true });
+    const session = /** @type {Session} */ (await request('GET', '/api/session', { quiet401: true }));
     setCsrfToken(session.csrfToken);
     return session;
   } catch (err) {
@@ -143,7 +142,7 @@ export function forgetSession() {
 
 /** @param {string} username @param {string} password @returns {Promise<Session>} */
 export async function signIn(username, password) {
-  const session = await request('POST', '/api/session', { body: { username, password }, quiet401: true });
+  const session = /** @type {Session} */ (await request('POST', '/api/session', { body: { username, password }, quiet401: true }));
   setCsrfToken(session.csrfToken);
   hint.set(true);
   return session;

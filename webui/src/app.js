@@ -1,13 +1,14 @@
-/* global window, document */
 /**
  * The shell: checks the session (sign-in form when there is none, then the
- * page the user was going to), the header with navigation, the signed-in
- * user and Sign out, and the page for the current hash.
+ * page the user was going to), loads the event catalogue, shows the header
+ * with navigation, the signed-in user and Sign out, and the page for the
+ * current hash.
  */
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { UNAUTHORIZED_EVENT, currentSession, forgetSession, signOut } from './api.js';
+import { catalogueLoaded, loadCatalogue } from './catalogue.js';
 import { ConfirmHost, ErrorBox, Loading, Notices, notify } from './components.js';
 import { closeLive, useLiveState } from './live.js';
 import { href, useRoute } from './router.js';
@@ -60,6 +61,14 @@ function App() {
 function Shell({ user, onSignedOut }) {
   const route = useRoute();
   const section = route.path[0] ?? 'availability';
+  // Pages word events from the catalogue: none is shown before it is here (it loads once per page load).
+  const [catalogueReady, setCatalogueReady] = useState(catalogueLoaded);
+  const [catalogueError, setCatalogueError] = useState(/** @type {unknown} */ (null));
+  const loadEvents = () => {
+    setCatalogueError(null);
+    loadCatalogue().then(() => setCatalogueReady(true), setCatalogueError);
+  };
+  useEffect(loadEvents, []);
 
   const leave = async () => {
     try {
@@ -91,7 +100,11 @@ function Shell({ user, onSignedOut }) {
       </div>
     </header>
     <main id="main" class="page" tabindex="-1">
-      <${Page} route=${route} user=${user} />
+      ${catalogueError
+        ? html`<${ErrorBox} error=${catalogueError} onRetry=${loadEvents} />`
+        : catalogueReady
+          ? html`<${Page} route=${route} />`
+          : html`<${Loading} />`}
     </main>
   `;
 }
@@ -104,8 +117,8 @@ function LiveIndicator() {
   </span>`;
 }
 
-/** @param {{ route: import('./router.js').Route, user: string }} props */
-function Page({ route, user }) {
+/** @param {{ route: import('./router.js').Route }} props */
+function Page({ route }) {
   const [section, ...rest] = route.path;
   useEffect(() => {
     const titles = /** @type {Record<string, string>} */ ({ availability: 'Availability', locations: 'Locations and monitors', services: 'Service', events: 'Events', alarms: 'Alarms' });
@@ -122,7 +135,7 @@ function Page({ route, user }) {
     case 'events':
       return html`<${EventsPage} />`;
     case 'alarms':
-      return html`<${AlarmsPage} user=${user} />`;
+      return html`<${AlarmsPage} />`;
     default:
       return html`<section><h1>Page not found</h1><p>There is no page “${section}”. <a href=${href(['availability'])}>Go to availability</a>.</p></section>`;
   }

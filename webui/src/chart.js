@@ -1,4 +1,3 @@
-/* global ResizeObserver */
 /**
  * Response-time charts with uPlot: one line per series (a monitor, a
  * location or a service), the average per point, times in the viewer's
@@ -17,7 +16,7 @@ const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9
 const DASHES = [[], [6, 3], [2, 2], [10, 3, 2, 3]];
 
 /**
- * @typedef {{ t: number, avg: number | null, min: number | null, max: number | null, count: number, up: number, down: number }} SeriesPoint
+ * @typedef {import('./rest.js').SeriesPoint} SeriesPoint
  * @typedef {{ label: string, points: SeriesPoint[] }} ChartSeries
  */
 
@@ -29,7 +28,8 @@ const DASHES = [[], [6, 3], [2, 2], [10, 3, 2, 3]];
  */
 export function alignSeries(series) {
   const tables = series.map((s) => /** @type {uPlot.AlignedData} */ ([s.points.map((p) => p.t / 1000), s.points.map((p) => p.avg)]));
-  if (tables.length === 1) return tables[0];
+  const [first] = tables;
+  if (first && tables.length === 1) return first;
   return uPlot.join(tables);
 }
 
@@ -114,7 +114,8 @@ export function ResponseChart({ series, fromMs, toMs, title, height = 220, testi
     }
     const u = plot.current;
     if (!u || withData.length === 0) return;
-    const { min, max } = u.scales.x;
+    const min = u.scales.x?.min;
+    const max = u.scales.x?.max;
     u.setData(alignSeries(withData), true);
     if (zoomed.current && min !== undefined && max !== undefined) u.setScale('x', { min, max });
   }, [series, fromMs, toMs]);

@@ -52,9 +52,6 @@ export function ServiceStatusBadge({ status }) {
   return html`<span class="badge tone-${tone}"><span aria-hidden="true" class="badge-icon">${icon}</span>${status}</span>`;
 }
 
-/** Severities, lowest first (the backend's SEVERITIES). */
-export const SEVERITIES = ['Indeterminate', 'Cleared', 'Normal', 'Warning', 'Minor', 'Major', 'Critical'];
-
 /** @param {{ severity: string }} props */
 export function SeverityBadge({ severity }) {
   return html`<span class="badge sev sev-${severity.toLowerCase()}">${severity}</span>`;
@@ -77,7 +74,7 @@ export function Loading({ label = 'Loading…' }) {
   return html`<p class="loading" role="status" aria-live="polite"><span class="spinner" aria-hidden="true"></span>${label}</p>`;
 }
 
-/** @param {{ children: any }} props */
+/** @param {{ children: import('preact').ComponentChildren }} props */
 export function Empty({ children }) {
   return html`<p class="empty">${children}</p>`;
 }
@@ -85,7 +82,7 @@ export function Empty({ children }) {
 /**
  * A table that scrolls sideways on narrow screens; a keyboard user can
  * focus it and scroll with the arrow keys.
- * @param {{ label: string, children: any, testid?: string, className?: string }} props
+ * @param {{ label: string, children: import('preact').ComponentChildren, testid?: string, className?: string }} props
  */
 export function TableWrap({ label, children, testid, className = '' }) {
   return html`<div class="table-wrap ${className}" role="region" aria-label=${label} tabindex="0" data-testid=${testid}>${children}</div>`;

@@ -1,4 +1,3 @@
-/* global EventSource, document */
 /**
  * Live updates: one shared EventSource on /api/live (each message is a stored
  * event as JSON) for every page that listens, and a hook that refreshes a
@@ -7,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-/** @typedef {{ id: number, time: number, uei: string, severity: string, location: string | null, monitorId: string | null, serviceId: string | null, nodeLabel: string | null, params: Record<string, string> }} StoredEvent */
+/** @typedef {import('./rest.js').StoredEvent} StoredEvent */
 
 /** @type {Set<(event: StoredEvent) => void>} */
 const listeners = new Set();
@@ -34,9 +33,11 @@ function connect() {
     setOpen(true);
   };
   source.onmessage = (message) => {
+    /** @type {StoredEvent} */
     let event;
     try {
-      event = JSON.parse(message.data);
+      // Each message is an event as GET /api/events gives it.
+      event = JSON.parse(String(message.data));
     } catch {
       return;
     }

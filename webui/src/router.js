@@ -1,4 +1,3 @@
-/* global window, HashChangeEvent */
 /**
  * Navigation by location hash: `#/availability?window=7d`, `#/locations`,
  * `#/services/vantage-backend/HTTP`, `#/events`, `#/alarms`. The hash keeps

@@ -90,7 +90,7 @@ export function fromInputValue(/** @type {string} */ value) {
 }
 
 /** One clock for every relative time on the page (not a timer per element). */
-const tickers = new Set(/** @type {Set<() => void>} */ ([]));
+const tickers = /** @type {Set<() => void>} */ (new Set());
 /** @type {ReturnType<typeof setInterval> | null} */
 let tickTimer = null;
 const TICK_MS = 10_000;

@@ -42,6 +42,11 @@ const OPERATIONS: Operation[] = [
     summary: 'Events, newest first',
     query: { location: '', monitor: 'monitor id', service: 'service id', uei: '', since: 'epoch ms', until: 'epoch ms', limit: '1–1000' },
   },
+  {
+    method: 'get',
+    path: '/api/events/catalogue',
+    summary: 'Every event Vantage emits: {severities (lowest first), events: [{uei, name, label, description, severity, alarm: raises | clears | null}]}',
+  },
   { method: 'get', path: '/api/live', summary: 'Server-Sent Events: every event as it is stored' },
   {
     method: 'get',

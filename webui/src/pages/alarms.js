@@ -6,52 +6,47 @@
  */
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { get, post } from '../api.js';
 import { ActionButton, Empty, ErrorBox, Loading, SeverityBadge, TableWrap, useResource } from '../components.js';
 import { useLiveRefresh } from '../live.js';
 import { href } from '../router.js';
 import { Time, zoneName } from '../time.js';
-import { ALARM_UEIS, ueiLabel, ueiName } from '../ueis.js';
+import { changesAlarms, raisesAlarm, ueiLabel, ueiName } from '../catalogue.js';
+import { administerAlarm, getAlarms, getMonitors } from '../rest.js';
 import { SelectFilter, locationOptions, severityOptions, ueiOptions, useLocationNames } from './filters.js';
 
-/**
- * @typedef {{ id: number, reductionKey: string, uei: string, severity: string, location: string | null, monitorId: string | null, serviceId: string | null, nodeLabel: string | null, application: string | null, description: string, reason: string | null, firstEventTime: number, lastEventTime: number, lastEventId: number, count: number, clearedAt: number | null, acknowledgedBy: string | null, acknowledgedAt: number | null }} Alarm
- */
+/** @typedef {import('../rest.js').Alarm} Alarm */
 
+/** @type {{ value: 'open' | 'cleared' | 'all', label: string }[]} */
 const STATES = [
   { value: 'open', label: 'Open' },
   { value: 'cleared', label: 'Cleared' },
   { value: 'all', label: 'All' },
 ];
 
-/** @param {{ user: string }} props */
-export function AlarmsPage({ user }) {
+export function AlarmsPage() {
   const locations = useLocationNames();
-  const [state, setState] = useState('open');
+  const [state, setState] = useState(/** @type {'open' | 'cleared' | 'all'} */ ('open'));
   const [location, setLocation] = useState('');
   const [uei, setUei] = useState('');
   const [severity, setSeverity] = useState('');
 
   const data = useResource(async () => {
     const [alarms, monitors] = await Promise.all([
-      get('/api/alarms', { state, location, uei, severity, limit: 500 }),
-      get('/api/monitors').catch(() => []),
+      getAlarms({ state, location, uei, severity, limit: 500 }),
+      getMonitors().catch(() => /** @type {import('../rest.js').Monitor[]} */ ([])),
     ]);
-    return {
-      alarms: /** @type {Alarm[]} */ (alarms),
-      names: new Map(/** @type {{ id: string, name: string }[]} */ (monitors).map((m) => [m.id, m.name])),
-    };
+    return { alarms, names: new Map(monitors.map((m) => [m.id, m.name])) };
   });
   const live = useLiveRefresh(data.load, {
     pollMs: 5000,
     liveEveryMs: 15_000,
     debounceMs: 300,
-    matches: (e) => ALARM_UEIS.has(e.uei),
+    matches: (e) => changesAlarms(e.uei),
     deps: [state, location, uei, severity],
   });
 
   const act = (/** @type {Alarm} */ alarm, /** @type {'acknowledge' | 'unacknowledge' | 'clear'} */ action) => async () => {
-    await post(`/api/alarms/${alarm.id}/${action}`, { user });
+    await administerAlarm(alarm.id, action);
     await data.load();
   };
 
@@ -64,9 +59,9 @@ export function AlarmsPage({ user }) {
       </div>
     </div>
     <form class="filters" aria-label="Filter alarms" onSubmit=${(/** @type {Event} */ e) => e.preventDefault()} data-testid="alarm-filters">
-      <${SelectFilter} id="al-state" label="State" value=${state} onChange=${setState} options=${STATES} testid="filter-state" />
+      <${SelectFilter} id="al-state" label="State" value=${state} onChange=${(/** @type {string} */ v) => setState(STATES.find((s) => s.value === v)?.value ?? 'open')} options=${STATES} testid="filter-state" />
       <${SelectFilter} id="al-location" label="Location" value=${location} onChange=${setLocation} options=${locationOptions(locations)} testid="filter-location" />
-      <${SelectFilter} id="al-uei" label="Event" value=${uei} onChange=${setUei} options=${ueiOptions((u) => ALARM_UEIS.has(u))} testid="filter-uei" />
+      <${SelectFilter} id="al-uei" label="Event" value=${uei} onChange=${setUei} options=${ueiOptions(raisesAlarm)} testid="filter-uei" />
       <${SelectFilter} id="al-severity" label="Severity" value=${severity} onChange=${setSeverity} options=${severityOptions()} testid="filter-severity" />
     </form>
     <${ErrorBox} error=${data.error} onRetry=${data.load} />

@@ -7,16 +7,18 @@
  */
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { get } from '../api.js';
 import { AVAILABILITY_STATES, Empty, ErrorBox, Loading, StateBadge, TableWrap, stateClass, useResource } from '../components.js';
 import { percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { href, navigate } from '../router.js';
+import { getAvailability } from '../rest.js';
 import { formatTime, fromInputValue, toInputValue, zoneName } from '../time.js';
 import { CellDetail } from './cell-detail.js';
 
+/** The window shown when the hash names none (or an unknown one). */
+const DEFAULT_WINDOW = { key: '24h', label: '24 hours', ms: 24 * 3_600_000 };
 export const WINDOWS = [
-  { key: '24h', label: '24 hours', ms: 24 * 3_600_000 },
+  DEFAULT_WINDOW,
   { key: '7d', label: '7 days', ms: 7 * 24 * 3_600_000 },
   { key: '30d', label: '30 days', ms: 30 * 24 * 3_600_000 },
 ];
@@ -33,7 +35,7 @@ export function windowFromQuery(query) {
   if (key === 'custom' && Number.isSafeInteger(from) && Number.isSafeInteger(to) && from > 0 && from < to) {
     return { key, fromMs: from, toMs: to, label: `${formatTime(from)} – ${formatTime(to)}`, range: () => ({ fromMs: from, toMs: to }) };
   }
-  const preset = WINDOWS.find((w) => w.key === key) ?? WINDOWS[0];
+  const preset = WINDOWS.find((w) => w.key === key) ?? DEFAULT_WINDOW;
   return {
     key: preset.key,
     label: `the last ${preset.label}`,
@@ -44,8 +46,8 @@ export function windowFromQuery(query) {
   };
 }
 
-/** @typedef {{ location: string, availability: number | null, coverage: number, upMs: number, downMs: number, noDataMs: number, state: string }} Cell */
-/** @typedef {{ window: { fromMs: number, toMs: number, nowMs: number, measuredFromMs: number, measuredToMs: number }, applications: { name: string, cells: Cell[] }[] }} Matrix */
+/** @typedef {import('../rest.js').Cell} Cell */
+/** @typedef {import('../rest.js').Matrix} Matrix */
 
 /** @param {{ query: URLSearchParams }} props */
 export function AvailabilityPage({ query }) {
@@ -54,9 +56,7 @@ export function AvailabilityPage({ query }) {
   const selectedLocation = query.get('location');
   const winQuery = win.key === 'custom' ? { window: 'custom', from: win.fromMs, to: win.toMs } : { window: win.key };
 
-  const matrix = useResource(
-    /** @returns {Promise<Matrix>} */ () => get('/api/availability', win.key === 'custom' ? { from: win.fromMs, to: win.toMs } : { window: win.key }),
-  );
+  const matrix = useResource(() => getAvailability(win.fromMs !== undefined && win.toMs !== undefined ? { from: win.fromMs, to: win.toMs } : { window: win.key }));
   useLiveRefresh(matrix.load, {
     pollMs: 30_000,
     liveEveryMs: 60_000,
@@ -143,8 +143,8 @@ function WindowPicker({ win, app, location }) {
     </div>
     ${custom
       ? html`<form class="custom-range" onSubmit=${apply} data-testid="custom-range">
-          <label>From <input type="datetime-local" value=${from} onInput=${(/** @type {any} */ e) => setFrom(e.currentTarget.value)} data-testid="custom-from" required /></label>
-          <label>To <input type="datetime-local" value=${to} onInput=${(/** @type {any} */ e) => setTo(e.currentTarget.value)} data-testid="custom-to" required /></label>
+          <label>From <input type="datetime-local" value=${from} onInput=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setFrom(e.currentTarget.value)} data-testid="custom-from" required /></label>
+          <label>To <input type="datetime-local" value=${to} onInput=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setTo(e.currentTarget.value)} data-testid="custom-to" required /></label>
           <button type="submit" class="btn btn-primary btn-small" data-testid="custom-apply">Apply</button>
           ${problem ? html`<span class="field-error" role="alert">${problem}</span>` : null}
         </form>`

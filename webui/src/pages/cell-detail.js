@@ -6,20 +6,14 @@
  */
 import { html } from 'htm/preact';
 import { useMemo } from 'preact/hooks';
-import { get, seg } from '../api.js';
 import { ResponseChart } from '../chart.js';
 import { Empty, ErrorBox, Loading, ServiceStatusBadge, StateBadge, TableWrap, useResource } from '../components.js';
 import { percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
+import { getApplications, getMonitorServices, getMonitors, getOutages, getResponseTimes } from '../rest.js';
 import { href } from '../router.js';
 import { Time, formatDuration } from '../time.js';
 import { OutagesTable } from './outages.js';
-
-/**
- * @typedef {{ id: string, name: string, location: string, status: string, paused: boolean, local: boolean, connected: boolean, lastCheckInAt: number | null }} Monitor
- * @typedef {{ serviceId: string, serviceName: string, nodeLabel: string, host: string, monitor: string, intervalMs: number, status: string | null, since: number | null, reason: string | null, lastResultAt: number | null }} MonitorService
- * @typedef {{ id: number, monitorId: string, location: string, serviceId: string, nodeLabel: string | null, startedAt: number, endedAt: number | null, reason: string | null, scheduled: boolean }} Outage
- */
 
 /**
  * @param {{ app: string, location: string, win: { key: string, label: string, range: () => { fromMs: number, toMs: number } }, cell: import('./availability.js').Cell | undefined, onClose: () => void }} props
@@ -27,28 +21,27 @@ import { OutagesTable } from './outages.js';
 export function CellDetail({ app, location, win, cell, onClose }) {
   const detail = useResource(async () => {
     const { fromMs, toMs } = win.range();
-    const [applications, monitors] = await Promise.all([get('/api/applications'), get('/api/monitors', { location })]);
-    const application = applications.find((/** @type {{ name: string }} */ a) => a.name === app);
+    const [applications, monitors] = await Promise.all([getApplications(), getMonitors({ location })]);
+    const application = applications.find((a) => a.name === app);
     if (!application) throw new Error(`There is no application “${app}” (any more).`);
-    /** @type {string[]} */
-    const serviceIds = [...new Set(application.services.map((/** @type {{ serviceId: string }} */ s) => s.serviceId))];
-    const active = /** @type {Monitor[]} */ (monitors).filter((m) => m.status !== 'DENIED' && m.status !== 'PENDING');
+    const serviceIds = [...new Set(application.services.map((s) => s.serviceId))];
+    const active = monitors.filter((m) => m.status !== 'DENIED' && m.status !== 'PENDING');
     const [perMonitor, outages, series] = await Promise.all([
-      Promise.all(active.map(async (m) => ({ monitor: m, services: /** @type {MonitorService[]} */ (await get(`/api/monitors/${seg(m.id)}/services`)) }))),
-      Promise.all(serviceIds.map((service) => get('/api/outages', { location, service, from: fromMs, to: toMs, limit: 500 }))),
+      Promise.all(active.map(async (m) => ({ monitor: m, services: await getMonitorServices(m.id) }))),
+      Promise.all(serviceIds.map((service) => getOutages({ location, service, from: fromMs, to: toMs, limit: 500 }))),
       active.length === 0
         ? Promise.resolve([])
-        : Promise.all(serviceIds.map(async (service) => ({ service, series: await get('/api/response-times', { service, monitor: active.map((m) => m.id).join(','), from: fromMs, to: toMs }) }))),
+        : Promise.all(serviceIds.map(async (service) => ({ service, series: await getResponseTimes({ service, monitor: active.map((m) => m.id).join(','), from: fromMs, to: toMs }) }))),
     ]);
     return {
       fromMs,
       toMs,
       serviceIds,
       monitors: active,
-      pending: /** @type {Monitor[]} */ (monitors).filter((m) => m.status === 'PENDING').length,
+      pending: monitors.filter((m) => m.status === 'PENDING').length,
       perMonitor,
-      outages: /** @type {Outage[]} */ (outages.flat()).sort((a, b) => b.startedAt - a.startedAt),
-      series: /** @type {{ service: string, series: { monitorId: string, points: import('../chart.js').SeriesPoint[] }[] }[]} */ (series),
+      outages: outages.flat().sort((a, b) => b.startedAt - a.startedAt),
+      series,
     };
   });
   useLiveRefresh(detail.load, {

@@ -5,17 +5,17 @@
  */
 import { html } from 'htm/preact';
 import { useRef, useState } from 'preact/hooks';
-import { get } from '../api.js';
 import { Empty, ErrorBox, Loading, SeverityBadge, TableWrap, notify } from '../components.js';
 import { useLiveRefresh } from '../live.js';
 import { href } from '../router.js';
 import { Time, fromInputValue, zoneName } from '../time.js';
-import { ueiLabel, ueiName } from '../ueis.js';
+import { ueiLabel, ueiName } from '../catalogue.js';
+import { getEvents } from '../rest.js';
 import { SelectFilter, locationOptions, severityOptions, ueiOptions, useLocationNames } from './filters.js';
 
 const PAGE = 200;
 
-/** @typedef {import('../live.js').StoredEvent} StoredEvent */
+/** @typedef {import('../rest.js').StoredEvent} StoredEvent */
 
 export function EventsPage() {
   const locations = useLocationNames();
@@ -42,8 +42,7 @@ export function EventsPage() {
     const mine = ++seq.current;
     setLoading(true);
     try {
-      /** @type {StoredEvent[]} */
-      const list = await get('/api/events', query);
+      const list = await getEvents(query);
       if (mine !== seq.current) return;
       // Rows that were not there at the last load with the same filters are new: mark them.
       const key = JSON.stringify(query);
@@ -76,10 +75,10 @@ export function EventsPage() {
   const live = useLiveRefresh(load, { pollMs: 5000, liveEveryMs: 0, matches: () => false, onEvent, deps: [location, uei, since, until] });
 
   const loadOlder = async () => {
-    if (!events?.length) return;
+    const oldest = events?.at(-1);
+    if (!events || !oldest) return;
     try {
-      /** @type {StoredEvent[]} */
-      const older = await get('/api/events', { ...query, until: events[events.length - 1].time });
+      const older = await getEvents({ ...query, until: oldest.time });
       const known = new Set(events.map((e) => e.id));
       setEvents([...events, ...older.filter((e) => !known.has(e.id))]);
       setMore(older.length === PAGE);
@@ -110,11 +109,11 @@ export function EventsPage() {
       <${SelectFilter} id="ev-severity" label="Severity" value=${severity} onChange=${setSeverity} options=${severityOptions()} testid="filter-severity" />
       <div class="filter">
         <label for="ev-since">Since</label>
-        <input id="ev-since" type="datetime-local" value=${since} onChange=${(/** @type {any} */ e) => setSince(e.currentTarget.value)} data-testid="filter-since" />
+        <input id="ev-since" type="datetime-local" value=${since} onChange=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setSince(e.currentTarget.value)} data-testid="filter-since" />
       </div>
       <div class="filter">
         <label for="ev-until">Until</label>
-        <input id="ev-until" type="datetime-local" value=${until} onChange=${(/** @type {any} */ e) => setUntil(e.currentTarget.value)} data-testid="filter-until" />
+        <input id="ev-until" type="datetime-local" value=${until} onChange=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setUntil(e.currentTarget.value)} data-testid="filter-until" />
       </div>
       <div class="filter filter-button"><button type="button" class="btn btn-small" onClick=${clear}>Clear filters</button></div>
     </form>

@@ -1,16 +1,15 @@
 /** Filter controls shared by the Events and Alarms pages. */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { get } from '../api.js';
-import { SEVERITIES } from '../components.js';
-import { UEIS, ueiName } from '../ueis.js';
+import { eventDefinitions, severities } from '../catalogue.js';
+import { getLocations } from '../rest.js';
 
 /** The configured location names, for filter lists (empty until loaded or on failure: the filter still works as "All"). */
 export function useLocationNames() {
   const [names, setNames] = useState(/** @type {string[]} */ ([]));
   useEffect(() => {
-    get('/api/locations').then(
-      (list) => setNames(list.map((/** @type {{ name: string }} */ l) => l.name)),
+    getLocations().then(
+      (list) => setNames(list.map((l) => l.name)),
       () => setNames([]),
     );
   }, []);
@@ -23,16 +22,19 @@ export function useLocationNames() {
 export function SelectFilter({ id, label, value, onChange, options, testid }) {
   return html`<div class="filter">
     <label for=${id}>${label}</label>
-    <select id=${id} value=${value} onChange=${(/** @type {any} */ e) => onChange(e.currentTarget.value)} data-testid=${testid}>
+    <select id=${id} value=${value} onChange=${(/** @type {import('preact').TargetedEvent<HTMLSelectElement>} */ e) => onChange(e.currentTarget.value)} data-testid=${testid}>
       ${options.map((o) => html`<option value=${o.value} selected=${o.value === value}>${o.label}</option>`)}
     </select>
   </div>`;
 }
 
 export const locationOptions = (/** @type {string[]} */ names) => [{ value: '', label: 'All locations' }, ...names.map((n) => ({ value: n, label: n }))];
-/** @param {(uei: string) => boolean} [only] */
+/** The events of the catalogue that `only` accepts (all by default). @param {(uei: string) => boolean} [only] */
 export const ueiOptions = (only = () => true) => [
   { value: '', label: 'All events' },
-  ...UEIS.filter((u) => only(u.uei)).map((u) => ({ value: u.uei, label: `${u.label} (${ueiName(u.uei)})` })),
+  ...eventDefinitions()
+    .filter((e) => only(e.uei))
+    .map((e) => ({ value: e.uei, label: `${e.name} — ${e.label}` })),
 ];
-export const severityOptions = () => [{ value: '', label: 'Any severity' }, ...[...SEVERITIES].reverse().map((s) => ({ value: s, label: s }))];
+/** The catalogue's severities, highest first. */
+export const severityOptions = () => [{ value: '', label: 'Any severity' }, ...[...severities()].reverse().map((s) => ({ value: s, label: s }))];

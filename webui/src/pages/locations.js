@@ -1,4 +1,3 @@
-/* global document */
 /**
  * Locations and their monitors: status, last check-in, host, the poller's
  * own statistics, and the administrator's actions (approve, deny, pause,
@@ -9,15 +8,16 @@
  */
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, del, get, post, seg } from '../api.js';
+import { ApiError } from '../api.js';
 import { ActionButton, Empty, ErrorBox, Loading, MonitorStatusBadge, TableWrap, confirmAction, notify, useResource } from '../components.js';
 import { count, ms, signedMs } from '../format.js';
 import { useLiveRefresh } from '../live.js';
+import { administerLocation, administerMonitor, deleteMonitor, getLocations, getMonitors, getRegistration } from '../rest.js';
 import { Time } from '../time.js';
 
 /**
- * @typedef {{ name: string, monitoringArea: string, geolocation: string | null, coordinates: { latitude: number, longitude: number } | null, mode: string, packages: string[], admission: string, packageVersion: string | null, services: number, monitors: number, monitorsByStatus: Record<string, number> }} Location
- * @typedef {{ id: string, name: string, location: string, status: string, paused: boolean, local: boolean, connected: boolean, registeredAt: number, lastCheckInAt: number | null, lastSeq: number, details: Record<string, string>, stats: Record<string, number> | null }} Monitor
+ * @typedef {import('../rest.js').Location} Location
+ * @typedef {import('../rest.js').Monitor} Monitor
  */
 
 /** States in which a monitor can be paused or resumed (the backend's RUNNABLE, as the wire shows them). */
@@ -27,8 +27,8 @@ export function LocationsPage() {
   /** Per monitor, the last stats seen and the checks per minute derived from the two last check-ins. */
   const rates = useRef(/** @type {Map<string, { clockMs: number, checksDone: number, perMinute: number | null }>} */ (new Map()));
   const data = useResource(async () => {
-    const [locations, monitors] = await Promise.all([get('/api/locations'), get('/api/monitors')]);
-    for (const m of /** @type {Monitor[]} */ (monitors)) {
+    const [locations, monitors] = await Promise.all([getLocations(), getMonitors()]);
+    for (const m of monitors) {
       const s = m.stats;
       if (!s || typeof s.clockMs !== 'number' || typeof s.checksDone !== 'number') continue;
       const prev = rates.current.get(m.id);
@@ -38,7 +38,7 @@ export function LocationsPage() {
         rates.current.set(m.id, { clockMs: s.clockMs, checksDone: s.checksDone, perMinute });
       }
     }
-    return { locations: /** @type {Location[]} */ (locations), monitors: /** @type {Monitor[]} */ (monitors) };
+    return { locations, monitors };
   });
   const live = useLiveRefresh(data.load, {
     pollMs: 3000,
@@ -72,15 +72,15 @@ function LocationSection({ location, monitors, rates, reload }) {
   const resumable = monitors.filter((m) => m.paused).length;
   const pending = monitors.filter((m) => m.status === 'PENDING').length;
   const bulk = async (/** @type {'pause' | 'resume'} */ action) => {
-    const outcome = await post(`/api/locations/${seg(location.name)}/${action}-all`).catch((err) => {
+    const outcome = await administerLocation(location.name, action).catch((/** @type {unknown} */ err) => {
       if (err instanceof ApiError && err.status === 404 && !err.message.includes('no location')) {
         throw new ApiError(`${action === 'pause' ? 'Pause' : 'Resume'} all is not available on this server yet.`, 404);
       }
       throw err;
     });
     await reload();
-    const changed = outcome?.changed?.length ?? 0;
-    const skipped = /** @type {{ id: string, reason: string }[]} */ (outcome?.skipped ?? []);
+    const changed = outcome.changed.length;
+    const skipped = outcome.skipped;
     notify(
       `${action === 'pause' ? 'Paused' : 'Resumed'} ${changed} monitor${changed === 1 ? '' : 's'} at ${location.name}` +
         (skipped.length ? `; ${skipped.length} skipped (${skipped.map((s) => s.reason).join('; ')})` : '.'),
@@ -142,8 +142,8 @@ function LocationSection({ location, monitors, rates, reload }) {
 /** @param {{ monitor: Monitor, perMinute: number | null, reload: () => Promise<void> }} props */
 function MonitorRow({ monitor: m, perMinute, reload }) {
   const s = m.stats ?? {};
-  const act = (/** @type {string} */ action) => async () => {
-    await post(`/api/monitors/${seg(m.id)}/${action}`);
+  const act = (/** @type {'approve' | 'pause' | 'resume'} */ action) => async () => {
+    await administerMonitor(m.id, action);
     await reload();
   };
   const remove = async () => {
@@ -154,7 +154,7 @@ function MonitorRow({ monitor: m, perMinute, reload }) {
       danger: true,
     });
     if (!ok) return false;
-    await del(`/api/monitors/${seg(m.id)}`);
+    await deleteMonitor(m.id);
     await reload();
     return true;
   };
@@ -166,7 +166,7 @@ function MonitorRow({ monitor: m, perMinute, reload }) {
       danger: true,
     });
     if (!ok) return false;
-    await post(`/api/monitors/${seg(m.id)}/deny`);
+    await administerMonitor(m.id, 'deny');
     await reload();
     return true;
   };
@@ -220,7 +220,7 @@ function MonitorRow({ monitor: m, perMinute, reload }) {
 function RegisterPanel({ location }) {
   const info = useResource(async () => {
     try {
-      return await get(`/api/locations/${seg(location)}/registration`);
+      return await getRegistration(location);
     } catch (err) {
       if (err instanceof ApiError && err.status === 404 && !err.message.includes('no location')) return null;
       throw err;

@@ -5,7 +5,7 @@ import { href } from '../router.js';
 import { Time, formatDuration, useNow } from '../time.js';
 
 /**
- * @param {{ outages: import('./cell-detail.js').Outage[], monitorName: (id: string) => string, showLocation?: boolean, showService?: boolean, testid: string, label: string }} props
+ * @param {{ outages: import('../rest.js').Outage[], monitorName: (id: string) => string, showLocation?: boolean, showService?: boolean, testid: string, label: string }} props
  */
 export function OutagesTable({ outages, monitorName, showLocation = true, showService = true, testid, label }) {
   const now = useNow(outages.some((o) => o.endedAt === null));

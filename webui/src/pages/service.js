@@ -5,56 +5,52 @@
  */
 import { html } from 'htm/preact';
 import { useMemo } from 'preact/hooks';
-import { get, seg } from '../api.js';
 import { ResponseChart } from '../chart.js';
 import { Empty, ErrorBox, Loading, ServiceStatusBadge, TableWrap, useResource } from '../components.js';
 import { useLiveRefresh } from '../live.js';
+import { getMonitorServices, getMonitors, getOutages, getResponseTimes } from '../rest.js';
 import { href, navigate } from '../router.js';
 import { Time, formatDuration } from '../time.js';
 import { OutagesTable } from './outages.js';
 
+/** The graph range shown when the hash names none (or an unknown one). */
+const DEFAULT_RANGE = { key: '24h', label: '24 hours', ms: 24 * 3_600_000 };
 const RANGES = [
   { key: '1h', label: '1 hour', ms: 3_600_000 },
   { key: '6h', label: '6 hours', ms: 6 * 3_600_000 },
-  { key: '24h', label: '24 hours', ms: 24 * 3_600_000 },
+  DEFAULT_RANGE,
   { key: '7d', label: '7 days', ms: 7 * 24 * 3_600_000 },
   { key: '30d', label: '30 days', ms: 30 * 24 * 3_600_000 },
 ];
 
-/**
- * @typedef {import('./locations.js').Monitor} Monitor
- * @typedef {import('./cell-detail.js').MonitorService} MonitorService
- */
 
 /** @param {{ serviceId: string, query: URLSearchParams }} props */
 export function ServicePage({ serviceId, query }) {
-  const range = RANGES.find((r) => r.key === query.get('range')) ?? RANGES[2];
+  const range = RANGES.find((r) => r.key === query.get('range')) ?? DEFAULT_RANGE;
 
   const data = useResource(async () => {
     const toMs = Date.now();
     const fromMs = toMs - range.ms;
-    /** @type {Monitor[]} */
-    const monitors = await get('/api/monitors');
+    const monitors = await getMonitors();
     const [views, series, outages] = await Promise.all([
       Promise.all(
         monitors
           .filter((m) => m.status !== 'PENDING' && m.status !== 'DENIED')
           .map(async (m) => {
-            /** @type {MonitorService[]} */
-            const services = await get(`/api/monitors/${seg(m.id)}/services`);
+            const services = await getMonitorServices(m.id);
             return { monitor: m, service: services.find((s) => s.serviceId === serviceId) ?? null };
           }),
       ),
-      get('/api/response-times', { service: serviceId, from: fromMs, to: toMs }),
-      get('/api/outages', { service: serviceId, limit: 200 }),
+      getResponseTimes({ service: serviceId, from: fromMs, to: toMs }),
+      getOutages({ service: serviceId, limit: 200 }),
     ]);
     return {
       fromMs,
       toMs,
       monitors,
       views: views.filter((v) => v.service !== null).sort((a, b) => a.monitor.location.localeCompare(b.monitor.location) || a.monitor.name.localeCompare(b.monitor.name)),
-      series: /** @type {{ monitorId: string, resolution: string, stepMs: number | null, points: import('../chart.js').SeriesPoint[] }[]} */ (series),
-      outages: /** @type {import('./cell-detail.js').Outage[]} */ (outages),
+      series,
+      outages,
     };
   });
   useLiveRefresh(data.load, {

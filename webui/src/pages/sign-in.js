@@ -37,10 +37,10 @@ export function SignInPage({ onSignedIn }) {
       ${error ? html`<p class="error-box" role="alert" data-testid="sign-in-error">${error}</p>` : null}
       <label for="signin-username">Username</label>
       <input id="signin-username" name="username" ref=${first} autocomplete="username" required value=${username}
-        onInput=${(/** @type {any} */ e) => setUsername(e.currentTarget.value)} />
+        onInput=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setUsername(e.currentTarget.value)} />
       <label for="signin-password">Password</label>
       <input id="signin-password" name="password" type="password" autocomplete="current-password" required value=${password}
-        onInput=${(/** @type {any} */ e) => setPassword(e.currentTarget.value)} />
+        onInput=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setPassword(e.currentTarget.value)} />
       <button type="submit" class="btn btn-primary btn-block" disabled=${busy} aria-busy=${busy ? 'true' : undefined}>${busy ? 'Signing in…' : 'Sign in'}</button>
     </form>
   </main>`;

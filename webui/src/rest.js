@@ -1,0 +1,124 @@
+/**
+ * The REST API as the pages use it: the shape of each answer (README.md's
+ * REST section and backend/src/rest/ are the reference) and one function per
+ * request, so a page never handles an untyped answer. The answers are taken
+ * as the backend describes them, not validated again here: each function is
+ * the one place that says what its route returns.
+ */
+import { del, get, post, seg } from './api.js';
+
+// --- answers ---
+
+/**
+ * GET /api/locations
+ * @typedef {{ name: string, monitoringArea: string, geolocation: string | null, coordinates: { latitude: number, longitude: number } | null, mode: string, packages: string[], admission: 'token' | 'approval', packageVersion: string | null, services: number, monitors: number, monitorsByStatus: Record<string, number> }} Location
+ */
+
+/**
+ * GET /api/monitors. `stats` holds what the poller reports at check-in
+ * (checksDone, checksStarted, lateMsP50, clockMs, …), absent until its first.
+ * @typedef {{ id: string, name: string, location: string, status: string, paused: boolean, local: boolean, connected: boolean, registeredAt: number, lastCheckInAt: number | null, lastSeq: number, details: Record<string, string>, stats: Record<string, number> | null }} Monitor
+ */
+
+/**
+ * GET /api/monitors/ID/services: a service of the monitor's package and what it last saw.
+ * @typedef {{ serviceId: string, serviceName: string, nodeLabel: string, host: string, monitor: string, intervalMs: number, status: 'UP' | 'DOWN' | null, since: number | null, reason: string | null, lastResultAt: number | null }} MonitorService
+ */
+
+/**
+ * GET /api/applications
+ * @typedef {{ name: string, downThreshold: number, services: { serviceId: string, package: string, node: string, service: string }[], locations: string[], status: CellState, downLocations: string[], reportingLocations: string[] }} Application
+ */
+
+/** @typedef {'up' | 'partial' | 'down' | 'no data'} CellState */
+
+/**
+ * GET /api/availability: one cell per application and location.
+ * @typedef {{ location: string, availability: number | null, coverage: number, upMs: number, downMs: number, noDataMs: number, state: CellState }} Cell
+ * @typedef {{ window: { fromMs: number, toMs: number, nowMs: number, measuredFromMs: number, measuredToMs: number }, applications: { name: string, cells: Cell[] }[] }} Matrix
+ */
+
+/**
+ * GET /api/response-times: per monitor, points at the finest tier that fits.
+ * @typedef {{ t: number, avg: number | null, min: number | null, max: number | null, count: number, up: number, down: number }} SeriesPoint
+ * @typedef {{ monitorId: string, resolution: 'raw' | '5m' | '1h', stepMs: number | null, points: SeriesPoint[] }} MonitorSeries
+ */
+
+/**
+ * GET /api/outages
+ * @typedef {{ id: number, monitorId: string, location: string, serviceId: string, nodeLabel: string | null, startedAt: number, endedAt: number | null, reason: string | null, scheduled: boolean }} Outage
+ */
+
+/**
+ * GET /api/events, and each message of GET /api/live.
+ * @typedef {{ id: number, time: number, uei: string, severity: string, location: string | null, monitorId: string | null, serviceId: string | null, nodeLabel: string | null, params: Record<string, string> }} StoredEvent
+ */
+
+/**
+ * GET /api/alarms
+ * @typedef {{ id: number, reductionKey: string, uei: string, severity: string, location: string | null, monitorId: string | null, serviceId: string | null, nodeLabel: string | null, application: string | null, description: string, reason: string | null, firstEventTime: number, lastEventTime: number, lastEventId: number, count: number, clearedAt: number | null, acknowledgedBy: string | null, acknowledgedAt: number | null }} Alarm
+ */
+
+/**
+ * GET /api/locations/NAME/registration
+ * @typedef {{ location: string, admission: 'token' | 'approval', token: string | null, command: string }} Registration
+ */
+
+/**
+ * POST /api/locations/NAME/pause-all and …/resume-all
+ * @typedef {{ changed: string[], skipped: { id: string, reason: string }[] }} BulkOutcome
+ */
+
+/**
+ * GET /api/events/catalogue: every event the backend emits.
+ * @typedef {'raises' | 'clears' | null} AlarmRole
+ * @typedef {{ uei: string, name: string, label: string, description: string, severity: string, alarm: AlarmRole }} EventDefinition
+ * @typedef {{ severities: string[], events: EventDefinition[] }} EventCatalogue
+ */
+
+// --- requests ---
+
+/** @returns {Promise<Location[]>} */
+export const getLocations = () => /** @type {Promise<Location[]>} */ (get('/api/locations'));
+
+/** @param {string} location @returns {Promise<Registration>} */
+export const getRegistration = (location) => /** @type {Promise<Registration>} */ (get(`/api/locations/${seg(location)}/registration`));
+
+/** @param {string} location @param {'pause' | 'resume'} action @returns {Promise<BulkOutcome>} */
+export const administerLocation = (location, action) => /** @type {Promise<BulkOutcome>} */ (post(`/api/locations/${seg(location)}/${action}-all`));
+
+/** @param {{ location?: string }} [query] @returns {Promise<Monitor[]>} */
+export const getMonitors = (query) => /** @type {Promise<Monitor[]>} */ (get('/api/monitors', query));
+
+/** @param {string} id @returns {Promise<MonitorService[]>} */
+export const getMonitorServices = (id) => /** @type {Promise<MonitorService[]>} */ (get(`/api/monitors/${seg(id)}/services`));
+
+/** @param {string} id @param {'approve' | 'deny' | 'pause' | 'resume'} action @returns {Promise<Monitor>} */
+export const administerMonitor = (id, action) => /** @type {Promise<Monitor>} */ (post(`/api/monitors/${seg(id)}/${action}`));
+
+/** @param {string} id @returns {Promise<Monitor>} */
+export const deleteMonitor = (id) => /** @type {Promise<Monitor>} */ (del(`/api/monitors/${seg(id)}`));
+
+/** @returns {Promise<Application[]>} */
+export const getApplications = () => /** @type {Promise<Application[]>} */ (get('/api/applications'));
+
+/** @param {{ window: string } | { from: number, to: number }} query @returns {Promise<Matrix>} */
+export const getAvailability = (query) => /** @type {Promise<Matrix>} */ (get('/api/availability', query));
+
+/** @param {{ service: string, monitor?: string, from?: number, to?: number, maxPoints?: number }} query @returns {Promise<MonitorSeries[]>} */
+export const getResponseTimes = (query) => /** @type {Promise<MonitorSeries[]>} */ (get('/api/response-times', query));
+
+/** @param {{ location?: string, monitor?: string, service?: string, from?: number, to?: number, limit?: number }} query @returns {Promise<Outage[]>} */
+export const getOutages = (query) => /** @type {Promise<Outage[]>} */ (get('/api/outages', query));
+
+/** @param {{ location?: string, monitor?: string, service?: string, uei?: string, since?: number | null, until?: number | null, limit?: number }} query @returns {Promise<StoredEvent[]>} */
+export const getEvents = (query) => /** @type {Promise<StoredEvent[]>} */ (get('/api/events', query));
+
+/** @returns {Promise<EventCatalogue>} */
+export const getEventCatalogue = () => /** @type {Promise<EventCatalogue>} */ (get('/api/events/catalogue'));
+
+/** @param {{ state?: 'open' | 'cleared' | 'all', location?: string, monitor?: string, uei?: string, severity?: string, limit?: number }} query @returns {Promise<Alarm[]>} */
+export const getAlarms = (query) => /** @type {Promise<Alarm[]>} */ (get('/api/alarms', query));
+
+/** Acts as the signed-in user. @param {number} id @param {'acknowledge' | 'unacknowledge' | 'clear'} action @returns {Promise<Alarm>} */
+export const administerAlarm = (id, action) => /** @type {Promise<Alarm>} */ (post(`/api/alarms/${id}/${action}`));
