@@ -17,12 +17,14 @@ const USAGE = `usage: vantage [options]
   --config FILE         polling configuration (default config/polling-config.xml)
   --data-dir DIR        embedded database and local poller state (default ./data)
   --no-local-poller     run only the backend, without the built-in poller
+  --log-format FORMAT   text (default) or json (one JSON object per line)
   --influx-url URL      also write response times to InfluxDB (v2 write API), with
   --influx-token T --influx-org O --influx-bucket B
   --help                this text
 
 Environment: DATABASE_URL=postgres://user@host:5432/db uses PostgreSQL instead of the embedded database;
 VANTAGE_ADMIN_PASSWORD sets the password of the first user, admin (otherwise one is generated and printed once);
+VANTAGE_LOG_FORMAT stands for --log-format;
 VANTAGE_TRUST_PROXY=1 believes X-Forwarded-* headers from a reverse proxy;
 VANTAGE_INFLUX_URL, VANTAGE_INFLUX_TOKEN, VANTAGE_INFLUX_ORG, VANTAGE_INFLUX_BUCKET stand for the --influx-* options.`;
 
@@ -37,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string', default: 'config/polling-config.xml' },
         'data-dir': { type: 'string', default: 'data' },
         'no-local-poller': { type: 'boolean', default: false },
+        'log-format': { type: 'string', default: process.env.VANTAGE_LOG_FORMAT ?? 'text' },
         'influx-url': { type: 'string', default: process.env.VANTAGE_INFLUX_URL },
         'influx-token': { type: 'string', default: process.env.VANTAGE_INFLUX_TOKEN },
         'influx-org': { type: 'string', default: process.env.VANTAGE_INFLUX_ORG ?? 'vantage' },
@@ -62,7 +65,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vantage: --influx-url must be an http:// or https:// URL, got "${values['influx-url']}"\n`);
     return 2;
   }
-  const log = createLogger('vantage');
+  const format = values['log-format'];
+  if (format !== 'text' && format !== 'json') {
+    process.stderr.write(`vantage: --log-format must be text or json, got "${format}"\n`);
+    return 2;
+  }
+  const log = createLogger('vantage', { format });
   // Listen for signals before anything else: one that comes while the backend is
   // still starting must not kill it half-way (the default action), but stop it cleanly once up.
   const shutdownRequested = new Promise<string>((resolveSignal) => {
@@ -91,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let localPoller: { stop(): Promise<void> } | undefined;
   if (!values['no-local-poller']) {
-    localPoller = await startLocalPoller({ backend, stateDir: `${dataDir}/local-poller`, log: createLogger('local-poller') });
+    localPoller = await startLocalPoller({ backend, stateDir: `${dataDir}/local-poller`, log: createLogger('local-poller', { format }) });
   }
   log.info(`Vantage is running: open ${backend.url}/ (REST API under ${backend.url}/api/, pollers connect to ws://HOST:${backend.port}/rpc)`);
   for (const location of backend.configs.config.locations.values()) {

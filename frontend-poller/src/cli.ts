@@ -17,6 +17,7 @@ const USAGE = `usage: vantage-poller --server URL --location NAME --name NAME [o
   --token TOKEN       the location's registration token, if it uses one (otherwise an administrator approves)
   --state-dir DIR     where the poller keeps its identity (default ./.vantage-poller)
   --log-level LEVEL   error, warn, info or debug until the backend's setting arrives (default info)
+  --log-format FORMAT text (default) or json (one JSON object per line; also VANTAGE_LOG_FORMAT)
   --reconnect-max-ms N  longest wait between reconnection attempts (default 60000)
   --help              this text`;
 
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
         token: { type: 'string' },
         'state-dir': { type: 'string', default: '.vantage-poller' },
         'log-level': { type: 'string', default: 'info' },
+        'log-format': { type: 'string', default: process.env.VANTAGE_LOG_FORMAT ?? 'text' },
         'reconnect-max-ms': { type: 'string', default: '60000' },
         'approval-retry-ms': { type: 'string', default: '5000' },
         help: { type: 'boolean', default: false },
@@ -73,7 +75,12 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const log = createLogger('poller', logLevel);
+  const logFormat = values['log-format'];
+  if (logFormat !== 'text' && logFormat !== 'json') {
+    process.stderr.write(`vantage-poller: --log-format must be text or json\n`);
+    return 2;
+  }
+  const log = createLogger('poller', { level: logLevel, format: logFormat });
   const poller = new Poller({
     server: values.server!,
     location: values.location!,
