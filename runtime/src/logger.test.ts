@@ -53,5 +53,5 @@ void test('the level filters, and setLevel changes it for every child', () => {
   log.child('x').info('hidden');
   log.child('x').warn('shown');
   assert.equal(lines.length, 1);
-  assert.match(lines[0]!, /WARN  backend\.x: shown/);
+  assert.match(lines[0]!, /WARN {2}backend\.x: shown/);
 });
