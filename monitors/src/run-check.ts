@@ -1,6 +1,7 @@
 import type { MonitorRegistry } from './index.ts';
 import type { PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
-import { booleanParam, errorMessage, intParam, readParams } from './params.ts';
+import { errorMessage } from './outcomes.ts';
+import { ParameterError, defineParameters, param, type RawParams } from './params.ts';
 
 /** The largest delay a Node timer honours; beyond it the timer fires after 1 ms. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
@@ -11,42 +12,113 @@ const MAX_TIMEOUT_MS = 2_147_483_647;
  */
 const ABANDON_GRACE_MS = 1000;
 
+/**
+ * The parameters every monitor takes, because they are implemented here:
+ * `timeout` (ms; else the poller's default), `retry` (extra attempts after a
+ * DOWN, each with its full timeout) and `invert-status` (UP and DOWN swapped).
+ */
+export const COMMON_PARAMETERS = defineParameters({
+  timeout: param.int({ min: 1, max: MAX_TIMEOUT_MS }),
+  retry: param.int({ min: 0 }).default(0),
+  'invert-status': param.boolean().default(false),
+});
+
 /** A service as the poller knows it: which monitor, where, with which parameters. */
 export interface CheckedService {
   monitor: string;
   host: string;
-  params: Record<string, string>;
+  params: RawParams;
+}
+
+/** A service's parameters read once: what its monitor made of them, and the common ones. */
+export interface CheckSettings<S = unknown> {
+  readonly monitor: ServiceMonitor<S>;
+  readonly settings: S;
+  readonly timeoutMs: number;
+  readonly retry: number;
+  readonly invert: boolean;
 }
 
 /**
- * Runs one check of a service, owning what all monitors share: the timeout
- * (`timeout` parameter in ms, else `defaultTimeoutMs`) and its signal, `retry`
- * (extra attempts after a DOWN, each with its full timeout) and
- * `invert-status` (UP and DOWN swapped). Resolves UNKNOWN for an unknown
- * monitor, a bad parameter or a monitor that breaks its contract; never rejects.
+ * Reads a service's parameters for `monitor`: refuses a key that neither the
+ * monitor nor this file knows, reads the common parameters, then the
+ * monitor's own (`monitor.parse`). Throws a {@link ParameterError} naming the
+ * parameter. The backend's configuration reader calls it for every service,
+ * the poller once per service of each package it receives.
  */
-export async function runCheck(
+export function parseCheckSettings<S>(
+  monitor: ServiceMonitor<S>,
+  params: RawParams,
+  defaultTimeoutMs: number,
+): CheckSettings<S> {
+  for (const key of Object.keys(params)) {
+    if (!COMMON_PARAMETERS.knows(key) && !monitor.parameters.knows(key)) {
+      const known = [...COMMON_PARAMETERS.names, ...monitor.parameters.names].sort().join(', ');
+      throw new ParameterError(`unknown parameter "${key}" for monitor ${monitor.name} (known: ${known})`, key);
+    }
+  }
+  const common = COMMON_PARAMETERS.read(params);
+  return {
+    monitor,
+    settings: monitor.parse(params),
+    timeoutMs: common.timeout ?? defaultTimeoutMs,
+    retry: common.retry,
+    invert: common['invert-status'],
+  };
+}
+
+/** A service ready to be checked again and again: its parameters were read once, when it was prepared. */
+export interface PreparedCheck {
+  /**
+   * Runs one check, owning what all monitors share: the timeout and its
+   * signal, `retry` and `invert-status`. Resolves, never rejects.
+   */
+  run(): Promise<PollOutcome>;
+}
+
+/**
+ * Prepares the checks of `service`: looks its monitor up and reads its
+ * parameters now. An unknown monitor or a bad parameter gives a check that
+ * resolves UNKNOWN with the reason every time (a poller may receive a package
+ * from a newer or foreign backend), without polling.
+ */
+export function prepareCheck(
   monitors: MonitorRegistry,
   service: CheckedService,
   defaultTimeoutMs: number,
-): Promise<PollOutcome> {
+): PreparedCheck {
   const monitor = Object.hasOwn(monitors, service.monitor) ? monitors[service.monitor] : undefined;
-  if (!monitor) return { status: 'UNKNOWN', reason: `unknown monitor "${service.monitor}"` };
-
-  const parsed = readParams(() => ({
-    timeoutMs: intParam(service.params, 'timeout', { min: 1, max: MAX_TIMEOUT_MS, default: defaultTimeoutMs }),
-    retry: intParam(service.params, 'retry', { min: 0, default: 0 }),
-    invert: booleanParam(service.params, 'invert-status', false),
-  }));
-  if (!parsed.ok) return parsed.outcome;
-  const { timeoutMs, retry, invert } = parsed.value;
-
-  const target: PollTarget = { host: service.host, params: service.params, timeoutMs };
-  let outcome = await attempt(monitor, target);
-  for (let i = 0; i < retry && outcome.status === 'DOWN'; i++) {
-    outcome = await attempt(monitor, target);
+  if (!monitor) return unknownCheck(`unknown monitor "${service.monitor}"`);
+  let check: CheckSettings;
+  try {
+    check = parseCheckSettings(monitor, service.params, defaultTimeoutMs);
+  } catch (err) {
+    // A misconfigured service says nothing about the service itself; anything else is a bug in the monitor.
+    return unknownCheck(err instanceof ParameterError ? err.message : `monitor error: ${errorMessage(err)}`);
   }
-  return invert ? invertOutcome(outcome) : outcome;
+  const target: PollTarget = { host: service.host, settings: check.settings, timeoutMs: check.timeoutMs };
+  return { run: () => runPrepared(check, target) };
+}
+
+/**
+ * Runs one check of a service: {@link prepareCheck} then run, for tests and
+ * one-off checks. Pollers prepare once and run many times.
+ */
+export function runCheck(monitors: MonitorRegistry, service: CheckedService, defaultTimeoutMs: number): Promise<PollOutcome> {
+  return prepareCheck(monitors, service, defaultTimeoutMs).run();
+}
+
+function unknownCheck(reason: string): PreparedCheck {
+  // A new object each time: callers may add to the outcome they get.
+  return { run: () => Promise.resolve({ status: 'UNKNOWN', reason }) };
+}
+
+async function runPrepared(check: CheckSettings, target: PollTarget): Promise<PollOutcome> {
+  let outcome = await attempt(check.monitor, target);
+  for (let i = 0; i < check.retry && outcome.status === 'DOWN'; i++) {
+    outcome = await attempt(check.monitor, target);
+  }
+  return check.invert ? invertOutcome(outcome) : outcome;
 }
 
 async function attempt(monitor: ServiceMonitor, target: PollTarget): Promise<PollOutcome> {
