@@ -37,6 +37,6 @@ export type { PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
 export type { HttpPhases, StatusRange } from './http.ts';
 export type { CheckSettings, CheckedService, PreparedCheck } from './run-check.ts';
 export type { Parameter, RawParams, TextForm, ValuesOf } from './params.ts';
-export { COMMON_PARAMETERS, parseCheckSettings, prepareCheck, runCheck } from './run-check.ts';
+export { COMMON_PARAMETERS, CheckPreparer, parseCheckSettings, prepareCheck, runCheck } from './run-check.ts';
 export { ParameterError, ParameterTable, Scalar, defineParameters, param } from './params.ts';
 export { parseStatusRanges } from './http.ts';

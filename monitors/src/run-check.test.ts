@@ -4,7 +4,7 @@ import http from 'node:http';
 import { monitors, type MonitorRegistry } from './index.ts';
 import type { PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
 import { defineParameters, param } from './params.ts';
-import { prepareCheck, runCheck } from './run-check.ts';
+import { CheckPreparer, prepareCheck, runCheck } from './run-check.ts';
 import { closedPort, start, startSilentServer, type RunningServer } from './test-support.ts';
 
 /** What the test monitors take: no parameters of their own. */
@@ -193,22 +193,47 @@ void test('runCheck: UNKNOWN naming an unknown parameter and every known one, co
   }
 });
 
-void test('prepareCheck: the parameters are parsed once, however often the check runs', async () => {
+/** A monitor that answers what its `answer` parameter says, on the host it is given, and records what it parsed. */
+function counting(): { monitor: ServiceMonitor<{ answer: 'UP' | 'DOWN' }>; parsed: Array<Readonly<Record<string, string>>> } {
   const parsed: Array<Readonly<Record<string, string>>> = [];
   const parameters = defineParameters({ answer: param.oneOf(['UP', 'DOWN'], 'upper').default('UP') });
-  const counting: ServiceMonitor<{ answer: 'UP' | 'DOWN' }> = {
+  const monitor: ServiceMonitor<{ answer: 'UP' | 'DOWN' }> = {
     name: 'counting',
     parameters,
     parse(params) {
       parsed.push(params);
       return parameters.read(params);
     },
-    poll: async (target) => ({ status: target.settings.answer, reason: 'as configured' }),
+    poll: async (target) => ({ status: target.settings.answer, reason: `as configured for ${target.host}` }),
   };
-  const prepared = prepareCheck({ counting }, { monitor: 'counting', host: '127.0.0.1', params: { answer: 'down', retry: '2' } }, 1000);
+  return { monitor, parsed };
+}
+
+void test('prepareCheck: the parameters are parsed once, however often the check runs', async () => {
+  const { monitor, parsed } = counting();
+  const prepared = prepareCheck({ counting: monitor }, { monitor: 'counting', host: '127.0.0.1', params: { answer: 'down', retry: '2' } }, 1000);
   assert.equal(parsed.length, 1);
-  for (let i = 0; i < 5; i++) assert.deepEqual(await prepared.run(), { status: 'DOWN', reason: 'as configured' });
+  for (let i = 0; i < 5; i++) assert.deepEqual(await prepared.run(), { status: 'DOWN', reason: 'as configured for 127.0.0.1' });
   assert.equal(parsed.length, 1);
+});
+
+void test('CheckPreparer: services with the same monitor and parameters share one parse, each on its own host', async () => {
+  const { monitor, parsed } = counting();
+  const preparer = new CheckPreparer({ counting: monitor }, 1000);
+  const hosts = ['192.0.2.1', '192.0.2.2', '192.0.2.3'];
+  const down = hosts.map((host) => preparer.prepare({ monitor: 'counting', host, params: { answer: 'down' } }));
+  const up = preparer.prepare({ monitor: 'counting', host: '192.0.2.4', params: { answer: 'up' } });
+  const bad = hosts.map((host) => preparer.prepare({ monitor: 'counting', host, params: { answer: 'sideways' } }));
+  assert.equal(parsed.length, 3);
+  assert.deepEqual(
+    await Promise.all(down.map((check) => check.run())),
+    hosts.map((host) => ({ status: 'DOWN', reason: `as configured for ${host}` })),
+  );
+  assert.deepEqual(await up.run(), { status: 'UP', reason: 'as configured for 192.0.2.4' });
+  for (const check of bad) {
+    assert.deepEqual(await check.run(), { status: 'UNKNOWN', reason: 'parameter "answer" must be "UP" or "DOWN", got "sideways"' });
+  }
+  assert.equal(parsed.length, 3);
 });
 
 void test('prepareCheck: a service whose parameters do not parse resolves UNKNOWN every time, without polling', async () => {
