@@ -1,10 +1,15 @@
 /** What is checked once every element has been read: what needs the whole file. */
+import { ParameterError, parseCheckSettings, type MonitorRegistry, type ServiceMonitor } from '@vantage/monitors';
 import type { ElementReader } from './element-reader.ts';
-import type { ApplicationDefinition, PollingConfig } from './polling-config.ts';
+import type { ApplicationDefinition, PollingConfig, ServiceDefinition } from './polling-config.ts';
 import type { XmlElement } from './xml-tree.ts';
 
-/** Checks that need the whole file: references between elements. */
-export function crossCheck(r: ElementReader, root: XmlElement, config: PollingConfig): void {
+/**
+ * Checks that need the whole file: references between elements, and each
+ * service's parameters against its monitor (a `<monitor>` may come after the
+ * packages).
+ */
+export function crossCheck(r: ElementReader, root: XmlElement, config: PollingConfig, monitors: MonitorRegistry): void {
   const elementsOf = (name: string) => root.children.filter((c) => c.name === name);
   for (const element of elementsOf('location')) {
     for (const ref of element.children) {
@@ -13,9 +18,13 @@ export function crossCheck(r: ElementReader, root: XmlElement, config: PollingCo
     }
   }
   for (const element of elementsOf('package')) {
+    const pkg = config.packages.get(element.attributes.name!.trim())!;
     for (const child of element.children) {
-      if (child.name === 'service' && !config.monitorTypes.has(child.attributes.name!)) {
-        r.fail(child, `service "${child.attributes.name}" has no <monitor service="${child.attributes.name}" .../>`);
+      if (child.name === 'service') {
+        const type = config.monitorTypes.get(child.attributes.name!);
+        if (type === undefined) r.fail(child, `service "${child.attributes.name}" has no <monitor service="${child.attributes.name}" .../>`);
+        const service = pkg.services.find((s) => s.name === child.attributes.name!.trim())!;
+        checkParameters(r, child, service, monitors[type]!, config.settings.defaultTimeoutMs);
       }
       if (child.name === 'outage-calendar' && !config.outageCalendars.has(child.text.trim())) {
         r.fail(child, `package "${element.attributes.name}" names unknown outage "${child.text.trim()}"`);
@@ -36,6 +45,23 @@ export function crossCheck(r: ElementReader, root: XmlElement, config: PollingCo
     }
   }
   if (config.locations.size === 0) r.fail(root, 'at least one <location> is required');
+}
+
+/**
+ * Parses the service's parameters as pollers will, so that a mistake is
+ * refused here: at the `<parameter>` at fault, else (a required one missing,
+ * two that go together) at the `<service>`.
+ */
+function checkParameters(r: ElementReader, element: XmlElement, service: ServiceDefinition, monitor: ServiceMonitor, defaultTimeoutMs: number): void {
+  try {
+    parseCheckSettings(monitor, service.params, defaultTimeoutMs);
+  } catch (err) {
+    if (!(err instanceof ParameterError)) throw err;
+    const key = err.parameter;
+    const parameter = key === undefined ? undefined : element.children.find((c) => c.attributes.key?.trim() === key);
+    if (parameter) r.fail(parameter, err.message, `parameter key="${key}"`);
+    r.fail(element, err.message, `service name="${service.name}"`);
+  }
 }
 
 function checkMember(r: ElementReader, element: XmlElement, application: ApplicationDefinition, member: ApplicationDefinition['members'][number], config: PollingConfig): void {

@@ -7,6 +7,7 @@
  * (`read-*.ts`, one kind of element each); `cross-check.ts` then checks what
  * needs the whole file.
  */
+import type { MonitorRegistry } from '@vantage/monitors';
 import { ConfigError } from './config-error.ts';
 import { crossCheck } from './cross-check.ts';
 import { ElementReader } from './element-reader.ts';
@@ -21,8 +22,11 @@ import { parseXml, XmlSyntaxError, type XmlElement } from './xml-tree.ts';
 export interface ParseOptions {
   /** Shown in error messages. */
   fileName: string;
-  /** Monitor types the pollers know; a `<monitor type>` outside this set is refused. */
-  knownMonitorTypes: ReadonlySet<string>;
+  /**
+   * The monitors pollers run, by type: a `<monitor type>` outside them is
+   * refused, and every service's parameters must parse for its monitor.
+   */
+  monitors: MonitorRegistry;
   /** Values for `${name}` placeholders in parameter values, e.g. `backend.port`. */
   variables?: Readonly<Record<string, string>>;
 }
@@ -71,8 +75,8 @@ function readRoot(r: ElementReader, root: XmlElement, options: ParseOptions): Po
       case 'monitor': {
         r.noChildren(child);
         const [service, type] = r.attributes(child, ['service', 'type'], []);
-        if (!options.knownMonitorTypes.has(type!)) {
-          r.fail(child, `unknown monitor type "${type}" (known: ${[...options.knownMonitorTypes].sort().join(', ')})`);
+        if (!Object.hasOwn(options.monitors, type!)) {
+          r.fail(child, `unknown monitor type "${type}" (known: ${Object.keys(options.monitors).sort().join(', ')})`);
         }
         if (config.monitorTypes.has(service!)) r.fail(child, `duplicate monitor for service "${service}"`);
         config.monitorTypes.set(service!, type!);
@@ -101,6 +105,6 @@ function readRoot(r: ElementReader, root: XmlElement, options: ParseOptions): Po
         r.unknownElement(child, root);
     }
   }
-  crossCheck(r, root, config);
+  crossCheck(r, root, config, options.monitors);
   return config;
 }
