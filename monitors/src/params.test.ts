@@ -69,7 +69,7 @@ void test('params: a table knows its names, families by their pattern, and lists
 
 const problems: Array<{ params: RawParams; message: string; parameter: string | undefined }> = [
   { params: {}, message: 'parameter "lookup" is required', parameter: undefined },
-  { params: { lookup: '  ' }, message: 'parameter "lookup" is required', parameter: undefined },
+  { params: { lookup: '  ' }, message: 'parameter "lookup" is required', parameter: 'lookup' },
   { params: { lookup: 'x', port: '0' }, message: 'parameter "port" must be an integer from 1 to 65535, got "0"', parameter: 'port' },
   { params: { lookup: 'x', mode: 'medium' }, message: 'parameter "mode" must be "fast" or "slow", got "medium"', parameter: 'mode' },
   { params: { lookup: 'x', depth: '-1' }, message: 'parameter "depth" must be an integer of at least 0, got "-1"', parameter: 'depth' },

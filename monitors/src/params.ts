@@ -76,7 +76,8 @@ export class Scalar<T> implements Parameter<T | undefined> {
     return {
       read: (params, name) => {
         const text = textOf(params, name, this.form);
-        if (text === undefined) throw new ParameterError(`parameter "${name}" is required`);
+        // A blank value is the parameter at fault; a missing one is not there to point at.
+        if (text === undefined) throw new ParameterError(`parameter "${name}" is required`, Object.hasOwn(params, name) ? name : undefined);
         return this.convert(text, name);
       },
     };
