@@ -11,8 +11,8 @@ export type RawParams = Readonly<Record<string, string>>;
 export class ParameterError extends Error {
   /**
    * The key of the parameter at fault, when the problem is about one
-   * parameter that was given; undefined for a missing one or for two that go
-   * together, so that the configuration reader can point at the service instead.
+   * parameter that is there (blank or not); undefined for a missing one or for
+   * two that go together, so that the configuration reader points at the service instead.
    */
   readonly parameter: string | undefined;
 
