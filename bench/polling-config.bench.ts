@@ -5,8 +5,8 @@
  *
  *   node --import tsx bench/polling-config.bench.ts [addresses]
  */
+import { monitors } from '@vantage/monitors';
 import { computeLocationPackages } from '../backend/src/packages/location-packages.ts';
-import { KNOWN_MONITOR_TYPES } from '../backend/src/config/load-config.ts';
 import { parsePollingConfig } from '../backend/src/config/parse-polling-config.ts';
 import { largeConfigXml } from './large-config.ts';
 
@@ -19,7 +19,7 @@ let services = 0;
 let bytes = 0;
 for (let i = 0; i < rounds; i++) {
   let t0 = performance.now();
-  const config = parsePollingConfig(xml, { fileName: 'bench.xml', knownMonitorTypes: KNOWN_MONITOR_TYPES });
+  const config = parsePollingConfig(xml, { fileName: 'bench.xml', monitors });
   parseMs.push(performance.now() - t0);
   t0 = performance.now();
   const pkg = computeLocationPackages(config).get('DC')!;

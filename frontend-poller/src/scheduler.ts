@@ -12,15 +12,21 @@
 import type { PolledService } from '@vantage/common';
 import { type Clock, type TimerHandle, MinHeap } from '@vantage/runtime';
 
+/** What the scheduler needs of a service: its id and its own interval. */
+export interface Schedulable {
+  readonly serviceId: string;
+  readonly intervalMs: number;
+}
+
 /** What a {@link PollScheduler} is built with. */
-export interface PollSchedulerOptions {
+export interface PollSchedulerOptions<S extends Schedulable = PolledService> {
   clock: Clock;
   /** Most checks running at once (the poller's `parallelTasks` setting). */
   parallelTasks: number;
   /** Runs one check of `service` and spools its result. */
-  runCheck: (service: PolledService) => Promise<void>;
+  runCheck: (service: S) => Promise<void>;
   /** Receives what `runCheck` threw or rejected with; by default it is logged to stderr. */
-  onError?: (err: unknown, service: PolledService) => void;
+  onError?: (err: unknown, service: S) => void;
 }
 
 /** The scheduler's counters, for check-in stats and logs. */
@@ -43,8 +49,8 @@ export interface PollSchedulerStats {
   lateMsP99: number;
 }
 
-interface Entry {
-  readonly service: PolledService;
+interface Entry<S extends Schedulable = Schedulable> {
+  readonly service: S;
   // Held per entry, not read from the service, so that a per-service interval
   // change (the downtime model) can reschedule one entry alone. Equal to
   // service.intervalMs unless setEffectiveInterval set another.
@@ -54,7 +60,7 @@ interface Entry {
   // heap cannot move an item, so a changed due time is a new slot pushed and
   // the old one left behind: a slot that is not its entry's `slot` is stale
   // and dropped when it reaches the top.
-  slot: Slot | undefined;
+  slot: Slot<S> | undefined;
   // Due time of the round last taken off the heap, which an interval set by
   // setEffectiveInterval counts from; undefined before the first.
   lastDueMs: number | undefined;
@@ -63,13 +69,13 @@ interface Entry {
 }
 
 /** A due time in the heap. */
-interface Slot {
-  readonly entry: Entry;
+interface Slot<S extends Schedulable = Schedulable> {
+  readonly entry: Entry<S>;
   readonly dueMs: number;
 }
 
-interface QueuedCheck {
-  readonly entry: Entry;
+interface QueuedCheck<S extends Schedulable = Schedulable> {
+  readonly entry: Entry<S>;
   readonly dueMs: number;
 }
 
@@ -79,7 +85,7 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 const byDueTime = (slot: Slot): number => slot.dueMs;
 
-function compareServiceIds(a: PolledService, b: PolledService): number {
+function compareServiceIds(a: Schedulable, b: Schedulable): number {
   // Code-unit order rather than localeCompare: phases must not depend on the host's locale.
   return a.serviceId < b.serviceId ? -1 : a.serviceId > b.serviceId ? 1 : 0;
 }
@@ -99,7 +105,7 @@ function isStale(slot: Slot): boolean {
   return slot.entry.slot !== slot;
 }
 
-function defaultOnError(err: unknown, service: PolledService): void {
+function defaultOnError(err: unknown, service: Schedulable): void {
   console.error(`check of service ${service.serviceId} failed:`, err);
 }
 
@@ -144,16 +150,19 @@ class Fifo<T> {
  *
  * {@link PollScheduler.setEffectiveInterval} overrides one service's interval
  * (or suspends it) until it is set back or the next `setServices`.
+ *
+ * It holds whatever the caller schedules (`S`): the poller gives it each
+ * service with its check prepared, so a round only runs that check.
  */
-export class PollScheduler {
+export class PollScheduler<S extends Schedulable = PolledService> {
   private readonly clock: Clock;
   private parallelTasks: number;
-  private readonly runCheck: (service: PolledService) => Promise<void>;
-  private readonly onError: (err: unknown, service: PolledService) => void;
+  private readonly runCheck: (service: S) => Promise<void>;
+  private readonly onError: (err: unknown, service: S) => void;
 
-  private entries = new Map<string, Entry>();
-  private heap = new MinHeap<Slot>(byDueTime);
-  private readonly queue = new Fifo<QueuedCheck>();
+  private entries = new Map<string, Entry<S>>();
+  private heap = new MinHeap<Slot<S>>(byDueTime);
+  private readonly queue = new Fifo<QueuedCheck<S>>();
   // By serviceId rather than by entry, so a check still running across a
   // setServices call still blocks a second check of the same service.
   private readonly runningIds = new Set<string>();
@@ -171,7 +180,7 @@ export class PollScheduler {
   private readonly lateness = new Float64Array(LATENESS_WINDOW);
   private latenessCount = 0;
 
-  constructor(options: PollSchedulerOptions) {
+  constructor(options: PollSchedulerOptions<S>) {
     if (!Number.isInteger(options.parallelTasks) || options.parallelTasks < 1) {
       throw new RangeError(`parallelTasks must be a positive integer, got ${options.parallelTasks}`);
     }
@@ -206,18 +215,18 @@ export class PollScheduler {
    * scheduled again: phases move with the package anyway, so the caller
    * re-applies the intervals that still hold.
    */
-  setServices(services: readonly PolledService[]): void {
-    const byId = new Map<string, PolledService>();
+  setServices(services: readonly S[]): void {
+    const byId = new Map<string, S>();
     for (const service of services) byId.set(service.serviceId, service);
 
-    const groups = new Map<number, PolledService[]>();
+    const groups = new Map<number, S[]>();
     for (const service of byId.values()) {
       const group = groups.get(service.intervalMs);
       if (group === undefined) groups.set(service.intervalMs, [service]);
       else group.push(service);
     }
 
-    const entries = new Map<string, Entry>();
+    const entries = new Map<string, Entry<S>>();
     for (const [intervalMs, group] of groups) {
       group.sort(compareServiceIds);
       const n = group.length;
@@ -328,7 +337,7 @@ export class PollScheduler {
   }
 
   private reschedule(nowMs: number): void {
-    const slots: Slot[] = [];
+    const slots: Slot<S>[] = [];
     for (const entry of this.entries.values()) {
       if (entry.suspended) continue;
       const dueMs =
@@ -346,7 +355,7 @@ export class PollScheduler {
    * phase for its own interval, else counted from its last due time (or, before
    * its first check, from the phase instant before now).
    */
-  private nextDueAfter(entry: Entry, nowMs: number): number {
+  private nextDueAfter(entry: Entry<S>, nowMs: number): number {
     const normalMs = entry.service.intervalMs;
     if (entry.intervalMs === normalMs) return dueAfter(nowMs, normalMs, entry.phaseMs);
     const baseMs = entry.lastDueMs ?? dueAfter(nowMs, normalMs, entry.phaseMs) - normalMs;
@@ -354,14 +363,14 @@ export class PollScheduler {
   }
 
   /** Makes `dueMs` the entry's next due time; its previous slot, if any, goes stale. */
-  private pushSlot(entry: Entry, dueMs: number): void {
-    const slot: Slot = { entry, dueMs };
+  private pushSlot(entry: Entry<S>, dueMs: number): void {
+    const slot: Slot<S> = { entry, dueMs };
     entry.slot = slot;
     this.heap.push(slot);
   }
 
   /** The earliest live slot, dropping stale ones above it. */
-  private peekLive(): Slot | undefined {
+  private peekLive(): Slot<S> | undefined {
     const heap = this.heap;
     for (let slot = heap.peek(); slot !== undefined; slot = heap.peek()) {
       if (!isStale(slot)) return slot;
@@ -405,7 +414,7 @@ export class PollScheduler {
     const nowMs = this.clock.now();
     const heap = this.heap;
     const generation = this.generation;
-    const due: QueuedCheck[] = [];
+    const due: QueuedCheck<S>[] = [];
     for (let slot = heap.peek(); slot !== undefined && slot.dueMs <= nowMs; slot = heap.peek()) {
       heap.pop();
       if (isStale(slot)) continue;
@@ -426,7 +435,7 @@ export class PollScheduler {
     }
   }
 
-  private dispatch(check: QueuedCheck): void {
+  private dispatch(check: QueuedCheck<S>): void {
     const { entry } = check;
     // Suspended by a check earlier in the same batch that ran synchronously.
     if (entry.suspended) return;
@@ -440,7 +449,7 @@ export class PollScheduler {
     }
   }
 
-  private startCheck({ entry, dueMs }: QueuedCheck): void {
+  private startCheck({ entry, dueMs }: QueuedCheck<S>): void {
     const { service } = entry;
     this.runningIds.add(service.serviceId);
     this.startedCount++;
@@ -457,7 +466,7 @@ export class PollScheduler {
       .then(() => this.finishCheck(service.serviceId));
   }
 
-  private reportError(err: unknown, service: PolledService): void {
+  private reportError(err: unknown, service: S): void {
     try {
       this.onError(err, service);
     } catch (handlerErr) {

@@ -6,7 +6,7 @@ import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import { dnsMonitor, parseResponseCodes, reverseName } from './dns.ts';
 import type { PollOutcome } from './monitor.ts';
-import { pollLocal } from './test-support.ts';
+import { parseAndPoll, pollLocal } from '../testing/servers.ts';
 
 // ---------------------------------------------------------------------------
 // A small DNS server on 127.0.0.1: the same port over UDP and TCP.
@@ -386,7 +386,7 @@ void test('dns: DOWN with the timeout reason when the server stays silent', asyn
 
 void test('dns: DOWN with the timeout reason when the signal has already aborted', async () => {
   const target = { host: '127.0.0.1', params: { port: String(server.port), lookup: `www.${NAME}` }, timeoutMs: 1234 };
-  assert.deepEqual(await dnsMonitor.poll(target, AbortSignal.abort()), {
+  assert.deepEqual(await parseAndPoll(dnsMonitor, target, AbortSignal.abort()), {
     status: 'DOWN',
     reason: 'timeout after 1234 ms',
   });

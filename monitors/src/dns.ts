@@ -5,19 +5,8 @@ import { randomInt } from 'node:crypto';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import type { PollOutcome, ServiceMonitor } from './monitor.ts';
-import {
-  ParameterError,
-  booleanParam,
-  elapsedMs,
-  errorMessage,
-  intParam,
-  networkFailure,
-  portParam,
-  readParams,
-  stringParam,
-  textOrRegex,
-  timeoutReason,
-} from './params.ts';
+import { elapsedMs, errorMessage, networkFailure, timeoutReason } from './outcomes.ts';
+import { ParameterError, defineParameters, param, textOrRegex, type RawParams, type Scalar } from './params.ts';
 
 /** The record types a check may ask for. */
 export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'TXT', 'SRV', 'SOA', 'PTR'] as const;
@@ -91,7 +80,7 @@ function isDomainName(name: string): boolean {
   return bare.split('.').every((label) => label.length > 0 && Buffer.byteLength(label) <= 63);
 }
 
-interface DnsParams {
+interface DnsSettings {
   port: number;
   /** The name queried, after a PTR address was turned into its reverse name. */
   name: string;
@@ -107,66 +96,54 @@ interface DnsParams {
 
 const MAX_ANSWERS = 65535;
 
-function readDnsParams(params: Readonly<Record<string, string>>): DnsParams {
-  const port = portParam(params, 'port', 53);
+const responseCodes = (): Scalar<Set<number>> =>
+  param.custom((spec, name) => {
+    const codes = parseResponseCodes(spec);
+    if (!codes) {
+      throw new ParameterError(`parameter "${name}" must be response codes like "NOERROR,NXDOMAIN" or "0,3", got "${spec}"`, name);
+    }
+    return codes;
+  });
 
-  const lookup = stringParam(params, 'lookup');
-  if (lookup === undefined) throw new ParameterError('parameter "lookup" is required');
+const parameters = defineParameters({
+  port: param.port().default(53),
+  lookup: param.text().required(),
+  'record-type': param.oneOf(DNS_RECORD_TYPES, 'upper').default('A'),
+  protocol: param.oneOf(['udp', 'tcp'], 'lower').default('udp'),
+  'recursion-desired': param.boolean().default(true),
+  'valid-response-codes': responseCodes(),
+  'fatal-response-codes': responseCodes(),
+  'min-answers': param.int({ min: 0, max: MAX_ANSWERS }).default(0),
+  'max-answers': param.int({ min: 0, max: MAX_ANSWERS }),
+  'expected-answer': param.text(),
+});
 
-  const typeText = (stringParam(params, 'record-type') ?? 'A').toUpperCase();
-  const type = DNS_RECORD_TYPES.find((t) => t === typeText);
-  if (type === undefined) {
-    const given = stringParam(params, 'record-type');
-    throw new ParameterError(`parameter "record-type" must be one of ${DNS_RECORD_TYPES.join(', ')}, got "${given}"`);
-  }
+function parseDnsSettings(params: RawParams): DnsSettings {
+  const values = parameters.read(params);
+  const { lookup, 'record-type': type, 'min-answers': minAnswers, 'max-answers': maxAnswers } = values;
 
   const name = (type === 'PTR' ? reverseName(lookup) : undefined) ?? lookup;
   if (!isDomainName(name)) {
-    throw new ParameterError(`parameter "lookup" must be a domain name, got "${lookup}"`);
+    throw new ParameterError(`parameter "lookup" must be a domain name, got "${lookup}"`, 'lookup');
   }
 
-  const protocolText = (stringParam(params, 'protocol') ?? 'udp').toLowerCase();
-  if (protocolText !== 'udp' && protocolText !== 'tcp') {
-    throw new ParameterError(`parameter "protocol" must be "udp" or "tcp", got "${stringParam(params, 'protocol')}"`);
-  }
-
-  const recursionDesired = booleanParam(params, 'recursion-desired', true);
-
-  const validSpec = stringParam(params, 'valid-response-codes');
-  const fatalSpec = stringParam(params, 'fatal-response-codes');
-  if (validSpec !== undefined && fatalSpec !== undefined) {
+  const valid = values['valid-response-codes'];
+  const fatal = values['fatal-response-codes'];
+  if (valid !== undefined && fatal !== undefined) {
     throw new ParameterError('parameters "valid-response-codes" and "fatal-response-codes" cannot be used together');
   }
-  const readCodes = (param: string, spec: string): Set<number> => {
-    const codes = parseResponseCodes(spec);
-    if (!codes) {
-      throw new ParameterError(
-        `parameter "${param}" must be response codes like "NOERROR,NXDOMAIN" or "0,3", got "${spec}"`,
-      );
-    }
-    return codes;
-  };
-  let rcodeOk: DnsParams['rcodeOk'];
-  if (fatalSpec !== undefined) {
-    const fatal = readCodes('fatal-response-codes', fatalSpec);
-    rcodeOk = (rcode) => !fatal.has(rcode);
-  } else {
-    const valid = readCodes('valid-response-codes', validSpec ?? 'NOERROR');
-    rcodeOk = (rcode) => valid.has(rcode);
-  }
+  const acceptable = valid ?? new Set([0]); // NOERROR
+  const rcodeOk = fatal !== undefined ? (rcode: number) => !fatal.has(rcode) : (rcode: number) => acceptable.has(rcode);
 
-  const minAnswers = intParam(params, 'min-answers', { min: 0, max: MAX_ANSWERS, default: 0 });
-  const maxAnswers = stringParam(params, 'max-answers') === undefined
-    ? undefined
-    : intParam(params, 'max-answers', { min: 0, max: MAX_ANSWERS });
   if (maxAnswers !== undefined && maxAnswers < minAnswers) {
     throw new ParameterError(
       `parameter "max-answers" (${maxAnswers}) must not be less than "min-answers" (${minAnswers})`,
+      'max-answers',
     );
   }
 
-  const expectedText = stringParam(params, 'expected-answer');
-  let expected: DnsParams['expected'];
+  const expectedText = values['expected-answer'];
+  let expected: DnsSettings['expected'];
   if (expectedText !== undefined) {
     let wanted: string | undefined; // canonical form of a literal; computed only when it is one
     expected = {
@@ -176,11 +153,11 @@ function readDnsParams(params: Readonly<Record<string, string>>): DnsParams {
   }
 
   return {
-    port,
+    port: values.port,
     name,
     type,
-    protocol: protocolText,
-    recursionDesired,
+    protocol: values.protocol,
+    recursionDesired: values['recursion-desired'],
     rcodeOk,
     minAnswers,
     maxAnswers,
@@ -246,7 +223,7 @@ function listAnswers(texts: readonly string[], type: string): string {
 }
 
 /** Judges a response that answers our question. */
-function judge(response: DecodedPacket, p: DnsParams): PollOutcome | undefined {
+function judge(response: DecodedPacket, p: DnsSettings): PollOutcome | undefined {
   const rcode = (response.flags ?? 0) & 0xf;
   if (!p.rcodeOk(rcode)) return { status: 'DOWN', reason: `rcode ${rcodeName(rcode)} for ${p.name} ${p.type}` };
 
@@ -424,12 +401,12 @@ function tcpExchange(server: Server, query: Packet, signal: AbortSignal, timeout
  * Retransmission is runCheck's `retry`. UP with the time from sending the
  * query to its answer (the server's own name lookup excluded).
  */
-export const dnsMonitor: ServiceMonitor = {
+export const dnsMonitor: ServiceMonitor<DnsSettings> = {
   name: 'dns',
+  parameters,
+  parse: parseDnsSettings,
   async poll(target, signal) {
-    const parsed = readParams(() => readDnsParams(target.params));
-    if (!parsed.ok) return parsed.outcome;
-    const p = parsed.value;
+    const p = target.settings;
     if (signal.aborted) return { status: 'DOWN', reason: timeoutReason(target.timeoutMs) };
 
     try {

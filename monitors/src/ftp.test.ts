@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ftpMonitor } from './ftp.ts';
-import { CLOSE, crlf, testCommonFailures, testDialogCases } from './line-test-support.ts';
-import { pollLocal } from './test-support.ts';
+import { CLOSE, crlf, testCommonFailures, testDialogCases } from '../testing/line-servers.ts';
+import { pollLocal } from '../testing/servers.ts';
 
 const GREETING = crlf('220 (vsFTPd 3.0.5)');
 const QUIT_OK = [crlf('221 Goodbye.'), CLOSE] as const;

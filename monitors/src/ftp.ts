@@ -1,16 +1,20 @@
 import type { ServiceMonitor } from './monitor.ts';
-import { ParameterError, portParam, readParams } from './params.ts';
-import { ConversationFailure, type CodedReply, converse, lineParam, quoted } from './line-conversation.ts';
+import { ParameterError, defineParameters, param, type RawParams } from './params.ts';
+import { ConversationFailure, type CodedReply, converse, quoted } from './line-conversation.ts';
 
-interface FtpParams {
+const parameters = defineParameters({
+  port: param.port().default(21),
+  userid: param.line(),
+  password: param.line(),
+});
+
+interface FtpSettings {
   port: number;
   login: { userid: string; password: string } | undefined;
 }
 
-function readFtpParams(params: Readonly<Record<string, string>>): FtpParams {
-  const port = portParam(params, 'port', 21);
-  const userid = lineParam(params, 'userid');
-  const password = lineParam(params, 'password');
+function parseFtpSettings(params: RawParams): FtpSettings {
+  const { port, userid, password } = parameters.read(params);
   if ((userid === undefined) !== (password === undefined)) {
     throw new ParameterError('parameters "userid" and "password" go together: give both or neither');
   }
@@ -33,12 +37,12 @@ const inClass = (reply: CodedReply, hundreds: number): boolean =>
  * UP with the time from the connect to the reply to QUIT. The password never
  * appears in a reason.
  */
-export const ftpMonitor: ServiceMonitor = {
+export const ftpMonitor: ServiceMonitor<FtpSettings> = {
   name: 'ftp',
+  parameters,
+  parse: parseFtpSettings,
   poll(target, signal) {
-    const parsed = readParams(() => readFtpParams(target.params));
-    if (!parsed.ok) return Promise.resolve(parsed.outcome);
-    const p = parsed.value;
+    const p = target.settings;
 
     return converse(target, signal, { port: p.port }, async (conversation) => {
       const greeting = await conversation.readCodedReply('FTP greeting');

@@ -1,47 +1,14 @@
+// The HTTP and HTTPS monitors: one GET over a fresh connection per request,
+// its phases timed, redirects followed when asked to. Their parameters and
+// settings are in http-settings.ts, where each request goes in http-hops.ts.
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import type { PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
-import {
-  ParameterError,
-  booleanParam,
-  elapsedMs,
-  errorMessage,
-  networkFailure,
-  portParam,
-  readParams,
-  textOrRegex,
-  stringParam,
-  timeoutReason,
-} from './params.ts';
+import { elapsedMs, errorMessage, networkFailure, timeoutReason } from './outcomes.ts';
+import { firstHop, nextHop, requestHeaders, type Hop } from './http-hops.ts';
+import { formatStatusRanges, httpSettingsFor, type HttpSettings, type Scheme } from './http-settings.ts';
 
-/** An inclusive range of HTTP status codes; a single code has `from === to`. */
-export interface StatusRange {
-  from: number;
-  to: number;
-}
-
-/**
- * Parses an OpenNMS-style `response` parameter: comma-separated status codes
- * or inclusive ranges, e.g. "200-399" or "200,301-302". Returns undefined when
- * the text is not such a list (empty, not numeric, outside 100-999, reversed).
- */
-export function parseStatusRanges(spec: string): StatusRange[] | undefined {
-  const ranges: StatusRange[] = [];
-  for (const part of spec.split(',')) {
-    const match = /^\s*(\d{3})\s*(?:-\s*(\d{3})\s*)?$/.exec(part);
-    if (!match) return undefined;
-    const from = Number(match[1]);
-    const to = match[2] === undefined ? from : Number(match[2]);
-    if (from < 100 || to < from) return undefined;
-    ranges.push({ from, to });
-  }
-  return ranges;
-}
-
-function formatStatusRanges(ranges: readonly StatusRange[]): string {
-  return ranges.map((r) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`)).join(',');
-}
+export { DEFAULT_USER_AGENT, parseStatusRanges, type StatusRange } from './http-settings.ts';
 
 /**
  * Where the time of an UP check went, in milliseconds since the check started
@@ -72,264 +39,13 @@ export type HttpPhases = {
   redirectMs?: number;
 };
 
-/** Sent when the `user-agent` parameter is absent. */
-export const DEFAULT_USER_AGENT = 'Vantage/0.1 (OpenNMS HttpMonitor compatible)';
-
 /** Redirects followed at most when `follow-redirects` is true. */
 export const MAX_REDIRECTS = 5;
 
 /** Beyond this the body is not read further: a check is not a download. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-const DEFAULT_RESPONSE = '100-399';
-
-/** Rejects what node:http would throw on synchronously (spaces, control characters). */
-const UNSAFE_CHARS = /[\s\p{Cc}]/u;
-
-/** An RFC 9110 header name (token). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-/** What a header value may not contain: control characters but tab, and what node:http refuses (beyond Latin-1). */
-const UNSAFE_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-
-const HEADER_PARAM = /^header(\d+)$/;
-
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
-
-/** Headers that are not carried to another origin on a redirect. */
-const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization']);
-
-type Scheme = 'http' | 'https';
-
-const DEFAULT_PORTS: Readonly<Record<Scheme, number>> = { http: 80, https: 443 };
-
-interface HttpParams {
-  port: number;
-  path: string;
-  hostName: string | undefined;
-  expected: StatusRange[];
-  matches: ((body: string) => boolean) | undefined;
-  responseText: string | undefined;
-  /** The Authorization header value, when credentials are configured. */
-  authorization: string | undefined;
-  userAgent: string;
-  /** `headerN` parameters in N order, as [name, value]. */
-  headers: Array<[string, string]>;
-  followRedirects: boolean;
-  verifyCertificate: boolean;
-  /** SNI override (`server-name`). */
-  serverName: string | undefined;
-}
-
-/** A parameter's value as written (not trimmed), or undefined when it is absent or blank. */
-function rawParam(params: Readonly<Record<string, string>>, name: string): string | undefined {
-  if (!Object.hasOwn(params, name)) return undefined;
-  const value = params[name];
-  return value === undefined || value.trim() === '' ? undefined : value;
-}
-
-function readAuthorization(params: Readonly<Record<string, string>>): string | undefined {
-  // As in OpenNMS: basic-authentication ("user:password") wins over user and password.
-  let credentials = rawParam(params, 'basic-authentication');
-  if (credentials !== undefined) {
-    if (!credentials.includes(':')) {
-      throw new ParameterError('parameter "basic-authentication" must be "user:password"');
-    }
-  } else {
-    const user = stringParam(params, 'user');
-    const password = rawParam(params, 'password');
-    if (user === undefined) {
-      if (password !== undefined) throw new ParameterError('parameter "password" needs parameter "user"');
-      return undefined;
-    }
-    if (user.includes(':')) throw new ParameterError('parameter "user" must not contain ":"');
-    credentials = `${user}:${password ?? ''}`;
-  }
-  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
-}
-
-function readHeaders(params: Readonly<Record<string, string>>): Array<[string, string]> {
-  const found: Array<{ index: number; name: string; value: string }> = [];
-  for (const key of Object.keys(params)) {
-    const match = HEADER_PARAM.exec(key);
-    if (!match) continue;
-    const raw = stringParam(params, key);
-    if (raw === undefined) continue;
-    const colon = raw.indexOf(':');
-    const name = colon < 0 ? '' : raw.slice(0, colon).trim();
-    const value = colon < 0 ? '' : raw.slice(colon + 1).trim();
-    if (!HEADER_NAME.test(name) || UNSAFE_HEADER_VALUE.test(value)) {
-      throw new ParameterError(`parameter "${key}" must be "Name: value" without control characters, got "${raw}"`);
-    }
-    if (name.toLowerCase() === 'host') {
-      throw new ParameterError(`parameter "${key}" sets Host: use parameter "host-name" instead`);
-    }
-    found.push({ index: Number(match[1]), name, value });
-  }
-  found.sort((a, b) => a.index - b.index);
-  return found.map(({ name, value }) => [name, value]);
-}
-
-function readHttpParams(params: Readonly<Record<string, string>>, scheme: Scheme): HttpParams {
-  const port = portParam(params, 'port', DEFAULT_PORTS[scheme]);
-
-  const path = stringParam(params, 'url') ?? '/';
-  if (!path.startsWith('/') || UNSAFE_CHARS.test(path)) {
-    throw new ParameterError(`parameter "url" must be a path starting with "/" without spaces, got "${path}"`);
-  }
-
-  const hostName = stringParam(params, 'host-name');
-  if (hostName !== undefined && UNSAFE_CHARS.test(hostName)) {
-    throw new ParameterError(`parameter "host-name" must not contain spaces or control characters, got "${hostName}"`);
-  }
-  if (hostName === undefined) {
-    // OpenNMS takes the Host header from the node label or reverse DNS with these;
-    // a poller knows neither, and a silently different Host header checks another site.
-    for (const name of ['nodelabel-host-name', 'resolve-ip']) {
-      if (booleanParam(params, name, false)) {
-        throw new ParameterError(`parameter "${name}" is not supported: set parameter "host-name" instead`);
-      }
-    }
-  }
-
-  const responseSpec = stringParam(params, 'response') ?? DEFAULT_RESPONSE;
-  const expected = parseStatusRanges(responseSpec);
-  if (!expected) {
-    throw new ParameterError(
-      `parameter "response" must be status codes or ranges like "200-399" or "200,301-302", got "${responseSpec}"`,
-    );
-  }
-
-  // Not trimmed: surrounding spaces may be part of the text to find.
-  const responseText = (Object.hasOwn(params, 'response-text') && params['response-text']) || undefined;
-  const matches: HttpParams['matches'] =
-    responseText === undefined ? undefined : textOrRegex('response-text', responseText, (body: string) => body.includes(responseText));
-
-  const userAgent = stringParam(params, 'user-agent') ?? DEFAULT_USER_AGENT;
-  if (UNSAFE_HEADER_VALUE.test(userAgent)) {
-    throw new ParameterError(`parameter "user-agent" must not contain control characters, got "${userAgent}"`);
-  }
-
-  const serverName = stringParam(params, 'server-name');
-  if (serverName !== undefined && (UNSAFE_CHARS.test(serverName) || serverName.includes(':') || net.isIP(serverName))) {
-    throw new ParameterError(`parameter "server-name" must be a host name (SNI takes no addresses), got "${serverName}"`);
-  }
-
-  return {
-    port,
-    path,
-    hostName,
-    expected,
-    matches,
-    responseText,
-    authorization: readAuthorization(params),
-    userAgent,
-    headers: readHeaders(params),
-    followRedirects: booleanParam(params, 'follow-redirects', false),
-    verifyCertificate: booleanParam(params, 'verify-server-certificate', true),
-    serverName,
-  };
-}
-
-/** One request of a check: the first, or one after a redirect. */
-interface Hop {
-  /** The URL as the server sees it, for resolving a Location and detecting loops. */
-  url: URL;
-  scheme: Scheme;
-  /** The address or name connected to. */
-  connectHost: string;
-  port: number;
-  /** Path and query. */
-  path: string;
-  /** Host header; undefined lets node:http send host[:port]. */
-  hostHeader: string | undefined;
-  /** SNI and the name the certificate is checked against; undefined for an IP literal. */
-  servername: string | undefined;
-  /** False once a redirect has left the first origin: credentials stay behind. */
-  sendCredentials: boolean;
-}
-
-function hostForUrl(host: string): string {
-  return net.isIPv6(host) ? `[${host}]` : host;
-}
-
-function unbracket(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-}
-
-/** The host part of a Host header value (no port, no brackets), or undefined when it does not parse. */
-function hostOfAuthority(authority: string): string | undefined {
-  try {
-    return unbracket(new URL(`http://${authority}`).hostname);
-  } catch {
-    return undefined;
-  }
-}
-
-function firstHop(scheme: Scheme, target: PollTarget, p: HttpParams): Hop {
-  const defaultAuthority = `${hostForUrl(target.host)}:${p.port}`;
-  let url: URL;
-  try {
-    url = new URL(`${scheme}://${p.hostName ?? defaultAuthority}${p.path}`);
-  } catch {
-    // A host-name a URL cannot hold: resolve Locations against the target instead.
-    url = new URL(`${scheme}://${defaultAuthority}${p.path}`);
-  }
-  const sniHost = p.serverName ?? (p.hostName === undefined ? target.host : hostOfAuthority(p.hostName));
-  return {
-    url,
-    scheme,
-    connectHost: target.host,
-    port: p.port,
-    path: p.path,
-    hostHeader: p.hostName,
-    servername: sniHost === undefined || net.isIP(sniHost) ? undefined : sniHost,
-    sendCredentials: true,
-  };
-}
-
-/**
- * The request after a redirect to `next`. The same host name keeps the
- * connection on the monitored address (a virtual host redirecting to itself,
- * or to HTTPS, is still this node); another host name is looked up. Only the
- * same origin (scheme, host and port) receives credentials again.
- */
-function nextHop(hop: Hop, next: URL): Hop {
-  const scheme: Scheme = next.protocol === 'https:' ? 'https' : 'http';
-  const sameOrigin = next.origin === hop.url.origin;
-  const sameHost = next.hostname === hop.url.hostname;
-  const hostname = unbracket(next.hostname);
-  return {
-    url: next,
-    scheme,
-    connectHost: sameHost ? hop.connectHost : hostname,
-    port: sameOrigin ? hop.port : next.port ? Number(next.port) : DEFAULT_PORTS[scheme],
-    path: `${next.pathname}${next.search}`,
-    hostHeader: sameOrigin ? hop.hostHeader : next.host,
-    servername: sameHost ? hop.servername : net.isIP(hostname) ? undefined : hostname,
-    sendCredentials: hop.sendCredentials && sameOrigin,
-  };
-}
-
-function requestHeaders(p: HttpParams, hop: Hop): http.OutgoingHttpHeaders {
-  const headers: Record<string, string | string[]> = { 'user-agent': p.userAgent };
-  if (hop.hostHeader !== undefined) headers.host = hop.hostHeader;
-  if (p.authorization !== undefined) headers.authorization = p.authorization;
-  // headerN replace what the monitor would send; the same name twice sends both.
-  const fromParams = new Set<string>();
-  for (const [name, value] of p.headers) {
-    const key = name.toLowerCase();
-    const existing = headers[key];
-    if (fromParams.has(key) && existing !== undefined) {
-      headers[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
-    } else {
-      headers[key] = value;
-      fromParams.add(key);
-    }
-  }
-  if (!hop.sendCredentials) for (const key of CREDENTIAL_HEADERS) delete headers[key];
-  return headers;
-}
 
 // The codes Node gives a certificate that fails verification (OpenSSL's X509_V_ERR_* names).
 const CERTIFICATE_ERRORS: ReadonlySet<string> = new Set([
@@ -401,7 +117,8 @@ function offsetMs(start: number, at: number): number {
  * One request over a fresh connection. Resolves, never rejects; the request
  * is destroyed once the exchange is decided, body read or not.
  */
-function exchange(hop: Hop, p: HttpParams, target: PollTarget, signal: AbortSignal, start: number): Promise<Exchange> {
+function exchange(hop: Hop, target: PollTarget<HttpSettings>, signal: AbortSignal, start: number): Promise<Exchange> {
+  const p = target.settings;
   return new Promise<Exchange>((resolve) => {
     let req: http.ClientRequest | undefined;
     let settled = false;
@@ -511,9 +228,9 @@ function exchange(hop: Hop, p: HttpParams, target: PollTarget, signal: AbortSign
 }
 
 /** Runs the check, following redirects when asked to. Resolves, never rejects. */
-async function check(scheme: Scheme, p: HttpParams, target: PollTarget, signal: AbortSignal): Promise<PollOutcome> {
+async function check(scheme: Scheme, target: PollTarget<HttpSettings>, signal: AbortSignal): Promise<PollOutcome> {
   const start = performance.now();
-  let hop = firstHop(scheme, target, p);
+  let hop = firstHop(scheme, target.host, target.settings);
   const firstOrigin = hop.url.origin;
   // How the reasons show a URL: a path on the first origin, else the whole URL.
   const show = (url: URL): string => (url.origin === firstOrigin ? `${url.pathname}${url.search}` : url.href);
@@ -521,7 +238,7 @@ async function check(scheme: Scheme, p: HttpParams, target: PollTarget, signal: 
   let hopStart = start;
 
   for (let redirects = 0; ; redirects++) {
-    const result = await exchange(hop, p, target, signal, start);
+    const result = await exchange(hop, target, signal, start);
     if ('outcome' in result) {
       const { outcome } = result;
       if (redirects > 0 && outcome.details) {
@@ -555,14 +272,13 @@ async function check(scheme: Scheme, p: HttpParams, target: PollTarget, signal: 
   }
 }
 
-function monitorFor(scheme: Scheme): ServiceMonitor {
+function monitorFor(scheme: Scheme): ServiceMonitor<HttpSettings> {
   return {
     name: scheme,
+    ...httpSettingsFor(scheme),
     poll(target, signal) {
-      const parsed = readParams(() => readHttpParams(target.params, scheme));
-      if (!parsed.ok) return Promise.resolve(parsed.outcome);
       if (signal.aborted) return Promise.resolve({ status: 'DOWN', reason: timeoutReason(target.timeoutMs) });
-      return check(scheme, parsed.value, target, signal);
+      return check(scheme, target, signal);
     },
   };
 }
@@ -592,7 +308,7 @@ function monitorFor(scheme: Scheme): ServiceMonitor {
  * UP with the time from the start of the check to the end of the response,
  * and `details` ({@link HttpPhases}).
  */
-export const httpMonitor: ServiceMonitor = monitorFor('http');
+export const httpMonitor: ServiceMonitor<HttpSettings> = monitorFor('http');
 
 /**
  * The HTTP check over TLS, as OpenNMS's HttpsMonitor: every parameter of
@@ -605,4 +321,4 @@ export const httpMonitor: ServiceMonitor = monitorFor('http');
  *   an IP address, in which case no SNI is sent and the address is matched).
  * `details` adds `tlsMs`.
  */
-export const httpsMonitor: ServiceMonitor = monitorFor('https');
+export const httpsMonitor: ServiceMonitor<HttpSettings> = monitorFor('https');

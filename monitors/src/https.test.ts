@@ -6,8 +6,8 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import { httpMonitor, httpsMonitor, type HttpPhases } from './http.ts';
 import type { PollOutcome } from './monitor.ts';
-import { makeCertificate } from './test-certificates.ts';
-import { pollLocal, start, startSilentServer, type RunningServer } from './test-support.ts';
+import { makeCertificate } from '../testing/certificates.ts';
+import { pollLocal, start, startSilentServer, type RunningServer } from '../testing/servers.ts';
 
 const CREDENTIALS = 'Basic ' + Buffer.from('alice:s3cret').toString('base64');
 

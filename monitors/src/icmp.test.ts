@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PollOutcome, ServiceMonitor } from './monitor.ts';
 import { createIcmpMonitor, FPING_MISSING, icmpMonitor } from './icmp.ts';
+import { parseAndPoll } from '../testing/servers.ts';
 
 /** The real fping, found as the monitor finds it, or undefined. */
 function findFping(): string | undefined {
@@ -93,7 +94,7 @@ function ping(
   options: { params?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<PollOutcome> {
   const timeoutMs = options.timeoutMs ?? 2000;
-  return monitor.poll({ host, params: options.params ?? {}, timeoutMs }, options.signal ?? AbortSignal.timeout(timeoutMs));
+  return parseAndPoll(monitor, { host, params: options.params ?? {}, timeoutMs }, options.signal ?? AbortSignal.timeout(timeoutMs));
 }
 
 function assertUp(outcome: PollOutcome, what: string): void {
@@ -275,8 +276,8 @@ void test('icmp: an aborted check resolves at once; the run goes on for the othe
   const controller = new AbortController();
   const target = { params: {}, timeoutMs: 1234 };
 
-  const other = monitor.poll({ host: '127.0.0.1', ...target }, AbortSignal.timeout(5000));
-  const aborted = monitor.poll({ host: '127.0.0.2', ...target }, controller.signal);
+  const other = parseAndPoll(monitor, { host: '127.0.0.1', ...target }, AbortSignal.timeout(5000));
+  const aborted = parseAndPoll(monitor, { host: '127.0.0.2', ...target }, controller.signal);
   await new Promise((resolve) => setTimeout(resolve, 100)); // fping is running by now
   assert.ok(existsSync(pidFile), 'fping started');
   const abortedAt = performance.now();

@@ -34,16 +34,8 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { PollOutcome, ServiceMonitor } from './monitor.ts';
-import {
-  booleanParam,
-  errorMessage,
-  intParam,
-  networkFailure,
-  ParameterError,
-  readParams,
-  stringParam,
-  timeoutReason,
-} from './params.ts';
+import { errorMessage, networkFailure, timeoutReason } from './outcomes.ts';
+import { ParameterError, defineParameters, param, type RawParams } from './params.ts';
 
 /** How long the first check of a batch waits for others to join it. */
 export const BATCH_WINDOW_MS = 20;
@@ -93,29 +85,29 @@ interface EchoOptions {
  * - `allow-fragmentation`: "false" sets Don't Fragment (fping `-M`); default "true".
  * - `dscp`: the byte for the IPv4 TOS / IPv6 traffic-class field, 0-255, decimal
  *   or 0x hex (0xb8 is DSCP EF); fping `-O`. Default 0.
- * Other parameters (rrd-repository, ds-name, …) are not the monitor's and are ignored.
+ * OpenNMS's storage parameters (rrd-repository, ds-name, …) mean nothing here and are refused.
  */
-function readEchoOptions(params: Readonly<Record<string, string>>): EchoOptions {
-  const packetSize = intParam(params, 'packet-size', {
-    min: ICMP_HEADER_BYTES,
-    max: MAX_DATA_BYTES + ICMP_HEADER_BYTES,
-    default: 64,
-  });
-  return {
-    dataBytes: packetSize - ICMP_HEADER_BYTES,
-    dontFragment: !booleanParam(params, 'allow-fragmentation', true),
-    tos: byteParam(params, 'dscp'),
-  };
-}
+const parameters = defineParameters({
+  'packet-size': param.int({ min: ICMP_HEADER_BYTES, max: MAX_DATA_BYTES + ICMP_HEADER_BYTES }).default(64),
+  'allow-fragmentation': param.boolean().default(true),
+  dscp: param
+    .custom((text, name) => {
+      const value = /^\d+$/.test(text) ? Number(text) : /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text.slice(2), 16) : NaN;
+      if (!(value >= 0 && value <= 255)) {
+        throw new ParameterError(`parameter "${name}" must be an integer from 0 to 255 (decimal or 0x hex), got "${text}"`, name);
+      }
+      return value;
+    })
+    .default(0),
+});
 
-function byteParam(params: Readonly<Record<string, string>>, name: string): number {
-  const raw = stringParam(params, name);
-  if (raw === undefined) return 0;
-  const value = /^\d+$/.test(raw) ? Number(raw) : /^0x[0-9a-f]+$/i.test(raw) ? Number.parseInt(raw.slice(2), 16) : NaN;
-  if (!(value >= 0 && value <= 255)) {
-    throw new ParameterError(`parameter "${name}" must be an integer from 0 to 255 (decimal or 0x hex), got "${raw}"`);
-  }
-  return value;
+function parseEchoOptions(params: RawParams): EchoOptions {
+  const values = parameters.read(params);
+  return {
+    dataBytes: values['packet-size'] - ICMP_HEADER_BYTES,
+    dontFragment: !values['allow-fragmentation'],
+    tos: values.dscp,
+  };
 }
 
 /** One check waiting for its address's echo reply. */
@@ -438,16 +430,16 @@ async function systemLookup(host: string): Promise<string> {
  * Builds an ICMP monitor with its own fping lookup and batches. The poller
  * uses {@link icmpMonitor}; tests build their own to point at another fping.
  */
-export function createIcmpMonitor(options: IcmpMonitorOptions = {}): ServiceMonitor {
+export function createIcmpMonitor(options: IcmpMonitorOptions = {}): ServiceMonitor<EchoOptions> {
   const locator = new FpingLocator(options.fpingPath);
   const batcher = new Batcher(locator, options.batchWindowMs ?? BATCH_WINDOW_MS, options.maxBatchHosts ?? MAX_BATCH_HOSTS);
   const lookup = options.lookup ?? systemLookup;
 
   return {
     name: 'icmp',
+    parameters,
+    parse: parseEchoOptions,
     poll(target, signal) {
-      const parsed = readParams(() => readEchoOptions(target.params));
-      if (!parsed.ok) return Promise.resolve(parsed.outcome);
       const host = target.host.trim();
       if (host === '' || /[\s#]/.test(host)) {
         return Promise.resolve({ status: 'UNKNOWN', reason: `host "${target.host}" is not an address or a name` });
@@ -477,7 +469,7 @@ export function createIcmpMonitor(options: IcmpMonitorOptions = {}): ServiceMoni
         const enqueue = (address: string): void => {
           if (done) return;
           waiter.address = address;
-          batcher.add(waiter, parsed.value, target.timeoutMs, fping.path);
+          batcher.add(waiter, target.settings, target.timeoutMs, fping.path);
         };
         if (net.isIP(host)) {
           enqueue(host);
@@ -497,4 +489,4 @@ export function createIcmpMonitor(options: IcmpMonitorOptions = {}): ServiceMoni
 }
 
 /** The ICMP echo monitor (`icmp`), batching its checks into fping runs. */
-export const icmpMonitor: ServiceMonitor = createIcmpMonitor();
+export const icmpMonitor: ServiceMonitor<EchoOptions> = createIcmpMonitor();

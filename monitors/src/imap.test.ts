@@ -1,5 +1,5 @@
 import { imapMonitor } from './imap.ts';
-import { CLOSE, crlf, testCommonFailures, testDialogCases } from './line-test-support.ts';
+import { CLOSE, crlf, testCommonFailures, testDialogCases } from '../testing/line-servers.ts';
 
 const GREETING = crlf('* OK [CAPABILITY IMAP4rev1 STARTTLS] Dovecot ready.');
 const LOGOUT_OK = [crlf('* BYE Logging out', 'A001 OK Logout completed.'), CLOSE] as const;

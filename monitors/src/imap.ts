@@ -1,8 +1,10 @@
 import type { ServiceMonitor } from './monitor.ts';
-import { portParam, readParams } from './params.ts';
+import { defineParameters, param } from './params.ts';
 import { ConversationFailure, converse, quoted } from './line-conversation.ts';
 
 const TAG = 'A001';
+
+const parameters = defineParameters({ port: param.port().default(143) });
 
 /**
  * IMAP check, as OpenNMS's ImapMonitor. Parameter `port` (default 143). The
@@ -10,13 +12,12 @@ const TAG = 'A001';
  * "* BYE …" (other untagged lines may come first) and then "A001 OK …".
  * UP with the time from the connect to the tagged reply.
  */
-export const imapMonitor: ServiceMonitor = {
+export const imapMonitor: ServiceMonitor<{ port: number }> = {
   name: 'imap',
+  parameters,
+  parse: (params) => parameters.read(params),
   poll(target, signal) {
-    const parsed = readParams(() => portParam(target.params, 'port', 143));
-    if (!parsed.ok) return Promise.resolve(parsed.outcome);
-
-    return converse(target, signal, { port: parsed.value }, async (conversation) => {
+    return converse(target, signal, { port: target.settings.port }, async (conversation) => {
       const greeting = await conversation.readLine('IMAP greeting');
       if (!/^\* OK(?:\s|$)/i.test(greeting)) {
         throw new ConversationFailure(`IMAP greeting was ${quoted(greeting)}, expected "* OK"`);

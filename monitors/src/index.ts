@@ -30,11 +30,13 @@ export const monitors = {
 /** The name of a built-in monitor. */
 export type MonitorName = keyof typeof monitors;
 
-/** Monitors by name, as {@link runCheck} looks them up; tests pass their own. */
+/** Monitors by name, as {@link prepareCheck} looks them up; tests pass their own. */
 export type MonitorRegistry = Readonly<Record<string, ServiceMonitor>>;
 
 export type { PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
 export type { HttpPhases, StatusRange } from './http.ts';
-export type { CheckedService } from './run-check.ts';
-export { runCheck } from './run-check.ts';
+export type { CheckSettings, CheckedService, PreparedCheck } from './run-check.ts';
+export type { ParameterTable, RawParams } from './params.ts';
+export { CheckPreparer, parseCheckSettings, prepareCheck, runCheck } from './run-check.ts';
+export { ParameterError, defineParameters, param } from './params.ts';
 export { parseStatusRanges } from './http.ts';

@@ -1,18 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import {
-  MAX_RECEIVED_BYTES,
-  type LineConversation,
-  bannerParam,
-  converse,
-  quoted,
-  sendTextParam,
-} from './line-conversation.ts';
-import { CLOSE, crlf, startDialogServer, type Dialog } from './line-test-support.ts';
-import { start } from './test-support.ts';
+import { MAX_RECEIVED_BYTES, type LineConversation, converse, quoted } from './line-conversation.ts';
+import { CLOSE, crlf, startDialogServer, type Dialog } from '../testing/line-servers.ts';
+import { start } from '../testing/servers.ts';
 
-const target = (port: number) => ({ host: '127.0.0.1', params: { port: String(port) }, timeoutMs: 2000 });
+const target = (port: number) => ({ host: '127.0.0.1', settings: { port }, timeoutMs: 2000 });
 
 /** Runs `dialog` against a dialog server, returning the outcome and what the conversation read. */
 async function talk<T>(serverDialog: Dialog, dialog: (c: LineConversation) => Promise<T>) {
@@ -100,18 +93,4 @@ void test(politeClose, { timeout: 5000 }, async () => {
 void test('line-conversation: quoted() escapes and shortens server text', () => {
   assert.equal(quoted('a "b"\t'), '"a \\"b\\"\\t"');
   assert.equal(quoted('x'.repeat(200)), `"${'x'.repeat(120)}…"`);
-});
-
-void test('line-conversation: sendTextParam turns \\r, \\n, \\t and \\\\ into characters', () => {
-  assert.equal(sendTextParam({ send: 'a\\tb\\\\n\\r\\n' }, 'send'), 'a\tb\\n\r\n');
-  assert.equal(sendTextParam({ send: ' keep spaces ' }, 'send'), ' keep spaces ');
-  assert.equal(sendTextParam({ send: '  ' }, 'send'), undefined);
-  assert.throws(() => sendTextParam({ send: 'trailing \\' }, 'send'), /unknown escape "\\"/);
-});
-
-void test('line-conversation: bannerParam, "*" and absent mean any banner, "~" is dropped', () => {
-  assert.equal(bannerParam({}, 'banner'), undefined);
-  assert.equal(bannerParam({ banner: ' * ' }, 'banner'), undefined);
-  assert.deepEqual(bannerParam({ banner: '~^220' }, 'banner'), /^220/);
-  assert.deepEqual(bannerParam({ banner: 'SSH' }, 'banner'), /SSH/);
 });

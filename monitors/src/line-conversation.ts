@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { StringDecoder } from 'node:string_decoder';
 import type { PollOutcome, PollTarget } from './monitor.ts';
-import { ParameterError, compileRegex, elapsedMs, errorMessage, networkFailure, rawParam, regexParam, timeoutReason } from './params.ts';
+import { elapsedMs, errorMessage, networkFailure, timeoutReason } from './outcomes.ts';
 
 /** The most a conversation reads from a server: a check is not a download. */
 export const MAX_RECEIVED_BYTES = 64 * 1024;
@@ -361,48 +361,4 @@ export class LineConversation {
       });
     }
   }
-}
-
-// Parameters shared by the line-protocol monitors.
-
-export { regexParam };
-
-/**
- * A banner pattern as OpenNMS writes it: a regular expression the banner must
- * contain a match of; "*" (any banner) and absence give undefined, and a
- * leading "~" (OpenNMS's regular-expression marker) is dropped.
- */
-export function bannerParam(params: Readonly<Record<string, string>>, name: string): RegExp | undefined {
-  const value = rawParam(params, name)?.trim();
-  if (value === undefined || value === '*') return undefined;
-  const source = value.startsWith('~') ? value.slice(1) : value;
-  if (source === '') throw new ParameterError(`parameter "${name}" must be a regular expression, got "${value}"`);
-  return compileRegex(name, source);
-}
-
-const ESCAPES: Readonly<Record<string, string>> = { r: '\r', n: '\n', t: '\t', '\\': '\\' };
-
-/**
- * Text to send, with the escapes \r, \n, \t and \\ (configuration files cannot
- * hold a line end otherwise); undefined when absent.
- */
-export function sendTextParam(params: Readonly<Record<string, string>>, name: string): string | undefined {
-  const value = rawParam(params, name);
-  if (value === undefined) return undefined;
-  return value.replace(/\\(.?)/gs, (escape, char: string) => {
-    const replacement = Object.hasOwn(ESCAPES, char) ? ESCAPES[char] : undefined;
-    if (replacement === undefined) {
-      throw new ParameterError(`parameter "${name}" has the unknown escape "${escape}"; use \\r, \\n, \\t or \\\\`);
-    }
-    return replacement;
-  });
-}
-
-/** A parameter sent as one protocol line: trimmed, without line ends or other control characters. */
-export function lineParam(params: Readonly<Record<string, string>>, name: string): string | undefined {
-  const value = rawParam(params, name)?.trim();
-  if (value !== undefined && /\p{Cc}/u.test(value)) {
-    throw new ParameterError(`parameter "${name}" must not contain line ends or control characters`);
-  }
-  return value;
 }

@@ -1,17 +1,18 @@
 import type { ServiceStatus } from '@vantage/common';
+import type { ParameterTable, RawParams } from './params.ts';
 
-/** What a monitor is asked to check: a host and the service's parameters from the package. */
-export interface PollTarget {
+/** What a monitor is asked to check: a host and the service's settings, parsed once. */
+export interface PollTarget<S = unknown> {
   /** Address or DNS name to check. */
-  host: string;
-  /** The service's `parameter key/value` pairs from the polling configuration. */
-  params: Readonly<Record<string, string>>;
+  readonly host: string;
+  /** What the monitor's {@link ServiceMonitor.parse} made of the service's parameters. */
+  readonly settings: S;
   /**
    * The time this check may take, already resolved by the caller (the service's
    * `timeout` parameter, else the poller's default). The caller aborts `signal`
    * when it runs out; monitors use the figure only to word their reason.
    */
-  timeoutMs: number;
+  readonly timeoutMs: number;
 }
 
 /**
@@ -33,12 +34,22 @@ export interface PollOutcome {
 }
 
 /**
- * A service check, shared by the remote poller and the backend's local poller.
+ * A service check, shared by the remote poller and the backend's local poller,
+ * whose settings `S` are read from the service's parameters once (when the
+ * configuration loads and when a poller receives its package), not at every poll.
+ *
+ * `parameters` declares what it reads; `parse` reads it and makes the
+ * cross-checks (two parameters that go together, …), throwing a
+ * `ParameterError` that names the parameter. Unknown keys and the parameters
+ * every monitor shares (`timeout`, `retry`, `invert-status`) are run-check's.
+ *
  * `poll` must honour `signal` (pass it to every socket and request) and must
  * resolve, never reject: a rejection is a bug in the monitor and is counted
  * apart by the caller.
  */
-export interface ServiceMonitor {
+export interface ServiceMonitor<S = unknown> {
   readonly name: string;
-  poll(target: PollTarget, signal: AbortSignal): Promise<PollOutcome>;
+  readonly parameters: ParameterTable<unknown>;
+  parse(params: RawParams): S;
+  poll(target: PollTarget<S>, signal: AbortSignal): Promise<PollOutcome>;
 }

@@ -1,5 +1,5 @@
 import { pop3Monitor } from './pop3.ts';
-import { CLOSE, crlf, testCommonFailures, testDialogCases } from './line-test-support.ts';
+import { CLOSE, crlf, testCommonFailures, testDialogCases } from '../testing/line-servers.ts';
 
 const GREETING = crlf('+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>');
 

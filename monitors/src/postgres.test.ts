@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { PollOutcome } from './monitor.ts';
 import { postgresMonitor } from './postgres.ts';
-import { closedPort, pollLocal, start, startSilentServer, type RunningServer } from './test-support.ts';
+import { closedPort, parseAndPoll, pollLocal, start, startSilentServer, type RunningServer } from '../testing/servers.ts';
 
 // ---------------------------------------------------------------------------
 // The real server: VANTAGE_TEST_PG_URL when set (CI's PostgreSQL run), else
@@ -20,7 +20,8 @@ const PG = {
 
 let pgAvailable = false;
 before(async () => {
-  const probe = await postgresMonitor.poll(
+  const probe = await parseAndPoll(
+    postgresMonitor,
     { host: PG.host, params: { port: PG.port, user: PG.user, password: PG.password }, timeoutMs: 2000 },
     AbortSignal.timeout(2000),
   );
@@ -32,7 +33,7 @@ before(async () => {
 
 function pollPg(params: Record<string, string>, timeoutMs = 2000): Promise<PollOutcome> {
   const all = { port: PG.port, user: PG.user, password: PG.password, ...params };
-  return postgresMonitor.poll({ host: PG.host, params: all, timeoutMs }, AbortSignal.timeout(timeoutMs));
+  return parseAndPoll(postgresMonitor, { host: PG.host, params: all, timeoutMs }, AbortSignal.timeout(timeoutMs));
 }
 
 const skipReason = (): string | false => !pgAvailable && `no PostgreSQL at ${PG.host}:${PG.port}`;
@@ -257,7 +258,7 @@ void test('postgres: DOWN with the timeout reason when the server never answers'
   assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
 
   const target = { host: '127.0.0.1', params: { port: String(silent.port) }, timeoutMs: 1234 };
-  assert.deepEqual(await postgresMonitor.poll(target, AbortSignal.abort()), {
+  assert.deepEqual(await parseAndPoll(postgresMonitor, target, AbortSignal.abort()), {
     status: 'DOWN',
     reason: 'timeout after 1234 ms',
   });

@@ -2,21 +2,30 @@ import net from 'node:net';
 import pg from 'pg';
 import type { ClientConfig, QueryArrayResult } from 'pg';
 import type { PollOutcome, ServiceMonitor } from './monitor.ts';
-import {
-  ParameterError,
-  compileRegex,
-  elapsedMs,
-  networkFailure,
-  portParam,
-  readParams,
-  stringParam,
-  timeoutReason,
-} from './params.ts';
+import { elapsedMs, networkFailure, timeoutReason } from './outcomes.ts';
+import { ParameterError, defineParameters, param, type RawParams } from './params.ts';
 
 const SSL_MODES = ['disable', 'require', 'verify-full'] as const;
 type SslMode = (typeof SSL_MODES)[number];
 
-interface PostgresParams {
+/** PostgreSQL refuses NUL in identifiers and strings; the wire protocol ends them with it. */
+function noNul(value: string, name: string): string {
+  if (value.includes('\0')) throw new ParameterError(`parameter "${name}" must not contain NUL characters`, name);
+  return value;
+}
+
+const parameters = defineParameters({
+  port: param.port().default(5432),
+  user: param.text().map(noNul).default('postgres'),
+  // Not trimmed: spaces may be part of a password. Absent means empty, never PGPASSWORD or ~/.pgpass.
+  password: param.text('exact').map(noNul).default(''),
+  database: param.text().map(noNul).default('postgres'),
+  'ssl-mode': param.oneOf(SSL_MODES, 'lower').default('disable'),
+  query: param.text().map(noNul),
+  expected: param.regex({ form: 'trimmed' }),
+});
+
+interface PostgresSettings {
   port: number;
   user: string;
   password: string;
@@ -26,32 +35,11 @@ interface PostgresParams {
   expected: RegExp | undefined;
 }
 
-/** PostgreSQL refuses NUL in identifiers and strings; the wire protocol ends them with it. */
-function noNul(name: string, value: string): string {
-  if (value.includes('\0')) throw new ParameterError(`parameter "${name}" must not contain NUL characters`);
-  return value;
-}
-
-function readPostgresParams(params: Readonly<Record<string, string>>): PostgresParams {
-  const port = portParam(params, 'port', 5432);
-  const user = noNul('user', stringParam(params, 'user') ?? 'postgres');
-  // Not trimmed: spaces may be part of a password. Absent means empty, never PGPASSWORD or ~/.pgpass.
-  const password = noNul('password', (Object.hasOwn(params, 'password') && params.password) || '');
-  const database = noNul('database', stringParam(params, 'database') ?? 'postgres');
-
-  const sslText = (stringParam(params, 'ssl-mode') ?? 'disable').toLowerCase();
-  const sslMode = SSL_MODES.find((m) => m === sslText);
-  if (sslMode === undefined) {
-    throw new ParameterError(
-      `parameter "ssl-mode" must be one of ${SSL_MODES.join(', ')}, got "${stringParam(params, 'ssl-mode')}"`,
-    );
+function parsePostgresSettings(params: RawParams): PostgresSettings {
+  const { port, user, password, database, 'ssl-mode': sslMode, query, expected } = parameters.read(params);
+  if (expected !== undefined && query === undefined) {
+    throw new ParameterError('parameter "expected" needs a "query" to check', 'expected');
   }
-
-  const query = stringParam(params, 'query');
-  if (query !== undefined) noNul('query', query);
-  const expectedText = stringParam(params, 'expected');
-  if (expectedText !== undefined && query === undefined) throw new ParameterError('parameter "expected" needs a "query" to check');
-  const expected = expectedText === undefined ? undefined : compileRegex('expected', expectedText);
   return { port, user, password, database, sslMode, query, expected };
 }
 
@@ -156,13 +144,13 @@ async function endClient(client: pg.Client, socket: () => net.Socket | undefined
  * still running then is cancelled (CancelRequest) so that it does not go on
  * holding a connection on the server.
  */
-export const postgresMonitor: ServiceMonitor = {
+export const postgresMonitor: ServiceMonitor<PostgresSettings> = {
   name: 'postgres',
+  parameters,
+  parse: parsePostgresSettings,
   async poll(target, signal) {
-    const parsed = readParams(() => readPostgresParams(target.params));
-    if (!parsed.ok) return parsed.outcome;
     if (signal.aborted) return { status: 'DOWN', reason: timeoutReason(target.timeoutMs) };
-    const p = parsed.value;
+    const p = target.settings;
 
     let socket: net.Socket | undefined;
     const config: ClientConfig = {

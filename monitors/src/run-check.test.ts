@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { monitors, type MonitorRegistry } from './index.ts';
 import type { PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
-import { runCheck } from './run-check.ts';
-import { closedPort, start, startSilentServer, type RunningServer } from './test-support.ts';
+import { defineParameters, param } from './params.ts';
+import { CheckPreparer, prepareCheck, runCheck } from './run-check.ts';
+import { closedPort, start, startSilentServer, type RunningServer } from '../testing/servers.ts';
+
+/** What the test monitors take: no parameters of their own. */
+const none = { parameters: defineParameters({}), parse: () => undefined };
 
 /** A monitor that answers from a script and records how it was called. */
 function scripted(answer: (call: number) => PollOutcome | Promise<PollOutcome>): {
@@ -16,6 +20,7 @@ function scripted(answer: (call: number) => PollOutcome | Promise<PollOutcome>):
     calls,
     monitor: {
       name: 'scripted',
+      ...none,
       poll: async (target, signal) => {
         calls.push({ target, signal });
         return answer(calls.length);
@@ -143,9 +148,10 @@ void test('runCheck: invert-status swaps UP and DOWN and leaves UNKNOWN alone', 
 });
 
 void test('runCheck: UNKNOWN, never a rejection, when a monitor throws or rejects', async () => {
-  const rejecting: ServiceMonitor = { name: 'rejecting', poll: () => Promise.reject(new Error('boom')) };
+  const rejecting: ServiceMonitor = { name: 'rejecting', ...none, poll: () => Promise.reject(new Error('boom')) };
   const throwing: ServiceMonitor = {
     name: 'throwing',
+    ...none,
     poll: () => {
       throw new TypeError('cannot read properties of undefined');
     },
@@ -158,11 +164,97 @@ void test('runCheck: UNKNOWN, never a rejection, when a monitor throws or reject
 });
 
 void test('runCheck: UNKNOWN when a monitor ignores its signal', async () => {
-  const hanging: ServiceMonitor = { name: 'hanging', poll: () => new Promise<PollOutcome>(() => {}) };
+  const hanging: ServiceMonitor = { name: 'hanging', ...none, poll: () => new Promise<PollOutcome>(() => {}) };
   const started = performance.now();
   assert.deepEqual(await check({ hanging }, 'hanging', { timeout: '50' }), {
     status: 'UNKNOWN',
     reason: 'monitor did not stop within 1000 ms of its timeout',
   });
   assert.ok(performance.now() - started < 2000);
+});
+
+void test('runCheck: UNKNOWN naming an unknown parameter and every known one, common ones included', async () => {
+  const { monitor, calls } = scripted(() => ({ status: 'UP' }));
+  assert.deepEqual(await check({ scripted: monitor }, 'scripted', { 'no-such-param': '1' }), {
+    status: 'UNKNOWN',
+    reason: 'unknown parameter "no-such-param" for monitor scripted (known: invert-status, retry, timeout)',
+  });
+  assert.equal(calls.length, 0);
+  assert.deepEqual(await check(monitors, 'tcp', { port: '7', respones: '200' }), {
+    status: 'UNKNOWN',
+    reason:
+      'unknown parameter "respones" for monitor tcp ' +
+      '(known: banner, expect, invert-status, port, retry, send, server-name, timeout, tls, verify-server-certificate)',
+  });
+  // A key is known by its exact name: no trimming, no case folding, nothing inherited.
+  for (const key of ['Port', ' port', 'constructor']) {
+    const outcome = await check(monitors, 'tcp', { port: '7', [key]: '1' });
+    assert.match(outcome.reason ?? '', new RegExp(`^unknown parameter "${key}" for monitor tcp`), key);
+  }
+});
+
+/** A monitor that answers what its `answer` parameter says, on the host it is given, and records what it parsed. */
+function counting(): { monitor: ServiceMonitor<{ answer: 'UP' | 'DOWN' }>; parsed: Array<Readonly<Record<string, string>>> } {
+  const parsed: Array<Readonly<Record<string, string>>> = [];
+  const parameters = defineParameters({ answer: param.oneOf(['UP', 'DOWN'], 'upper').default('UP') });
+  const monitor: ServiceMonitor<{ answer: 'UP' | 'DOWN' }> = {
+    name: 'counting',
+    parameters,
+    parse(params) {
+      parsed.push(params);
+      return parameters.read(params);
+    },
+    poll: async (target) => ({ status: target.settings.answer, reason: `as configured for ${target.host}` }),
+  };
+  return { monitor, parsed };
+}
+
+void test('prepareCheck: the parameters are parsed once, however often the check runs', async () => {
+  const { monitor, parsed } = counting();
+  const prepared = prepareCheck({ counting: monitor }, { monitor: 'counting', host: '127.0.0.1', params: { answer: 'down', retry: '2' } }, 1000);
+  assert.equal(parsed.length, 1);
+  for (let i = 0; i < 5; i++) assert.deepEqual(await prepared.run(), { status: 'DOWN', reason: 'as configured for 127.0.0.1' });
+  assert.equal(parsed.length, 1);
+});
+
+void test('CheckPreparer: services with the same monitor and parameters share one parse, each on its own host', async () => {
+  const { monitor, parsed } = counting();
+  const preparer = new CheckPreparer({ counting: monitor }, 1000);
+  const hosts = ['192.0.2.1', '192.0.2.2', '192.0.2.3'];
+  const down = hosts.map((host) => preparer.prepare({ monitor: 'counting', host, params: { answer: 'down' } }));
+  const up = preparer.prepare({ monitor: 'counting', host: '192.0.2.4', params: { answer: 'up' } });
+  const bad = hosts.map((host) => preparer.prepare({ monitor: 'counting', host, params: { answer: 'sideways' } }));
+  assert.equal(parsed.length, 3);
+  assert.deepEqual(
+    await Promise.all(down.map((check) => check.run())),
+    hosts.map((host) => ({ status: 'DOWN', reason: `as configured for ${host}` })),
+  );
+  assert.deepEqual(await up.run(), { status: 'UP', reason: 'as configured for 192.0.2.4' });
+  for (const check of bad) {
+    assert.deepEqual(await check.run(), { status: 'UNKNOWN', reason: 'parameter "answer" must be "UP" or "DOWN", got "sideways"' });
+  }
+  assert.equal(parsed.length, 3);
+});
+
+void test('prepareCheck: a service whose parameters do not parse resolves UNKNOWN every time, without polling', async () => {
+  const { monitor, calls } = scripted(() => ({ status: 'UP' }));
+  const prepared = prepareCheck({ scripted: monitor }, { monitor: 'scripted', host: '127.0.0.1', params: { retry: 'x' } }, 1000);
+  const reason = 'parameter "retry" must be an integer of at least 0, got "x"';
+  for (let i = 0; i < 3; i++) assert.deepEqual(await prepared.run(), { status: 'UNKNOWN', reason });
+  assert.equal(calls.length, 0);
+  const unknownMonitor = prepareCheck(monitors, { monitor: 'gopher', host: '127.0.0.1', params: {} }, 1000);
+  assert.deepEqual(await unknownMonitor.run(), { status: 'UNKNOWN', reason: 'unknown monitor "gopher"' });
+});
+
+void test('prepareCheck: a monitor whose parse breaks (a bug, not a ParameterError) gives UNKNOWN, never a throw', async () => {
+  const broken: ServiceMonitor = {
+    name: 'broken',
+    parameters: defineParameters({}),
+    parse: () => {
+      throw new TypeError('oops');
+    },
+    poll: () => Promise.resolve({ status: 'UP' }),
+  };
+  const prepared = prepareCheck({ broken }, { monitor: 'broken', host: '127.0.0.1', params: {} }, 1000);
+  assert.deepEqual(await prepared.run(), { status: 'UNKNOWN', reason: 'monitor error: oops' });
 });

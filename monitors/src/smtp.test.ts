@@ -1,5 +1,5 @@
 import { smtpMonitor } from './smtp.ts';
-import { CLOSE, crlf, testCommonFailures, testDialogCases } from './line-test-support.ts';
+import { CLOSE, crlf, testCommonFailures, testDialogCases } from '../testing/line-servers.ts';
 import os from 'node:os';
 
 const GREETING = crlf('220 mail.example.org ESMTP');

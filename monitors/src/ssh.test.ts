@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sshMonitor } from './ssh.ts';
-import { CLOSE, crlf, testCommonFailures, testDialogCases } from './line-test-support.ts';
-import { pollLocal } from './test-support.ts';
+import { CLOSE, crlf, testCommonFailures, testDialogCases } from '../testing/line-servers.ts';
+import { pollLocal } from '../testing/servers.ts';
 
 const OPENSSH = crlf('SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13');
 

@@ -1,32 +1,29 @@
 import type { ServiceMonitor } from './monitor.ts';
-import { portParam, readParams } from './params.ts';
-import {
-  ConversationFailure,
-  bannerParam,
-  converse,
-  lineParam,
-  quoted,
-  shownPattern,
-} from './line-conversation.ts';
+import { defineParameters, param, type RawParams } from './params.ts';
+import { ConversationFailure, converse, quoted, shownPattern } from './line-conversation.ts';
 
 const DEFAULT_CLIENT_BANNER = 'SSH-2.0-Vantage';
 
 /** The protocol versions a current client can speak to (RFC 4253; 1.99 is a server that also speaks 1.x). */
 const SSH2_IDENTIFICATION = /^SSH-(?:2\.0|1\.99)-/;
 
-interface SshParams {
+const parameters = defineParameters({
+  port: param.port().default(22),
+  // OpenNMS: the deprecated "match" wins over "banner".
+  match: param.banner(),
+  banner: param.banner(),
+  'client-banner': param.line().default(DEFAULT_CLIENT_BANNER),
+});
+
+interface SshSettings {
   port: number;
   banner: RegExp | undefined;
   clientBanner: string;
 }
 
-function readSshParams(params: Readonly<Record<string, string>>): SshParams {
-  return {
-    port: portParam(params, 'port', 22),
-    // OpenNMS: the deprecated "match" wins over "banner".
-    banner: bannerParam(params, 'match') ?? bannerParam(params, 'banner'),
-    clientBanner: lineParam(params, 'client-banner') ?? DEFAULT_CLIENT_BANNER,
-  };
+function parseSshSettings(params: RawParams): SshSettings {
+  const values = parameters.read(params);
+  return { port: values.port, banner: values.match ?? values.banner, clientBanner: values['client-banner'] };
 }
 
 /**
@@ -38,12 +35,12 @@ function readSshParams(params: Readonly<Record<string, string>>): SshParams {
  * `client-banner`: our identification (default "SSH-2.0-Vantage").
  * UP with the time from the connect to the server's banner.
  */
-export const sshMonitor: ServiceMonitor = {
+export const sshMonitor: ServiceMonitor<SshSettings> = {
   name: 'ssh',
+  parameters,
+  parse: parseSshSettings,
   poll(target, signal) {
-    const parsed = readParams(() => readSshParams(target.params));
-    if (!parsed.ok) return Promise.resolve(parsed.outcome);
-    const p = parsed.value;
+    const p = target.settings;
 
     return converse(target, signal, { port: p.port }, async (conversation) => {
       let banner: string | undefined;

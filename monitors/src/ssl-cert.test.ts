@@ -4,8 +4,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { PollOutcome } from './monitor.ts';
 import { parseCertificateDate, sslCertMonitor } from './ssl-cert.ts';
-import { makeCertificate } from './test-certificates.ts';
-import { closedPort, pollLocal, start, startSilentServer, type RunningServer } from './test-support.ts';
+import { makeCertificate } from '../testing/certificates.ts';
+import { closedPort, parseAndPoll, pollLocal, start, startSilentServer, type RunningServer } from '../testing/servers.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
@@ -197,7 +197,7 @@ void test('ssl-cert: DOWN with the timeout reason when the server never answers 
   assert.ok(performance.now() - started < 1500);
 
   const target = { host: '127.0.0.1', params: { port: String(silent.port) }, timeoutMs: 1234 };
-  assert.deepEqual(await sslCertMonitor.poll(target, AbortSignal.abort()), {
+  assert.deepEqual(await parseAndPoll(sslCertMonitor, target, AbortSignal.abort()), {
     status: 'DOWN',
     reason: 'timeout after 1234 ms',
   });

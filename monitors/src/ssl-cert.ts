@@ -1,41 +1,37 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { PollOutcome, ServiceMonitor } from './monitor.ts';
-import {
-  ParameterError,
-  booleanParam,
-  elapsedMs,
-  intParam,
-  networkFailure,
-  portParam,
-  readParams,
-  stringParam,
-  timeoutReason,
-} from './params.ts';
+import { elapsedMs, networkFailure, timeoutReason } from './outcomes.ts';
+import { ParameterError, defineParameters, param, type RawParams } from './params.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-interface SslCertParams {
-  port: number;
-  days: number;
-  serverName: string | undefined;
-  verify: boolean;
-}
 
 /** Characters no host name has and tls.connect would choke on. */
 const UNSAFE_CHARS = /[\s\p{Cc}/]/u;
 
-function readSslCertParams(params: Readonly<Record<string, string>>, host: string): SslCertParams {
-  const port = portParam(params, 'port', 443);
-  const days = intParam(params, 'days', { min: 0, max: 36500, default: 7 });
-  const given = stringParam(params, 'server-name');
-  if (given !== undefined && (UNSAFE_CHARS.test(given) || net.isIP(given) !== 0)) {
-    throw new ParameterError(`parameter "server-name" must be a host name (SNI takes no addresses), got "${given}"`);
-  }
-  // SNI carries host names only (RFC 6066 3): none is sent when the target is an address.
-  const serverName = given ?? (net.isIP(host) === 0 ? host : undefined);
-  const verify = booleanParam(params, 'verify-server-certificate', false);
-  return { port, days, serverName, verify };
+const parameters = defineParameters({
+  port: param.port().default(443),
+  days: param.int({ min: 0, max: 36500 }).default(7),
+  'server-name': param.text().map((given, name) => {
+    if (UNSAFE_CHARS.test(given) || net.isIP(given) !== 0) {
+      throw new ParameterError(`parameter "${name}" must be a host name (SNI takes no addresses), got "${given}"`, name);
+    }
+    return given;
+  }),
+  'verify-server-certificate': param.boolean().default(false),
+});
+
+interface SslCertSettings {
+  port: number;
+  days: number;
+  /** The SNI name given; else the target host, when it is a name. */
+  serverName: string | undefined;
+  verify: boolean;
+}
+
+function parseSslCertSettings(params: RawParams): SslCertSettings {
+  const values = parameters.read(params);
+  return { port: values.port, days: values.days, serverName: values['server-name'], verify: values['verify-server-certificate'] };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -81,7 +77,7 @@ const TRUST_ERRORS: Readonly<Record<string, string>> = {
 function judgeCertificate(
   cert: tls.PeerCertificate,
   socket: tls.TLSSocket,
-  p: SslCertParams,
+  p: SslCertSettings,
   checkedName: string,
   responseTimeMs: number,
 ): PollOutcome {
@@ -135,13 +131,15 @@ function judgeCertificate(
  * time; UP and DOWN alike carry `details.daysLeft` (whole days, negative once
  * expired) when the certificate was read.
  */
-export const sslCertMonitor: ServiceMonitor = {
+export const sslCertMonitor: ServiceMonitor<SslCertSettings> = {
   name: 'ssl-cert',
+  parameters,
+  parse: parseSslCertSettings,
   poll(target, signal) {
-    const parsed = readParams(() => readSslCertParams(target.params, target.host));
-    if (!parsed.ok) return Promise.resolve(parsed.outcome);
     if (signal.aborted) return Promise.resolve({ status: 'DOWN', reason: timeoutReason(target.timeoutMs) });
-    const p = parsed.value;
+    const p = target.settings;
+    // SNI carries host names only (RFC 6066 3): none is sent when the target is an address.
+    const serverName = p.serverName ?? (net.isIP(target.host) === 0 ? target.host : undefined);
 
     return new Promise<PollOutcome>((resolve) => {
       let socket: tls.TLSSocket | undefined;
@@ -162,7 +160,7 @@ export const sslCertMonitor: ServiceMonitor = {
         socket = tls.connect({
           host: target.host,
           port: p.port,
-          ...(p.serverName === undefined ? {} : { servername: p.serverName }),
+          ...(serverName === undefined ? {} : { servername: serverName }),
           // Trust is judged below, and only when asked for: an untrusted certificate still has an expiry.
           rejectUnauthorized: false,
         });
@@ -180,7 +178,7 @@ export const sslCertMonitor: ServiceMonitor = {
           finish({ status: 'DOWN', reason: 'the server presented no certificate' });
           return;
         }
-        finish(judgeCertificate(cert, socket, p, p.serverName ?? target.host, responseTimeMs));
+        finish(judgeCertificate(cert, socket, p, serverName ?? target.host, responseTimeMs));
       });
       // `on`, not `once`: a second error with no listener would crash the process.
       socket.on('error', (err: Error & { reason?: string }) => {

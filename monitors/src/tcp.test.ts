@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { PollOutcome } from './monitor.ts';
 import { tcpMonitor } from './tcp.ts';
-import { closedPort, pollLocal, start, startSilentServer } from './test-support.ts';
+import { closedPort, parseAndPoll, pollLocal, start, startSilentServer } from '../testing/servers.ts';
 import {
   CLOSE,
   type DialogServer,
@@ -11,8 +11,8 @@ import {
   crlf,
   startDialogServer,
   testDialogCases,
-} from './line-test-support.ts';
-import { makeCertificate } from './test-certificates.ts';
+} from '../testing/line-servers.ts';
+import { makeCertificate } from '../testing/certificates.ts';
 
 void test('tcp: UP with the connect time when the port accepts', async (t) => {
   const server = await start(net.createServer((socket) => socket.end()));
@@ -42,12 +42,12 @@ void test('tcp: DOWN with the timeout reason once the signal aborts', async (t) 
 
   // Aborted before the connect completes (connect always finishes on a later turn).
   const controller = new AbortController();
-  const pending = tcpMonitor.poll(target, controller.signal);
+  const pending = parseAndPoll(tcpMonitor, target, controller.signal);
   controller.abort();
   assert.deepEqual(await pending, { status: 'DOWN', reason: 'timeout after 1234 ms' });
 
   // Already aborted when the check starts.
-  assert.deepEqual(await tcpMonitor.poll(target, AbortSignal.abort()), {
+  assert.deepEqual(await parseAndPoll(tcpMonitor, target, AbortSignal.abort()), {
     status: 'DOWN',
     reason: 'timeout after 1234 ms',
   });

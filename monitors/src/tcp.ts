@@ -1,18 +1,25 @@
 import net from 'node:net';
 import type { ServiceMonitor } from './monitor.ts';
-import { ParameterError, booleanParam, portParam, readParams, stringParam } from './params.ts';
-import {
-  ConversationFailure,
-  type TlsOptions,
-  bannerParam,
-  converse,
-  quoted,
-  regexParam,
-  sendTextParam,
-  shownPattern,
-} from './line-conversation.ts';
+import { ParameterError, defineParameters, param, type RawParams } from './params.ts';
+import { ConversationFailure, type TlsOptions, converse, quoted, shownPattern } from './line-conversation.ts';
 
-interface TcpParams {
+const parameters = defineParameters({
+  port: param.port().required(),
+  banner: param.banner(),
+  send: param.sendText(),
+  // "m": ^ and $ also match at line ends, as on a line-by-line reading.
+  expect: param.regex({ flags: 'm' }),
+  tls: param.boolean().default(false),
+  'verify-server-certificate': param.boolean(),
+  'server-name': param.text().map((serverName, name) => {
+    if (net.isIP(serverName) !== 0 || /[\s\p{Cc}/:]/u.test(serverName)) {
+      throw new ParameterError(`parameter "${name}" must be a DNS name, got "${serverName}"`, name);
+    }
+    return serverName;
+  }),
+});
+
+interface TcpSettings {
   port: number;
   banner: RegExp | undefined;
   send: string | undefined;
@@ -22,28 +29,20 @@ interface TcpParams {
   tls: TlsOptions | undefined;
 }
 
-function readTcpParams(params: Readonly<Record<string, string>>): TcpParams {
-  const port = portParam(params);
-  const banner = bannerParam(params, 'banner');
-  let send = sendTextParam(params, 'send');
+function parseTcpSettings(params: RawParams): TcpSettings {
+  const values = parameters.read(params);
   // A line protocol waits for the line end: add one unless the text has its own.
-  if (send !== undefined && !send.endsWith('\n')) send += '\r\n';
-  // "m": ^ and $ also match at line ends, as on a line-by-line reading.
-  const expect = regexParam(params, 'expect', 'm');
-
+  const send = values.send === undefined || values.send.endsWith('\n') ? values.send : `${values.send}\r\n`;
   let tls: TlsOptions | undefined;
-  if (booleanParam(params, 'tls', false)) {
-    const serverName = stringParam(params, 'server-name');
-    if (serverName !== undefined && (net.isIP(serverName) !== 0 || /[\s\p{Cc}/:]/u.test(serverName))) {
-      throw new ParameterError(`parameter "server-name" must be a DNS name, got "${serverName}"`);
-    }
-    tls = { verifyServerCertificate: booleanParam(params, 'verify-server-certificate', true), serverName };
+  if (values.tls) {
+    tls = { verifyServerCertificate: values['verify-server-certificate'] ?? true, serverName: values['server-name'] };
   } else {
     // Said without tls="true" it would be ignored, and the check would quietly run in clear.
-    for (const name of ['verify-server-certificate', 'server-name']) {
-      if (stringParam(params, name) !== undefined) throw new ParameterError(`parameter "${name}" needs tls="true"`);
+    for (const name of ['verify-server-certificate', 'server-name'] as const) {
+      if (values[name] !== undefined) throw new ParameterError(`parameter "${name}" needs tls="true"`, name);
     }
   }
+  const { port, banner, expect } = values;
   return { port, banner, send, expect, expectText: expect === undefined ? undefined : params.expect, tls };
 }
 
@@ -63,12 +62,12 @@ function readTcpParams(params: Readonly<Record<string, string>>): TcpParams {
  * UP with the time to connect, plus the handshake and the conversation when
  * there are any. Without banner, send, expect or TLS it only connects.
  */
-export const tcpMonitor: ServiceMonitor = {
+export const tcpMonitor: ServiceMonitor<TcpSettings> = {
   name: 'tcp',
+  parameters,
+  parse: parseTcpSettings,
   poll(target, signal) {
-    const parsed = readParams(() => readTcpParams(target.params));
-    if (!parsed.ok) return Promise.resolve(parsed.outcome);
-    const p = parsed.value;
+    const p = target.settings;
 
     return converse(target, signal, { port: p.port, tls: p.tls }, async (conversation) => {
       if (p.banner) {

@@ -20,8 +20,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Uei } from '@vantage/common';
+import { monitors } from '@vantage/monitors';
 import { ConfigHolder } from '../config/config-holder.ts';
-import { KNOWN_MONITOR_TYPES } from '../config/load-config.ts';
 import { parsePollingConfig } from '../config/parse-polling-config.ts';
 import { Database } from '../db/database.ts';
 import { createTestStorage, type TestStorage } from '../../testing/test-database.ts';
@@ -55,7 +55,7 @@ const NOW = at(100);
 
 let storage: TestStorage;
 let db: Database;
-const configs = new ConfigHolder(parsePollingConfig(CONFIG, { fileName: 'matrix-test.xml', knownMonitorTypes: KNOWN_MONITOR_TYPES }));
+const configs = new ConfigHolder(parsePollingConfig(CONFIG, { fileName: 'matrix-test.xml', monitors }));
 
 async function monitor(id: string, location: string, row: { lifecycle: string; paused?: boolean; connectivityLost?: boolean; lastCheckIn?: number }) {
   await db.transaction((m) =>

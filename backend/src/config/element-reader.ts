@@ -69,7 +69,8 @@ export class ElementReader {
     this.fail(element, `unknown element <${element.name}> inside <${parent.name}>`);
   }
 
-  fail(element: XmlElement, problem: string): never {
-    throw new ConfigError(`${this.fileName}:${element.line}: <${element.name}>: ${problem}`);
+  /** Throws the ConfigError; `tag` shows more of the element than its name when that says which one, e.g. `parameter key="port"`. */
+  fail(element: XmlElement, problem: string, tag = element.name): never {
+    throw new ConfigError(`${this.fileName}:${element.line}: <${tag}>: ${problem}`);
   }
 }

@@ -4,6 +4,7 @@ import { ConfigError } from './config-error.ts';
 import { parsePollingConfig } from './parse-polling-config.ts';
 import type { PollingConfig } from './polling-config.ts';
 
+/** The monitor types a configuration may name: the registry's. */
 export const KNOWN_MONITOR_TYPES: ReadonlySet<string> = new Set(Object.keys(monitors));
 
 /** Reads and validates a polling configuration file; every failure is a ConfigError naming the file. */
@@ -14,5 +15,5 @@ export async function loadPollingConfigFile(path: string, variables: Record<stri
   } catch (err) {
     throw new ConfigError(`${path}: cannot read the polling configuration: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parsePollingConfig(xml, { fileName: path, knownMonitorTypes: KNOWN_MONITOR_TYPES, variables });
+  return parsePollingConfig(xml, { fileName: path, monitors, variables });
 }

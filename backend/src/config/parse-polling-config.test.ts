@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, relative } from 'node:path';
+import { monitors } from '@vantage/monitors';
 import { computeLocationPackages } from '../packages/location-packages.ts';
 import { ConfigError } from './config-error.ts';
 import { KNOWN_MONITOR_TYPES, loadPollingConfigFile } from './load-config.ts';
@@ -213,6 +214,45 @@ const INVALID: { file: string; error: string }[] = [
       '9: <notification>: attribute min-severity must be "Indeterminate" or "Cleared" or "Normal" or "Warning" or "Minor" or "Major" or "Critical", got "Urgent"',
   },
   { file: 'duplicate-sink.xml', error: '9: <webhook>: duplicate notification sink name "ops"' },
+  // Service parameters, parsed by their monitor as pollers parse them: at the <parameter> at fault,
+  // else at the <service> (a required one missing, two that go together).
+  {
+    file: 'unknown-parameter.xml',
+    error:
+      '6: <parameter key="respones">: unknown parameter "respones" for monitor http (known: basic-authentication, ' +
+      'follow-redirects, header<N>, host-name, invert-status, nodelabel-host-name, password, port, resolve-ip, response, ' +
+      'response-text, retry, server-name, timeout, url, user, user-agent, verify-server-certificate)',
+  },
+  {
+    file: 'unknown-parameter-icmp.xml',
+    error:
+      '6: <parameter key="rrd-repository">: unknown parameter "rrd-repository" for monitor icmp ' +
+      '(known: allow-fragmentation, dscp, invert-status, packet-size, retry, timeout)',
+  },
+  {
+    file: 'bad-http-response.xml',
+    error: '5: <parameter key="response">: parameter "response" must be status codes or ranges like "200-399" or "200,301-302", got "abc"',
+  },
+  { file: 'bad-tcp-port.xml', error: '5: <parameter key="port">: parameter "port" must be an integer from 1 to 65535, got "70000"' },
+  {
+    file: 'bad-parameter-after-substitution.xml',
+    error: '5: <parameter key="port">: parameter "port" must be an integer from 1 to 65535, got "89800"',
+  },
+  { file: 'missing-required-parameter.xml', error: '4: <service name="DNS">: parameter "lookup" is required' },
+  {
+    file: 'bad-regex-parameter.xml',
+    error:
+      '6: <parameter key="banner">: parameter "banner" is not a valid regular expression: ' +
+      'Invalid regular expression: /^220 (ESMTP/: Unterminated group',
+  },
+  {
+    file: 'bad-timeout-parameter.xml',
+    error: '5: <parameter key="timeout">: parameter "timeout" must be an integer from 1 to 2147483647, got "abc"',
+  },
+  {
+    file: 'parameters-go-together.xml',
+    error: '4: <service name="FTP">: parameters "userid" and "password" go together: give both or neither',
+  },
 ];
 
 for (const { file, error } of INVALID) {
@@ -279,7 +319,7 @@ const VALID = `<?xml version="1.0" encoding="UTF-8"?>
     <specific>192.0.2.11</specific>
     <service name="HTTP" interval="30000">
       <parameter key="port" value="\${backend.port}"/>
-      <parameter key="url" value="http://localhost:\${backend.port}/health"/>
+      <parameter key="url" value="/health?port=\${backend.port}"/>
     </service>
     <service name="TCP" interval="60000" status="off">
       <parameter key="port" value="22"/>
@@ -304,7 +344,7 @@ const VALID = `<?xml version="1.0" encoding="UTF-8"?>
 `;
 
 function parse(xml: string): PollingConfig {
-  return parsePollingConfig(xml, { fileName: 'valid.xml', knownMonitorTypes: KNOWN_MONITOR_TYPES, variables: VARIABLES });
+  return parsePollingConfig(xml, { fileName: 'valid.xml', monitors, variables: VARIABLES });
 }
 
 /** Replaces text that must be in `xml`, so an edit that no longer applies fails rather than testing nothing. */
@@ -354,7 +394,7 @@ void test('packages, locations and monitors are parsed with their values', () =>
         name: 'HTTP',
         intervalMs: 30_000,
         enabled: true,
-        params: { port: '8980', url: 'http://localhost:8980/health' },
+        params: { port: '8980', url: '/health?port=8980' },
       },
       { name: 'TCP', intervalMs: 60_000, enabled: false, params: { port: '22' } },
     ],
@@ -384,7 +424,7 @@ void test('the computed package of a location leaves out services with status="o
     serviceName: 'HTTP',
     monitor: 'http',
     intervalMs: 30_000,
-    params: { port: '8980', url: 'http://localhost:8980/health' },
+    params: { port: '8980', url: '/health?port=8980' },
   };
   assert.deepEqual(packages.get('Default')?.package, {
     name: 'web',

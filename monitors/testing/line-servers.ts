@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
-import type { PollOutcome, ServiceMonitor } from './monitor.ts';
-import { closedPort, pollLocal, start, startSilentServer, type RunningServer } from './test-support.ts';
+import type { PollOutcome, ServiceMonitor } from '../src/monitor.ts';
+import { closedPort, parseAndPoll, pollLocal, start, startSilentServer, type RunningServer } from './servers.ts';
 
 /** In a reply: close the connection (our side: FIN, or TLS close then FIN). */
 export const CLOSE = Symbol('close');
@@ -170,7 +170,7 @@ export function testCommonFailures(monitor: ServiceMonitor, greeting: string): v
     const server = await startSilentServer();
     t.after(() => server.close());
     const target = { host: '127.0.0.1', params: { port: String(server.port) }, timeoutMs: 1234 };
-    assert.deepEqual(await monitor.poll(target, AbortSignal.abort()), {
+    assert.deepEqual(await parseAndPoll(monitor, target, AbortSignal.abort()), {
       status: 'DOWN',
       reason: 'timeout after 1234 ms',
     });
