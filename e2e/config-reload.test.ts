@@ -67,14 +67,13 @@ async function reloadThroughRest(): Promise<{ status: number; body: Record<strin
 void test('a changed interval reaches the running poller; a broken edit is refused and polling goes on', async () => {
   const lines: string[] = [];
   const poller = new Poller({
-    server: 'reload-test',
+    servers: [`ws://127.0.0.1:${backend.port}/rpc`],
     location: 'LAB',
     name: 'lab-1',
     token: 'lab-token-123',
     stateDir: join(storage.dataDir, 'poller'),
-    connect: async (credentials) => openWsTransport({ url: `ws://127.0.0.1:${backend.port}/rpc`, credentials }),
+    connect: async (server, credentials) => openWsTransport({ url: server, credentials }),
     log: createLogger('poller', 'debug', (line) => lines.push(line)),
-    reportIntervalMs: 100,
   });
   void poller.start();
   try {

@@ -55,14 +55,13 @@ after(async () => {
 
 function makePoller(name: string, connect: TransportFactory, lines: string[]): Poller {
   return new Poller({
-    server: `test-${name}`,
+    servers: [`test://${name}`],
     location: 'LAB',
     name,
     token: 'lab-token-123',
     stateDir: join(storage.dataDir, `state-${name}`),
-    connect,
+    connect: (_server, credentials) => connect(credentials),
     log: createLogger(name, 'debug', (line) => lines.push(line)),
-    reportIntervalMs: 100,
     reconnectInitialMs: 100,
     reconnectMaxMs: 300,
   });

@@ -28,11 +28,13 @@ export async function startLocalPoller(options: LocalPollerOptions): Promise<Pol
     throw new Error(`the polling configuration defines no location "${location}" for the built-in local poller`);
   }
   const poller = new Poller({
-    server: 'local',
+    servers: ['local'],
     location,
     name: `local (${hostname()})`,
     stateDir: options.stateDir,
-    connect: async (credentials) => inProcessTransport(backend, credentials),
+    connect: async (_server, credentials) => inProcessTransport(backend, credentials),
+    // The same process writes the results and holds the database: a crash loses both alike.
+    spoolFsync: false,
     log: options.log,
     details: { hostname: hostname(), os: `${platform()} ${release()}`, version: 'built-in', node: process.version },
     reconnectInitialMs: 500,

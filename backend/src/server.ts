@@ -14,6 +14,7 @@ import { ConfigHolder } from './config/config-holder.ts';
 import { ConfigReloader } from './config/config-reloader.ts';
 import { loadPollingConfigFile } from './config/load-config.ts';
 import { Database } from './db/database.ts';
+import { readInstallationId } from './db/installation.ts';
 import { ResultIngest } from './ingest/result-ingest.ts';
 import { announceConfiguration } from './location-monitors/announce-configuration.ts';
 import { LocationMonitorService } from './location-monitors/location-monitor-service.ts';
@@ -87,7 +88,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event));
   const monitors = new LocationMonitorService(db, configs, bus, connections, recorder);
   const ingest = new ResultIngest(db, configs, bus, recorder);
-  const rpc = createRpcServer(monitors, ingest, log.child('rpc'));
+  const rpc = createRpcServer(monitors, ingest, await readInstallationId(db), log.child('rpc'));
   const { outbox, dispatcher } = await startNotifications(db, configs, bus, options.notificationRetry ?? {}, log.child('notifications'));
 
   const influx = options.influx

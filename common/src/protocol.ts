@@ -76,6 +76,22 @@ export type PollResultRecord = z.infer<typeof ResultSchema>;
 
 const statusAnswer = z.object({ status: MonitorStatusSchema, serverTime: epochMs });
 
+/**
+ * Which server a poller is using, among the ones it was given (home first),
+ * and, on the first call after it connected, how it got there. The backend
+ * shows the server and records switchovers and switchbacks as events.
+ */
+export const ConnectionSchema = z.object({
+  /** The URL the poller connected to, as it was configured. */
+  server: z.string().min(1).max(512),
+  role: z.enum(['home', 'standby']),
+  /** Present on the first call of a connection. */
+  arrival: z.enum(['first', 'reconnect', 'switchover', 'switchback']).optional(),
+  /** The server it was using before a switchover or switchback. */
+  switchedFrom: z.string().max(512).optional(),
+});
+export type Connection = z.infer<typeof ConnectionSchema>;
+
 /** The methods the backend serves: params and result of each. */
 export const Methods = {
   registerLocationMonitor: {
@@ -91,8 +107,13 @@ export const Methods = {
       status: z.enum(['REGISTERED', 'PENDING']),
     }),
   },
+  /** Unauthenticated: which installation this server belongs to, so a poller keeps one identity per installation. */
+  getServerInfo: {
+    params: z.object({}),
+    result: z.object({ installationId: nonEmpty, serverTime: epochMs }),
+  },
   pollerStarting: {
-    params: z.object({ details: MonitorDetailsSchema.optional() }),
+    params: z.object({ details: MonitorDetailsSchema.optional(), connection: ConnectionSchema.optional() }),
     result: statusAnswer,
   },
   getPollingPackage: {
@@ -111,6 +132,7 @@ export const Methods = {
     params: z.object({
       configVersion: z.string(),
       stats: z.record(z.string(), z.number()).optional(),
+      connection: ConnectionSchema.optional(),
     }),
     result: statusAnswer,
   },
@@ -137,8 +159,8 @@ export const Notifications = {
 export type NotificationName = keyof typeof Notifications;
 export type NotificationParams<N extends NotificationName> = z.infer<(typeof Notifications)[N]>;
 
-/** The one method a poller may call without credentials. */
-export const UNAUTHENTICATED_METHODS: ReadonlySet<MethodName> = new Set(['registerLocationMonitor']);
+/** The methods a poller may call without credentials. */
+export const UNAUTHENTICATED_METHODS: ReadonlySet<MethodName> = new Set(['registerLocationMonitor', 'getServerInfo']);
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(Methods, name);

@@ -14,6 +14,9 @@ export const Uei = {
   applicationUp: 'uei.vantage/application/applicationUp',
   monitorConnectivityLost: 'uei.vantage/location/monitorConnectivityLost',
   monitorConnectivityRestored: 'uei.vantage/location/monitorConnectivityRestored',
+  // A poller's home and standby servers (seed 004's switchover and switchback).
+  locationMonitorSwitchedOver: 'uei.vantage/location/locationMonitorSwitchedOver',
+  locationMonitorSwitchedBack: 'uei.vantage/location/locationMonitorSwitchedBack',
 } as const;
 
 export type UeiName = keyof typeof Uei;

@@ -23,6 +23,12 @@ const VALID: { method: MethodName; params: unknown; parsed: unknown }[] = [
   },
   { method: 'pollerStarting', params: { details: { 'java.version': 'none' } }, parsed: { details: { 'java.version': 'none' } } },
   { method: 'pollerStarting', params: {}, parsed: {} },
+  {
+    method: 'pollerStarting',
+    params: { connection: { server: 'wss://standby:8980/rpc', role: 'standby', arrival: 'switchover', switchedFrom: 'wss://home:8980/rpc' } },
+    parsed: { connection: { server: 'wss://standby:8980/rpc', role: 'standby', arrival: 'switchover', switchedFrom: 'wss://home:8980/rpc' } },
+  },
+  { method: 'getServerInfo', params: {}, parsed: {} },
   { method: 'getPollingPackage', params: { knownVersion: 'abc' }, parsed: { knownVersion: 'abc' } },
   { method: 'getPollingPackage', params: {}, parsed: {} },
   {
@@ -66,6 +72,12 @@ function assertInvalidParams(method: MethodName, params: unknown, message: strin
 
 // Invalid params and the exact message: each problem names the field's path from `params`.
 const INVALID: { what: string; method: MethodName; params: unknown; message: string }[] = [
+  {
+    what: 'a connection role that is neither home nor standby',
+    method: 'pollerCheckingIn',
+    params: { configVersion: 'v', connection: { server: 'wss://b/rpc', role: 'primary' } },
+    message: 'invalid params: params.connection.role: Invalid option: expected one of "home"|"standby"',
+  },
   {
     what: 'a nested array element of the wrong type',
     method: 'reportResults',

@@ -2,10 +2,14 @@ import { createServer, type Server } from 'node:http';
 
 /**
  * A local HTTP service for pollers to check, on a fixed port so that it can
- * be stopped (the service goes down) and started again (it comes back).
+ * be stopped (the service goes down) and started again (it comes back). It
+ * counts the requests it answered, so tests can hold every check a poller
+ * made against what the backend stored.
  */
 export class HttpTarget {
   private server: Server | undefined;
+  /** Requests answered since construction. */
+  requests = 0;
 
   constructor(
     readonly port: number,
@@ -13,7 +17,10 @@ export class HttpTarget {
   ) {}
 
   async start(): Promise<void> {
-    const server = createServer((_req, res) => res.end(this.body));
+    const server = createServer((_req, res) => {
+      this.requests++;
+      res.end(this.body);
+    });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
     this.server = server;
   }

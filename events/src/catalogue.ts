@@ -124,6 +124,18 @@ const definitions: EventDefinition[] = [
     description: 'Sent when a monitor that had lost its connectivity sees a service up again.',
     alarm: { type: 'resolution', clears: perMonitor(Uei.monitorConnectivityLost) },
   },
+  {
+    uei: Uei.locationMonitorSwitchedOver,
+    severity: 'Warning',
+    label: 'A location monitor switched over to a standby server',
+    description: 'Sent by the server a monitor moved to after its home server stopped answering (params: server, from).',
+  },
+  {
+    uei: Uei.locationMonitorSwitchedBack,
+    severity: 'Normal',
+    label: 'A location monitor switched back to its home server',
+    description: 'Sent by the home server when a monitor that had moved to a standby comes back to it (params: server, from).',
+  },
 ];
 
 const byUei = new Map<string, EventDefinition>(definitions.map((d) => [d.uei, d]));

@@ -1,25 +1,37 @@
 /**
  * vantage-poller: a remote location monitor.
  *
- *   vantage-poller --server ws://backend:8980/rpc --location RDU --name rdu-1 [--token T] [--state-dir DIR]
+ *   vantage-poller --server wss://home:8980/rpc [--server wss://standby:8980/rpc] --location RDU --name rdu-1
  */
 import { hostname, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createLogger, type LogLevel } from '@vantage/runtime';
-import { Poller } from './poller.ts';
-import { transportFactoryFor } from './transports/transport-factory.ts';
+import { parseByteSize, parseDuration } from './cli-values.ts';
+import { DEFAULT_PACKAGE_MAX_AGE_MS, DEFAULT_SPOOL_MAX_AGE_MS, DEFAULT_SPOOL_MAX_BYTES, Poller } from './poller.ts';
+import { parseServerList } from './server-choice.ts';
+import { transportFactoryForServers } from './transports/transport-factory.ts';
 
-const USAGE = `usage: vantage-poller --server URL --location NAME --name NAME [options]
+const USAGE = `usage: vantage-poller --server URL [--server URL …] --location NAME --name NAME [options]
 
-  --server URL        the backend: ws://HOST:8980/rpc (WebSocket) or http://HOST:8980/rpc (plain HTTP)
+  --server URL        a backend: wss://HOST:8980/rpc (WebSocket) or https://HOST:8980/rpc (plain HTTP POSTs);
+                      ws:// and http:// without TLS. Give it several times, home first, for standby servers
+  --servers A,B,…     the same as a list, home first
   --location NAME     the location this poller monitors from, as defined in the backend's configuration
   --name NAME         this poller's name, shown to administrators
   --token TOKEN       the location's registration token, if it uses one (otherwise an administrator approves)
-  --state-dir DIR     where the poller keeps its identity (default ./.vantage-poller)
+  --state-dir DIR     where the poller keeps its identity, result spool and last package (default ./.vantage-poller)
+  --switchover-after D     home unreachable this long: move to a standby (default 60s)
+  --switchback-interval D  on a standby, try home this often; go back when it answers (default 60s)
+  --package-max-age D      poll a stored package at most this long after the backend last confirmed it (default 3d)
+  --spool-max-age D        keep unsent results at most this long, until the backend's setting arrives (default 1h)
+  --spool-max-bytes N      bound of the result spool on disk, until the backend's setting arrives (default 64MiB)
+  --no-fsync          do not fdatasync the spool at each group commit (survives a crash, not a power cut)
   --log-level LEVEL   error, warn, info or debug until the backend's setting arrives (default info)
   --log-format FORMAT text (default) or json (one JSON object per line; also VANTAGE_LOG_FORMAT)
-  --reconnect-max-ms N  longest wait between reconnection attempts (default 60000)
-  --help              this text`;
+  --reconnect-max-ms N  longest wait between reconnection attempts (default 5000)
+  --help              this text
+
+Durations: a number and a unit, ms, s, m, h or d (90s, 5m, 720h, 3d). Sizes: bytes, or KiB, MiB, GiB.`;
 
 export const POLLER_VERSION = '0.1.0';
 
@@ -29,14 +41,21 @@ async function main(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        server: { type: 'string' },
+        server: { type: 'string', multiple: true, default: [] },
+        servers: { type: 'string' },
         location: { type: 'string' },
         name: { type: 'string' },
         token: { type: 'string' },
         'state-dir': { type: 'string', default: '.vantage-poller' },
+        'switchover-after': { type: 'string', default: '60s' },
+        'switchback-interval': { type: 'string', default: '60s' },
+        'package-max-age': { type: 'string', default: `${DEFAULT_PACKAGE_MAX_AGE_MS}ms` },
+        'spool-max-age': { type: 'string', default: `${DEFAULT_SPOOL_MAX_AGE_MS}ms` },
+        'spool-max-bytes': { type: 'string', default: String(DEFAULT_SPOOL_MAX_BYTES) },
+        'no-fsync': { type: 'boolean', default: false },
         'log-level': { type: 'string', default: 'info' },
         'log-format': { type: 'string', default: process.env.VANTAGE_LOG_FORMAT ?? 'text' },
-        'reconnect-max-ms': { type: 'string', default: '60000' },
+        'reconnect-max-ms': { type: 'string', default: '5000' },
         'approval-retry-ms': { type: 'string', default: '5000' },
         help: { type: 'boolean', default: false },
       },
@@ -50,39 +69,40 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const missing = (['server', 'location', 'name'] as const).filter((k) => !values[k]);
-  if (missing.length) {
-    process.stderr.write(`vantage-poller: missing ${missing.map((m) => `--${m}`).join(', ')}\n\n${USAGE}\n`);
+  const refuse = (message: string) => {
+    process.stderr.write(`vantage-poller: ${message}\n`);
     return 2;
-  }
+  };
+  const missing = (['location', 'name'] as const).filter((k) => !values[k]);
+  if (missing.length) return refuse(`missing ${missing.map((m) => `--${m}`).join(', ')}\n\n${USAGE}`);
   const logLevel = values['log-level'] as LogLevel;
-  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
-    process.stderr.write(`vantage-poller: --log-level must be error, warn, info or debug\n`);
-    return 2;
-  }
-  const numbers = { reconnectMaxMs: Number(values['reconnect-max-ms']), approvalRetryMs: Number(values['approval-retry-ms']) };
-  for (const [key, value] of Object.entries(numbers)) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      process.stderr.write(`vantage-poller: ${key} must be a positive whole number of milliseconds\n`);
-      return 2;
-    }
-  }
+  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) return refuse('--log-level must be error, warn, info or debug');
+  const logFormat = values['log-format'];
+  if (logFormat !== 'text' && logFormat !== 'json') return refuse('--log-format must be text or json');
+
+  let servers: string[];
   let connect;
+  let durations;
+  let spoolMaxBytes: number;
   try {
-    connect = transportFactoryFor(values.server!);
+    servers = parseServerList(values.server ?? [], values.servers);
+    connect = transportFactoryForServers(servers);
+    durations = {
+      switchoverAfterMs: parseDuration('--switchover-after', values['switchover-after']!),
+      switchbackIntervalMs: parseDuration('--switchback-interval', values['switchback-interval']!),
+      packageMaxAgeMs: parseDuration('--package-max-age', values['package-max-age']!),
+      spoolMaxAgeMs: parseDuration('--spool-max-age', values['spool-max-age']!),
+      reconnectMaxMs: parseDuration('--reconnect-max-ms', values['reconnect-max-ms']!),
+      approvalRetryMs: parseDuration('--approval-retry-ms', values['approval-retry-ms']!),
+    };
+    spoolMaxBytes = parseByteSize('--spool-max-bytes', values['spool-max-bytes']!);
   } catch (err) {
-    process.stderr.write(`vantage-poller: ${(err as Error).message}\n`);
-    return 2;
+    return refuse((err as Error).message);
   }
 
-  const logFormat = values['log-format'];
-  if (logFormat !== 'text' && logFormat !== 'json') {
-    process.stderr.write(`vantage-poller: --log-format must be text or json\n`);
-    return 2;
-  }
   const log = createLogger('poller', { level: logLevel, format: logFormat });
   const poller = new Poller({
-    server: values.server!,
+    servers,
     location: values.location!,
     name: values.name!,
     token: values.token,
@@ -90,11 +110,20 @@ async function main(argv: string[]): Promise<number> {
     connect,
     log,
     details: { hostname: hostname(), os: `${platform()} ${release()}`, version: POLLER_VERSION, node: process.version },
-    reconnectInitialMs: Math.min(1_000, numbers.reconnectMaxMs),
-    reconnectMaxMs: numbers.reconnectMaxMs,
-    approvalRetryMs: numbers.approvalRetryMs,
+    reconnectInitialMs: Math.min(500, durations.reconnectMaxMs),
+    reconnectMaxMs: durations.reconnectMaxMs,
+    approvalRetryMs: durations.approvalRetryMs,
+    switchoverAfterMs: durations.switchoverAfterMs,
+    switchbackIntervalMs: durations.switchbackIntervalMs,
+    packageMaxAgeMs: durations.packageMaxAgeMs,
+    spoolMaxAgeMs: durations.spoolMaxAgeMs,
+    spoolMaxBytes,
+    spoolFsync: !values['no-fsync'],
   });
-  log.info(`vantage-poller ${POLLER_VERSION} connecting to ${values.server} for location "${values.location}" as "${values.name}"`);
+  log.info(
+    `vantage-poller ${POLLER_VERSION} for location "${values.location}" as "${values.name}": ` +
+      (servers.length === 1 ? `server ${servers[0]}` : `home ${servers[0]}, standby ${servers.slice(1).join(', ')}`),
+  );
 
   let signalled = false;
   const onSignal = (signal: string) => {

@@ -1,50 +1,85 @@
 /**
- * The location monitor's main loop: register once, start, fetch the package,
- * poll it on the scheduler, report results in batches and check in on the
- * interval the backend sets, reacting to every status it answers. When the
- * backend is away the poller keeps polling with the package it has, keeps
- * results in its spool, and reconnects with backoff and jitter.
+ * The location monitor: register once per installation, start, fetch the
+ * package, poll it on the scheduler, and, in separate lanes while connected,
+ * report results from the durable spool and check in on the backend's
+ * interval. Check-ins never wait behind reporting: a backlog being replayed
+ * cannot make a healthy poller look dead.
+ *
+ * When the backend is away the poller keeps polling (the package it has, or
+ * the last good one stored at its last run), keeps every result on disk, and
+ * reconnects quickly with capped, jittered backoff. With several servers it
+ * follows ELM's home/standby rules (server-choice.ts): switch over when home
+ * has been away long enough, try home now and then while on a standby, and
+ * switch back when it answers.
  */
 import {
   ErrorCode,
   parseNotification,
   parseResult,
+  type Connection,
   type MethodName,
   type MonitorDetails,
   type MonitorStatus,
   type ParamsOf,
   type PollerSettings,
   type PolledService,
+  type PollingPackage,
   type ResultOf,
 } from '@vantage/common';
 import { CheckPreparer, monitors as builtInMonitors, type MonitorRegistry, type PreparedCheck } from '@vantage/monitors';
-import { Backoff, systemClock, type Clock, type Logger, WakeableSleep } from '@vantage/runtime';
+import { Backoff, systemClock, WakeableSleep, type Clock, type Logger } from '@vantage/runtime';
+import { join } from 'node:path';
 import { DowntimeTracker, type EffectiveInterval } from './downtime.ts';
+import { PackageStore } from './package-store.ts';
 import { PollScheduler } from './scheduler.ts';
+import { ServerChoice, type Arrival } from './server-choice.ts';
 import { ResultSpool } from './spool.ts';
-import { StateStore, type PollerIdentity, type PollerState } from './state-store.ts';
-import { RpcCallError, TransportError, type Transport, type TransportFactory } from './transports/transport.ts';
+import { identityFor, StateStore, type PollerIdentity, type PollerState } from './state-store.ts';
+import { RpcCallError, TransportError, type ServerTransportFactory, type Transport } from './transports/transport.ts';
 
 export interface PollerOptions {
-  /** Names the backend in the stored identity; a different server means registering anew. */
-  server: string;
+  /** The backend's servers, home first; any further ones are standbys. */
+  servers: readonly string[];
   location: string;
   name: string;
   token?: string;
   stateDir: string;
-  connect: TransportFactory;
+  connect: ServerTransportFactory;
   log: Logger;
   details?: MonitorDetails;
   monitors?: MonitorRegistry;
   clock?: Clock;
-  /** How often results are sent and the loop looks around. */
-  reportIntervalMs?: number;
+  /** Results per reportResults call (default 1000). */
   reportBatchSize?: number;
   /** While waiting for approval, how often to ask again (a hint from the backend cuts it short). */
   approvalRetryMs?: number;
+  /** First wait before reconnecting (default 500 ms); it doubles up to `reconnectMaxMs` (default 5 s), with full jitter. */
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
+  /** Home unreachable this long: switch over to a standby (ELM's HomeELMServerCacheDuration; default 60 s). */
+  switchoverAfterMs?: number;
+  /** While on a standby, how often to try home (ELM's HomeELMServerRetryInterval; default 60 s). */
+  switchbackIntervalMs?: number;
+  /** The stored package is polled for at most this long after the backend last confirmed it (default 3 days, GDMA's). */
+  packageMaxAgeMs?: number;
+  /** The spool's bounds until the backend's settings arrive (defaults: 1 hour and 64 MiB). */
+  spoolMaxAgeMs?: number;
+  spoolMaxBytes?: number;
+  /** fdatasync each group commit of the spool (default true). */
+  spoolFsync?: boolean;
 }
+
+/** Why the poller stopped by itself. */
+export type PollerExit = 'stopped' | 'denied' | 'stopped-by-backend' | 'fatal';
+
+export const DEFAULT_PACKAGE_MAX_AGE_MS = 3 * 24 * 3_600_000;
+export const DEFAULT_SPOOL_MAX_AGE_MS = 3_600_000;
+export const DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_CHECK_IN_INTERVAL_MS = 30_000;
+/** How long the report lane waits for new results when the spool is empty (a commit wakes it sooner). */
+const REPORT_IDLE_WAIT_MS = 1_000;
+/** On a clean stop, how long the last results may take to reach the backend before the poller gives up and keeps them on disk. */
+const FINAL_FLUSH_MS = 10_000;
 
 /**
  * What the scheduler holds: a service of the package in force and its check,
@@ -59,11 +94,11 @@ interface ScheduledService {
   readonly check: PreparedCheck;
 }
 
-/** Why the poller stopped by itself. */
-export type PollerExit = 'stopped' | 'denied' | 'stopped-by-backend' | 'fatal';
-
+/** The session must end and start again (status REGISTERED, a new identity, home is back). */
 class RestartSession extends Error {}
-class FatalPollerError extends Error {
+
+/** The poller must stop: the backend says so, or something a retry cannot mend. */
+export class FatalPollerError extends Error {
   constructor(
     message: string,
     readonly exit: PollerExit,
@@ -72,38 +107,75 @@ class FatalPollerError extends Error {
   }
 }
 
+/** One connection to one server. */
+interface Session {
+  transport: Transport;
+  server: string;
+  installationId: string;
+  identity: PollerIdentity;
+  /** Sent with the first call, then dropped. */
+  arrival: Arrival | undefined;
+  closed: boolean;
+}
+
 export class Poller {
   private readonly log: Logger;
+  private readonly clock: Clock;
   private readonly store: StateStore;
+  private readonly packages: PackageStore;
   private readonly spool: ResultSpool;
   private readonly scheduler: PollScheduler<ScheduledService>;
   private readonly downtime = new DowntimeTracker();
-  private readonly wake = new WakeableSleep();
-  private readonly clock: Clock;
-  private state: PollerState = { nextSeq: 1 };
-  private persistedNextSeq = 1;
-  private transport: Transport | undefined;
+  private readonly servers: ServerChoice;
+  private readonly reconnectBackoff: Backoff;
+  /** Wakes the check-in lane (a hint, a stop), the report lane (a commit, a stop) and the waits between sessions. */
+  private readonly checkInWake = new WakeableSleep();
+  private readonly reportWake = new WakeableSleep();
+  private readonly idleWake = new WakeableSleep();
+  private state: PollerState = { identities: [] };
+  /** The installation each server URL belongs to, as learnt this run. */
+  private readonly installations = new Map<string, string>();
+  /** Installations where pollerStarting was answered this run: a reconnection there needs only a check-in. */
+  private readonly started = new Set<string>();
+  private session: Session | undefined;
   private settings: PollerSettings | undefined;
   private packageVersion = '';
+  private packageConfirmedAt = 0;
   private pausedPackage = false;
+  private pollingStopped = false;
   private currentServices: readonly PolledService[] = [];
   private status: MonitorStatus | 'UNREGISTERED' = 'UNREGISTERED';
   private stopping = false;
-  private started = false;
   private checkInDue = true;
-  private readonly reconnectBackoff: Backoff;
   private monitorErrors = 0;
   private checksDone = 0;
+  private reconnects = 0;
   private running: Promise<PollerExit> | undefined;
+  private maxAgeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PollerOptions) {
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
     this.store = new StateStore(options.stateDir);
-    const initialMs = options.reconnectInitialMs ?? 1_000;
+    this.packages = new PackageStore(options.stateDir, this.log);
+    this.spool = new ResultSpool({
+      dir: join(options.stateDir, 'spool'),
+      maxAgeMs: options.spoolMaxAgeMs ?? DEFAULT_SPOOL_MAX_AGE_MS,
+      maxBytes: options.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES,
+      fsync: options.spoolFsync ?? true,
+      log: this.log.child('spool'),
+      now: () => this.clock.now(),
+    });
+    this.spool.onCommit(() => this.reportWake.wake());
+    this.servers = new ServerChoice({
+      servers: options.servers,
+      switchoverAfterMs: options.switchoverAfterMs ?? 60_000,
+      switchbackIntervalMs: options.switchbackIntervalMs ?? 60_000,
+      now: () => this.clock.now(),
+    });
+    const initialMs = options.reconnectInitialMs ?? 500;
     // Full jitter, so that many pollers cut off together do not come back together.
-    this.reconnectBackoff = new Backoff({ initialMs, maxMs: options.reconnectMaxMs ?? 60_000, jitter: 1, minMs: initialMs / 2 });
-    this.spool = new ResultSpool({ maxAgeMs: 24 * 3_600_000, maxBytes: 64 * 1024 * 1024 }, () => this.clock.now());
+    this.reconnectBackoff = new Backoff({ initialMs, maxMs: options.reconnectMaxMs ?? 5_000, jitter: 1, minMs: initialMs / 2 });
     this.scheduler = new PollScheduler<ScheduledService>({
       clock: this.clock,
       parallelTasks: 50,
@@ -115,7 +187,7 @@ export class Poller {
     });
   }
 
-  /** Starts the loop; the promise resolves when the poller stops, saying why. */
+  /** Starts the poller; the promise resolves when it stops, saying why. */
   start(): Promise<PollerExit> {
     this.running ??= this.run();
     return this.running;
@@ -125,55 +197,67 @@ export class Poller {
     return this.status;
   }
 
-  /** The services of the package in force, as the backend sent them. */
+  /** The services of the package in force. */
   get services(): readonly PolledService[] {
     return this.currentServices;
   }
 
   get monitorId(): string | undefined {
-    return this.state.identity?.monitorId;
+    return this.session?.identity.monitorId ?? this.state.identities[0]?.monitorId;
   }
 
-  /** Clean shutdown: stop polling, send what is spooled, tell the backend, close. */
+  /** The server of the current (or last) connection. */
+  get server(): string | undefined {
+    return this.servers.active()?.url;
+  }
+
+  /** Clean shutdown: stop polling, keep every result on disk, send what can be sent, tell the backend, close. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.wake.wake();
+    clearInterval(this.maxAgeTimer);
+    this.checkInWake.wake();
+    this.reportWake.wake();
+    this.idleWake.wake();
     await this.scheduler.stop();
+    await this.spool.commit();
     await this.running;
-    const transport = this.transport;
-    if (transport && this.status !== 'UNREGISTERED' && this.status !== 'PENDING') {
+    const session = this.session;
+    if (session && !session.closed && this.status !== 'PENDING') {
       try {
-        await this.flush(transport);
-        const answer = await this.call(transport, 'pollerStopping', {});
+        await this.flushFor(session, FINAL_FLUSH_MS);
+        const answer = await this.call(session.transport, 'pollerStopping', {});
         this.log.info(`told the backend we are stopping (status ${answer.status})`);
       } catch (err) {
         this.log.warn(`could not tell the backend we are stopping: ${(err as Error).message}`);
       }
     }
-    await this.closeTransport();
+    await this.closeSession();
+    const left = this.spool.stats().records;
+    if (left > 0) this.log.info(`${left} results kept on disk for the next start`);
+    await this.spool.close();
   }
 
   private async run(): Promise<PollerExit> {
     this.state = await this.store.load();
-    this.persistedNextSeq = this.state.nextSeq;
-    const identity = this.state.identity;
-    if (identity && (identity.server !== this.options.server || identity.location !== this.options.location || identity.name !== this.options.name)) {
-      this.log.warn(
-        `stored identity is for ${identity.location}/${identity.name} at ${identity.server}; registering anew as ${this.options.location}/${this.options.name}`,
-      );
-      this.state.identity = undefined;
-    }
+    this.pollStoredPackage();
     while (!this.stopping) {
+      const target = this.servers.target();
+      let connected = false;
       try {
-        await this.session();
+        await this.connect(target.url, () => (connected = true));
+        await this.serve();
       } catch (err) {
+        await this.closeSession();
         if (this.stopping) break;
+        if (err instanceof RestartSession) continue;
+        if (connected) this.servers.disconnected();
+        else this.servers.failed();
         const exit = await this.recover(err);
         if (exit) {
           this.stopping = true;
           await this.scheduler.stop();
-          await this.closeTransport();
+          await this.spool.commit();
           return exit;
         }
       }
@@ -181,66 +265,86 @@ export class Poller {
     return 'stopped';
   }
 
-  /** One connection's life: connect, start, then tick until something fails. */
-  private async session(): Promise<void> {
-    if (!this.state.identity) await this.register();
-    const identity = this.state.identity!;
-    await this.closeTransport();
-    const transport = await this.options.connect(identity);
-    this.transport = transport;
+  // ---- connecting ----
+
+  /** Opens a session with `server`: its installation, our identity there (registering if need be), started. */
+  private async connect(server: string, onConnected: () => void): Promise<void> {
+    const installationId = await this.installationOf(server);
+    let identity = identityFor(this.state, installationId, server, this.options.location, this.options.name);
+    identity ??= await this.register(server, installationId);
+    if (identity.installationId === undefined || !identity.servers.includes(server)) {
+      identity.installationId = installationId;
+      if (!identity.servers.includes(server)) identity.servers.push(server);
+      await this.store.save(this.state);
+    }
+    const transport = await this.options.connect(server, identity);
+    const arrival = this.servers.connected();
+    onConnected();
+    if (arrival !== 'first') this.reconnects++;
+    this.reconnectBackoff.reset();
+    const session: Session = { transport, server, installationId, identity, arrival, closed: false };
+    this.session = session;
     transport.onNotification((method, params) => this.onHint(method, params));
     transport.onClose((reason) => {
-      if (!this.stopping) this.log.warn(`connection to the backend closed: ${reason}`);
-      this.wake.wake();
+      session.closed = true;
+      if (!this.stopping) this.log.warn(`connection to ${server} closed: ${reason}`);
+      this.checkInWake.wake();
+      this.reportWake.wake();
     });
+    const role = this.servers.active()?.role ?? 'home';
+    if (arrival === 'switchover') this.log.warn(`switched over to standby server ${server} (home ${this.servers.home} is not answering)`);
+    else if (arrival === 'switchback') this.log.info(`switched back to home server ${server}`);
+    else this.log.info(`connected to ${role} server ${server}`);
 
-    // pollerStarting once per process: after a mere reconnection a check-in is enough
-    // (and reconnects a monitor the backend had marked DISCONNECTED).
-    if (!this.started) await this.startPolling(transport);
+    // pollerStarting once per process and installation: after a reconnection a check-in is
+    // enough (and it marks a monitor the backend had declared DISCONNECTED reconnected).
+    if (!this.started.has(installationId)) await this.startPolling(session);
     else this.checkInDue = true;
-    this.reconnectBackoff.reset();
-    let nextCheckInAt = 0;
-    while (!this.stopping) {
-      if (this.transport !== transport) throw new RestartSession();
-      await this.flush(transport);
-      const now = this.clock.now();
-      if (this.checkInDue || now >= nextCheckInAt) {
-        this.checkInDue = false;
-        await this.checkIn(transport);
-        nextCheckInAt = this.clock.now() + (this.settings?.checkInIntervalMs ?? 30_000);
-      }
-      await this.wake.sleep(Math.min(this.options.reportIntervalMs ?? 1_000, Math.max(0, nextCheckInAt - this.clock.now())));
+  }
+
+  /** Which installation a server belongs to: asked once per run and server. */
+  private async installationOf(server: string): Promise<string> {
+    const known = this.installations.get(server);
+    if (known) return known;
+    const transport = await this.options.connect(server, undefined);
+    try {
+      const { installationId } = await this.call(transport, 'getServerInfo', {});
+      this.installations.set(server, installationId);
+      return installationId;
+    } finally {
+      await transport.close().catch(() => undefined);
     }
   }
 
-  private async register(): Promise<void> {
+  private async register(server: string, installationId: string): Promise<PollerIdentity> {
     const { location, name, token } = this.options;
-    const transport = await this.options.connect(undefined);
+    const transport = await this.options.connect(server, undefined);
     try {
       const params: ParamsOf<'registerLocationMonitor'> = { location, name, details: this.options.details ?? {} };
       if (token !== undefined) params.token = token;
       const answer = await this.call(transport, 'registerLocationMonitor', params);
-      const identity: PollerIdentity = { server: this.options.server, location, name, monitorId: answer.monitorId, secret: answer.secret };
-      this.state = { ...this.state, identity };
+      const identity: PollerIdentity = { installationId, servers: [server], location, name, monitorId: answer.monitorId, secret: answer.secret };
+      this.state.identities.push(identity);
       await this.store.save(this.state);
       this.status = answer.status;
       this.log.info(
-        `registered at location "${location}" as monitor ${answer.monitorId}` +
+        `registered at location "${location}" with ${server} as monitor ${answer.monitorId}` +
           (answer.status === 'PENDING' ? '; waiting for an administrator to approve it' : ''),
       );
+      return identity;
     } finally {
-      await transport.close();
+      await transport.close().catch(() => undefined);
     }
   }
 
-  /** pollerStarting, waiting for approval as long as it takes, then the first package. */
-  private async startPolling(transport: Transport): Promise<void> {
+  /** pollerStarting, waiting for approval as long as it takes, then the package. */
+  private async startPolling(session: Session): Promise<void> {
     let waitingLogged = false;
     for (;;) {
       try {
-        const answer = await this.call(transport, 'pollerStarting', { details: this.options.details ?? {} });
-        this.status = answer.status;
-        this.started = true;
+        const answer = await this.call(session.transport, 'pollerStarting', { details: this.options.details ?? {}, connection: this.connection(session) });
+        this.noteStatus(answer.status);
+        this.started.add(session.installationId);
         this.log.info(`started (status ${answer.status})`);
         break;
       } catch (err) {
@@ -248,34 +352,124 @@ export class Poller {
         this.status = 'PENDING';
         if (!waitingLogged) this.log.info('waiting for an administrator to approve this monitor');
         waitingLogged = true;
-        await this.wake.sleep(this.options.approvalRetryMs ?? 5_000);
+        await this.checkInWake.sleep(this.options.approvalRetryMs ?? 5_000);
         if (this.stopping) return;
       }
     }
-    await this.refreshPackage(transport);
+    await this.refreshPackage(session);
   }
 
-  private async checkIn(transport: Transport): Promise<void> {
-    const stats = this.stats();
-    const answer = await this.call(transport, 'pollerCheckingIn', { configVersion: this.packageVersion, stats });
+  /** What the backend is told about the connection; the arrival only once. */
+  private connection(session: Session): Connection {
+    const active = this.servers.active();
+    const connection: Connection = { server: session.server, role: active?.role ?? 'home' };
+    if (session.arrival) {
+      connection.arrival = session.arrival;
+      if ((session.arrival === 'switchover' || session.arrival === 'switchback') && this.servers.switchedFrom) connection.switchedFrom = this.servers.switchedFrom;
+      session.arrival = undefined;
+    }
+    return connection;
+  }
+
+  // ---- the lanes of a session ----
+
+  /** Runs the session's lanes until one fails, the connection closes, or the poller stops. */
+  private async serve(): Promise<void> {
+    const session = this.session!;
+    const lanes = [this.checkInLane(session), this.reportLane(session)];
+    if (this.options.servers.length > 1) lanes.push(this.homeProbeLane(session));
+    try {
+      await Promise.all(lanes);
+    } catch (err) {
+      // The first failure ends the session; the other lanes see it closed and end too.
+      session.closed = true;
+      this.checkInWake.wake();
+      this.reportWake.wake();
+      this.idleWake.wake();
+      await Promise.allSettled(lanes);
+      throw err;
+    }
+  }
+
+  private alive(session: Session): boolean {
+    return !this.stopping && !session.closed && this.session === session;
+  }
+
+  private async checkInLane(session: Session): Promise<void> {
+    while (this.alive(session)) {
+      this.checkInDue = false;
+      await this.checkIn(session);
+      const intervalMs = this.settings?.checkInIntervalMs ?? DEFAULT_CHECK_IN_INTERVAL_MS;
+      if (!this.checkInDue) await this.checkInWake.sleep(intervalMs);
+    }
+    if (!this.stopping && this.session === session) throw new TransportError(`connection to ${session.server} lost`);
+  }
+
+  private async reportLane(session: Session): Promise<void> {
+    const batchSize = this.options.reportBatchSize ?? 1_000;
+    while (this.alive(session)) {
+      const sent = await this.sendBatch(session, batchSize);
+      if (sent === 0 && this.alive(session)) await this.reportWake.sleep(REPORT_IDLE_WAIT_MS);
+    }
+  }
+
+  /** While on a standby: try home every switchback interval; when it answers, end this session to go home. */
+  private async homeProbeLane(session: Session): Promise<void> {
+    while (this.alive(session)) {
+      if (this.servers.homeProbeDue()) {
+        const answered = await this.probeHome();
+        this.servers.homeProbed(answered);
+        if (answered && this.alive(session)) {
+          this.log.info(`home server ${this.servers.home} answers again: switching back`);
+          await this.flushFor(session, FINAL_FLUSH_MS).catch(() => undefined);
+          throw new RestartSession();
+        }
+      }
+      if (!this.servers.active() || this.servers.active()!.role === 'home') return;
+      await this.idleWake.sleep(Math.min(5_000, this.options.switchbackIntervalMs ?? 60_000));
+    }
+  }
+
+  private async probeHome(): Promise<boolean> {
+    try {
+      const transport = await this.options.connect(this.servers.home, undefined);
+      try {
+        await this.call(transport, 'getServerInfo', {});
+        return true;
+      } finally {
+        await transport.close().catch(() => undefined);
+      }
+    } catch (err) {
+      this.log.debug(`home server ${this.servers.home} still does not answer: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  private async checkIn(session: Session): Promise<void> {
+    const answer = await this.call(session.transport, 'pollerCheckingIn', {
+      configVersion: this.packageVersion,
+      stats: this.stats(),
+      connection: this.connection(session),
+    });
     const previous = this.status;
-    this.status = answer.status;
+    this.noteStatus(answer.status);
     this.log.debug(`checked in: ${answer.status}`);
     switch (answer.status) {
       case 'STARTED':
-        if (previous === 'PAUSED') await this.refreshPackage(transport);
+        this.confirmPackage();
+        if (previous === 'PAUSED') await this.refreshPackage(session);
         break;
       case 'CONFIG_CHANGED':
       case 'PAUSED':
-        await this.refreshPackage(transport);
+        await this.refreshPackage(session);
         break;
       case 'REGISTERED':
         // The backend does not consider us started: call pollerStarting again.
-        this.started = false;
+        this.started.delete(session.installationId);
         throw new RestartSession();
       case 'DELETED':
         this.log.warn('this monitor was deleted by an administrator; registering again');
-        await this.forgetIdentity();
+        await this.forgetIdentity(session.identity);
         throw new RestartSession();
       case 'STOPPED':
         throw new FatalPollerError('the backend says this monitor is stopped; exiting', 'stopped-by-backend');
@@ -286,12 +480,73 @@ export class Poller {
     }
   }
 
-  private async refreshPackage(transport: Transport): Promise<void> {
-    const answer = await this.call(transport, 'getPollingPackage', { knownVersion: this.packageVersion || undefined });
-    if ('notModified' in answer) return;
-    this.applySettings(answer.settings);
-    const services = answer.package.services;
-    const checks = new CheckPreparer(this.options.monitors ?? builtInMonitors, answer.settings.defaultTimeoutMs);
+  /** Sends one batch of spooled results; returns how many were sent. */
+  private async sendBatch(session: Session, batchSize: number): Promise<number> {
+    const batch = await this.spool.nextBatch(batchSize);
+    if (batch.length === 0) return 0;
+    try {
+      const { ackedSeq } = await this.call(session.transport, 'reportResults', { results: batch });
+      const lastSent = batch.at(-1)!.seq;
+      if (ackedSeq > this.spool.stats().nextSeq - 1) {
+        // The backend holds higher numbers than ours (our spool was lost or restored from a backup): number after them.
+        this.log.warn(`backend acknowledged seq ${ackedSeq}, beyond ours; numbering results from ${ackedSeq + 1}`);
+        this.spool.skipTo(ackedSeq);
+      }
+      this.spool.acknowledge(Math.max(ackedSeq, lastSent));
+    } catch (err) {
+      const foreign = err instanceof RpcCallError && err.code === ErrorCode.Forbidden ? (err.data as { serviceIds?: string[] })?.serviceIds : undefined;
+      if (!foreign?.length) throw err;
+      this.spool.discardServices(foreign);
+      this.log.warn(`dropping results for services no longer in our package: ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}`);
+      this.checkInDue = true;
+      this.checkInWake.wake();
+    }
+    return batch.length;
+  }
+
+  /** Sends what is spooled, for at most `budgetMs` (a clean stop, a switchback). */
+  private async flushFor(session: Session, budgetMs: number): Promise<void> {
+    await this.spool.commit();
+    const deadline = this.clock.now() + budgetMs;
+    while (!session.closed && this.clock.now() < deadline) {
+      if ((await this.sendBatch(session, this.options.reportBatchSize ?? 1_000)) === 0) return;
+    }
+  }
+
+  // ---- the package ----
+
+  private async refreshPackage(session: Session): Promise<void> {
+    const answer = await this.call(session.transport, 'getPollingPackage', { knownVersion: this.packageVersion || undefined });
+    if ('notModified' in answer) {
+      this.confirmPackage();
+      return;
+    }
+    const confirmedAt = this.clock.now();
+    this.packages.save({ version: answer.version, package: answer.package, settings: answer.settings, confirmedAt });
+    this.applyPackage(answer.version, answer.package, answer.settings, confirmedAt);
+  }
+
+  /** At start, before any server answers: the last good package, if it is not too old. */
+  private pollStoredPackage(): void {
+    const stored = this.packages.load();
+    if (!stored) return;
+    const maxAgeMs = this.options.packageMaxAgeMs ?? DEFAULT_PACKAGE_MAX_AGE_MS;
+    const ageMs = this.clock.now() - stored.confirmedAt;
+    const when = new Date(stored.confirmedAt).toISOString();
+    if (ageMs > maxAgeMs) {
+      this.log.warn(`the stored package (version ${stored.version}, of ${when}) is older than ${describeMs(maxAgeMs)}: not polling it until the backend answers`);
+      this.packageVersion = stored.version;
+      return;
+    }
+    this.log.info(`polling the stored package of ${when} (version ${stored.version}, ${stored.package.services.length} services) until the backend answers`);
+    this.applyPackage(stored.version, stored.package, stored.settings, stored.confirmedAt);
+    this.watchPackageAge();
+  }
+
+  private applyPackage(version: string, pkg: PollingPackage, settings: PollerSettings, confirmedAt: number): void {
+    this.applySettings(settings);
+    const services = pkg.services;
+    const checks = new CheckPreparer(this.options.monitors ?? builtInMonitors, settings.defaultTimeoutMs);
     this.scheduler.setServices(
       services.map((service): ScheduledService => {
         const { serviceId, intervalMs } = service;
@@ -299,6 +554,7 @@ export class Poller {
       }),
     );
     this.currentServices = services;
+    this.spool.keepOnly(new Set(services.map((s) => s.serviceId)));
     // setServices put every service back on its own interval: re-apply the
     // downtime model to those still down. A suspended one gets one more check
     // (it came back in a new package); its result decides again.
@@ -309,17 +565,22 @@ export class Poller {
       if ('intervalMs' in effective) this.scheduler.setEffectiveInterval(service.serviceId, effective.intervalMs);
     }
     this.scheduler.start();
-    const verb = this.packageVersion === '' ? '' : this.pausedPackage ? 'resumed: ' : 'configuration changed: ';
-    this.packageVersion = answer.version;
+    this.pollingStopped = false;
+    const verb = this.packageVersion === '' || this.packageVersion === version ? '' : this.pausedPackage ? 'resumed: ' : 'configuration changed: ';
+    this.packageVersion = version;
+    this.packageConfirmedAt = confirmedAt;
     this.pausedPackage = services.length === 0 && this.status === 'PAUSED';
     if (this.pausedPackage) {
       this.log.info('paused by an administrator: polling nothing until resumed');
     } else {
-      this.log.info(
-        `${verb}polling ${services.length} service${services.length === 1 ? '' : 's'} ` +
-          `of package "${answer.package.name}" (version ${answer.version})`,
-      );
+      this.log.info(`${verb}polling ${services.length} service${services.length === 1 ? '' : 's'} of package "${pkg.name}" (version ${version})`);
     }
+  }
+
+  private noteStatus(status: MonitorStatus): void {
+    this.status = status;
+    // A paused monitor's package is empty; so is the one stored while it was paused.
+    if (status === 'PAUSED' && this.currentServices.length === 0) this.pausedPackage = true;
   }
 
   private applySettings(settings: PollerSettings): void {
@@ -329,19 +590,49 @@ export class Poller {
     this.log.setLevel(settings.logLevel);
   }
 
-  /** Runs one check and spools its result with the next seq. */
+  /** The backend said the package in force is current. */
+  private confirmPackage(): void {
+    if (!this.packageVersion) return;
+    this.packageConfirmedAt = this.clock.now();
+    this.packages.confirm(this.packageVersion, this.packageConfirmedAt);
+    if (this.pollingStopped) {
+      const stored = this.packages.load();
+      if (stored && stored.version === this.packageVersion) this.applyPackage(stored.version, stored.package, stored.settings, this.packageConfirmedAt);
+    }
+  }
+
+  /** Polling a stored package: stop once the backend has not confirmed it for package-max-age. */
+  private watchPackageAge(): void {
+    const maxAgeMs = this.options.packageMaxAgeMs ?? DEFAULT_PACKAGE_MAX_AGE_MS;
+    this.maxAgeTimer ??= setInterval(() => {
+      if (this.pollingStopped || this.stopping || this.clock.now() - this.packageConfirmedAt <= maxAgeMs) return;
+      this.pollingStopped = true;
+      this.scheduler.setServices([]);
+      this.log.error(
+        `the backend has not confirmed the package for ${describeMs(maxAgeMs)} (since ${new Date(this.packageConfirmedAt).toISOString()}): ` +
+          'polling stopped until it answers (--package-max-age)',
+      );
+    }, Math.min(60_000, Math.max(1_000, Math.floor(maxAgeMs / 10)))).unref();
+  }
+
+  // ---- checks ----
+
+  /** Runs one check and appends its result to the spool. */
   private async check({ service, check }: ScheduledService): Promise<void> {
     const outcome = await check.run();
-    const seq = this.state.nextSeq++;
     this.checksDone++;
-    const result: ParamsOf<'reportResults'>['results'][number] = { seq, serviceId: service.serviceId, timestamp: this.clock.now(), status: outcome.status };
-    if (outcome.responseTimeMs !== undefined) result.responseTimeMs = Math.round(outcome.responseTimeMs * 1000) / 1000;
-    if (outcome.reason !== undefined) result.reason = outcome.reason;
-    if (outcome.details !== undefined) result.details = outcome.details;
-    this.spool.push(result);
+    const timestamp = this.clock.now();
+    this.spool.add({
+      serviceId: service.serviceId,
+      timestamp,
+      status: outcome.status,
+      ...(outcome.responseTimeMs !== undefined ? { responseTimeMs: Math.round(outcome.responseTimeMs * 1000) / 1000 } : {}),
+      ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+      ...(outcome.details !== undefined ? { details: outcome.details } : {}),
+    });
     // A service removed while its check ran must not leave a down period behind for when it comes back.
     if (this.scheduler.has(service.serviceId)) {
-      this.applyDowntime(service, this.downtime.observe(service, outcome.status, result.timestamp), result.timestamp);
+      this.applyDowntime(service, this.downtime.observe(service, outcome.status, timestamp), timestamp);
     }
   }
 
@@ -359,34 +650,7 @@ export class Poller {
     }
   }
 
-  /** Sends spooled results in batches until the spool is empty. */
-  private async flush(transport: Transport): Promise<void> {
-    const batchSize = this.options.reportBatchSize ?? 1_000;
-    while (this.spool.size > 0 && !(this.stopping && this.transport !== transport)) {
-      const batch = this.spool.peek(batchSize);
-      // Numbers handed out must be on disk before the backend can see them, or a restart would reuse them.
-      if (this.state.nextSeq > this.persistedNextSeq) {
-        const nextSeq = this.state.nextSeq;
-        await this.store.save(this.state);
-        this.persistedNextSeq = nextSeq;
-      }
-      try {
-        const { ackedSeq } = await this.call(transport, 'reportResults', { results: batch });
-        this.spool.acknowledge(ackedSeq);
-        if (ackedSeq >= this.state.nextSeq) {
-          // The backend has seen higher numbers than ours (state restored from a backup): move past them.
-          this.log.warn(`backend acknowledged seq ${ackedSeq}, beyond ours; continuing from ${ackedSeq + 1}`);
-          this.state.nextSeq = ackedSeq + 1;
-        }
-      } catch (err) {
-        const foreign = err instanceof RpcCallError && err.code === ErrorCode.Forbidden ? (err.data as { serviceIds?: string[] })?.serviceIds : undefined;
-        if (!foreign?.length) throw err;
-        const dropped = this.spool.discardServices(new Set(foreign));
-        this.log.warn(`dropped ${dropped} results for services no longer in our package: ${foreign.slice(0, 5).join(', ')}`);
-        this.checkInDue = true;
-      }
-    }
-  }
+  // ---- hints, failures ----
 
   private onHint(method: string, params: unknown): void {
     try {
@@ -404,12 +668,11 @@ export class Poller {
       return;
     }
     this.checkInDue = true;
-    this.wake.wake();
+    this.checkInWake.wake();
   }
 
   /** Decides what a failed session means; returns an exit reason when the poller must stop. */
   private async recover(err: unknown): Promise<PollerExit | undefined> {
-    if (err instanceof RestartSession) return undefined;
     if (err instanceof FatalPollerError) {
       this.log.error(err.message);
       return err.exit;
@@ -418,11 +681,11 @@ export class Poller {
       switch (err.code) {
         case ErrorCode.MonitorDeleted:
           this.log.warn('this monitor was deleted by an administrator; registering again');
-          await this.forgetIdentity();
+          await this.forgetIdentityOf(this.servers.target().url);
           return this.backoff();
         case ErrorCode.NotAuthenticated:
           this.log.warn(`the backend does not know our credentials (${err.message}); registering again`);
-          await this.forgetIdentity();
+          await this.forgetIdentityOf(this.servers.target().url);
           return this.backoff();
         case ErrorCode.Forbidden:
           this.log.error(`the backend refuses this monitor: ${err.message}`);
@@ -433,13 +696,17 @@ export class Poller {
         case ErrorCode.Overloaded: {
           const retryAfterMs = (err.data as { retryAfterMs?: number })?.retryAfterMs ?? 5_000;
           this.log.warn(`backend overloaded; retrying in ${retryAfterMs} ms`);
-          await this.wake.sleep(retryAfterMs);
+          await this.idleWake.sleep(retryAfterMs);
           return undefined;
         }
         default:
           this.log.error(`backend answered error ${err.code}: ${err.message}`);
           return this.backoff();
       }
+    }
+    if ((err as { fatal?: unknown })?.fatal === true) {
+      this.log.error((err as Error).message);
+      return 'fatal';
     }
     if (err instanceof TransportError) {
       this.log.warn(`disconnected from the backend: ${err.message}`);
@@ -452,31 +719,40 @@ export class Poller {
   /** Waits before the next attempt to connect. */
   private async backoff(): Promise<undefined> {
     const delayMs = this.reconnectBackoff.next();
-    this.log.info(`reconnecting in ${delayMs} ms`);
-    await this.closeTransport();
-    await this.wake.sleep(delayMs);
+    this.log.info(`connecting to ${this.servers.target().url} in ${delayMs} ms`);
+    await this.idleWake.sleep(delayMs);
     return undefined;
   }
 
-  private async forgetIdentity(): Promise<void> {
-    this.state = { nextSeq: 1 };
-    this.persistedNextSeq = 1;
-    this.started = false;
+  private async forgetIdentityOf(server: string): Promise<void> {
+    const installationId = this.installations.get(server);
+    const identity = installationId ? identityFor(this.state, installationId, server, this.options.location, this.options.name) : undefined;
+    if (identity) await this.forgetIdentity(identity);
+  }
+
+  /** The backend no longer knows this identity: drop it and what was spooled for it; register again. */
+  private async forgetIdentity(identity: PollerIdentity): Promise<void> {
+    this.state.identities = this.state.identities.filter((i) => i !== identity);
+    if (identity.installationId) this.started.delete(identity.installationId);
     this.packageVersion = '';
     this.status = 'UNREGISTERED';
-    this.spool.acknowledge(Number.MAX_SAFE_INTEGER);
     this.scheduler.setServices([]);
+    this.currentServices = [];
+    await this.spool.discardAll();
     await this.store.save(this.state);
   }
 
-  private async closeTransport(): Promise<void> {
-    const transport = this.transport;
-    this.transport = undefined;
-    await transport?.close().catch(() => undefined);
+  private async closeSession(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    if (!session) return;
+    session.closed = true;
+    await session.transport.close().catch(() => undefined);
   }
 
   private stats(): Record<string, number> {
     const s = this.scheduler.stats();
+    const spool = this.spool.stats();
     return {
       services: s.services,
       checksStarted: s.started,
@@ -488,8 +764,11 @@ export class Poller {
       lateMsP50: s.lateMsP50,
       lateMsP99: s.lateMsP99,
       monitorErrors: this.monitorErrors,
-      spooled: this.spool.size,
-      spoolDropped: this.spool.dropped,
+      spooled: spool.records,
+      spoolBytes: spool.bytes,
+      spoolDropped: spool.dropped,
+      spoolOldestAgeMs: spool.oldestTimestampMs === undefined ? 0 : Math.max(0, this.clock.now() - spool.oldestTimestampMs),
+      reconnects: this.reconnects,
       clockMs: this.clock.now(),
     };
   }
@@ -497,4 +776,10 @@ export class Poller {
   private async call<M extends MethodName>(transport: Transport, method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
     return parseResult(method, await transport.call(method, params));
   }
+}
+
+function describeMs(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000} days`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  return `${Math.round(ms / 1000)} s`;
 }

@@ -1,71 +1,133 @@
 /**
- * Results waiting to be acknowledged by the backend, oldest first. Bounded by
- * age and by an estimate of their size: when the backend is away too long
- * the oldest results are dropped, and counted, rather than memory growing
- * without end.
+ * The poller's results on their way to the backend, on disk (the runtime's
+ * DiskSpool in `STATE_DIR/spool`): a result counts as done once it is
+ * appended; it is durable at the next group commit (at most a second, or
+ * sooner under load) and survives kill -9 and, with fsync, a power cut. Its
+ * `seq` is the spool's own numbering, persisted with the records, so no
+ * restart can hand out a number the backend has seen. Bounded by bytes on
+ * disk and by age; the oldest results go first and every drop is counted.
  */
 import type { PollResultRecord } from '@vantage/common';
+import { DiskSpool, type DiskSpoolStats, type Logger } from '@vantage/runtime';
 
-/** A result's rough size in memory and on the wire; only needs to be the right order of magnitude. */
-const APPROX_RESULT_BYTES = 160;
+export interface ResultSpoolOptions {
+  dir: string;
+  maxAgeMs: number;
+  maxBytes: number;
+  /** fdatasync each group commit (default true). */
+  fsync?: boolean;
+  /** Longest wait before a result is on disk (default 1000 ms). */
+  commitIntervalMs?: number;
+  log: Logger;
+  now?: () => number;
+}
+
+export type NewResult = Omit<PollResultRecord, 'seq'>;
+
+/** A result as it is kept: [serviceId, status, responseTimeMs, reason, details]; the time is the record's own. */
+type Stored = [string, PollResultRecord['status'], number | null, string | null, Record<string, number> | null];
 
 export class ResultSpool {
-  private items: PollResultRecord[] = [];
-  private head = 0;
-  dropped = 0;
+  private readonly spool: DiskSpool;
+  /** Services whose results the backend refuses (no longer in the package): dropped when read. */
+  private discarded = new Set<string>();
+  private discardedCount = 0;
 
-  constructor(
-    private limits: { maxAgeMs: number; maxBytes: number },
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(options: ResultSpoolOptions) {
+    this.spool = DiskSpool.open({
+      dir: options.dir,
+      maxBytes: options.maxBytes,
+      maxAgeMs: options.maxAgeMs,
+      fsync: options.fsync ?? true,
+      commitIntervalMs: options.commitIntervalMs ?? 1000,
+      commitRecords: 1000,
+      log: options.log,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
 
   setLimits(limits: { maxAgeMs: number; maxBytes: number }): void {
-    this.limits = limits;
+    this.spool.setLimits(limits);
   }
 
-  get size(): number {
-    return this.items.length - this.head;
+  /** Appends a result and returns its seq. */
+  add(result: NewResult): number {
+    const stored: Stored = [result.serviceId, result.status, result.responseTimeMs ?? null, result.reason ?? null, result.details ?? null];
+    return this.spool.append(JSON.stringify(stored), result.timestamp);
   }
 
-  push(result: PollResultRecord): void {
-    this.items.push(result);
-    this.enforceLimits();
-  }
-
-  /** The oldest results, up to `max`, without removing them. */
-  peek(max: number): PollResultRecord[] {
-    return this.items.slice(this.head, this.head + max);
-  }
-
-  /** Removes every result with seq ≤ ackedSeq (the backend has them). */
-  acknowledge(ackedSeq: number): void {
-    while (this.head < this.items.length && this.items[this.head]!.seq <= ackedSeq) this.head++;
-    this.compact();
-  }
-
-  /** Drops results for these services (the backend refuses them: no longer in our package). */
-  discardServices(serviceIds: ReadonlySet<string>): number {
-    const before = this.size;
-    this.items = this.items.slice(this.head).filter((r) => !serviceIds.has(r.serviceId));
-    this.head = 0;
-    return before - this.size;
-  }
-
-  private enforceLimits(): void {
-    const maxItems = Math.max(1, Math.floor(this.limits.maxBytes / APPROX_RESULT_BYTES));
-    const oldestAllowed = this.now() - this.limits.maxAgeMs;
-    while (this.size > maxItems || (this.size > 0 && this.items[this.head]!.timestamp < oldestAllowed)) {
-      this.head++;
-      this.dropped++;
+  /** Up to `max` durable results, oldest first, not yet acknowledged. */
+  async nextBatch(max: number): Promise<PollResultRecord[]> {
+    for (;;) {
+      const records = await this.spool.read(max);
+      const out: PollResultRecord[] = [];
+      let skippedTo = 0;
+      for (const record of records) {
+        let stored: Stored;
+        try {
+          stored = JSON.parse(record.text) as Stored;
+        } catch {
+          skippedTo = record.seq; // not ours to send; a damaged line is passed over
+          continue;
+        }
+        if (this.discarded.has(stored[0])) {
+          this.discardedCount++;
+          if (out.length === 0) skippedTo = record.seq;
+          continue;
+        }
+        const result: PollResultRecord = { seq: record.seq, serviceId: stored[0], timestamp: record.timestampMs, status: stored[1] };
+        if (stored[2] !== null) result.responseTimeMs = stored[2];
+        if (stored[3] !== null) result.reason = stored[3];
+        if (stored[4] !== null) result.details = stored[4];
+        out.push(result);
+      }
+      // Results passed over at the head are as good as delivered.
+      if (out.length === 0 && skippedTo > 0) {
+        this.spool.acknowledge(skippedTo);
+        continue;
+      }
+      return out;
     }
-    this.compact();
   }
 
-  private compact(): void {
-    // Shift the array only now and then, so acknowledging is O(1) amortised.
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+  /** The backend stored every result up to `seq`. */
+  acknowledge(seq: number): void {
+    this.spool.acknowledge(seq);
+  }
+
+  /** The backend holds numbers up to `seq` from an earlier life of this spool: number after it. */
+  skipTo(seq: number): void {
+    this.spool.skipTo(seq);
+  }
+
+  /** Results for these services will not be sent (the backend refuses them). */
+  discardServices(serviceIds: Iterable<string>): void {
+    for (const id of serviceIds) this.discarded.add(id);
+  }
+
+  /** The services of a new package: refused ones that are back are sent again. */
+  keepOnly(serviceIds: ReadonlySet<string>): void {
+    this.discarded = new Set([...this.discarded].filter((id) => !serviceIds.has(id)));
+  }
+
+  /** Everything waiting is dropped (the identity it was for is gone). */
+  discardAll(): Promise<void> {
+    return this.spool.discardAll();
+  }
+
+  onCommit(listener: () => void): void {
+    this.spool.onCommit(listener);
+  }
+
+  commit(): Promise<void> {
+    return this.spool.commit();
+  }
+
+  stats(): DiskSpoolStats & { discarded: number } {
+    return { ...this.spool.stats(), discarded: this.discardedCount };
+  }
+
+  close(): Promise<void> {
+    return this.spool.close();
   }
 }

@@ -192,3 +192,21 @@ void test('discardAll empties the spool and keeps the numbering', async () => {
   assert.equal(spool.append('fresh'), 201);
   await spool.close();
 });
+
+void test('skipTo numbers new records after what the receiver already holds, across a restart', async () => {
+  const dir = tempDir();
+  let spool = openSpool(dir);
+  spool.append('a');
+  await spool.commit();
+  spool.skipTo(5000);
+  assert.equal(spool.append('b'), 5001);
+  await spool.commit();
+  assert.deepEqual((await spool.read(10)).map((r) => r.seq), [5001]);
+  await spool.close();
+  spool = openSpool(dir);
+  spool.skipTo(9000);
+  await spool.close();
+  spool = openSpool(dir);
+  assert.equal(spool.append('c'), 9001, 'the jump survived a restart with nothing written after it');
+  await spool.close();
+});

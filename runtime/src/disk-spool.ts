@@ -136,6 +136,7 @@ export class DiskSpool {
   private commitQueued = false;
   /** Records taken from the buffer by the commit being written. */
   private inFlightRecords = 0;
+  private readonly commitListeners: (() => void)[] = [];
   private lastDropWarningMs = -Infinity;
   private dropWarningsHeld = 0;
 
@@ -269,6 +270,28 @@ export class DiskSpool {
     return out;
   }
 
+  /**
+   * The receiver already holds records up to `seq` from an earlier life of this
+   * spool (its folder was lost or restored from a backup): number new records
+   * after it, so that none is mistaken for one it has.
+   */
+  skipTo(seq: number): void {
+    if (seq < this.nextSeq) return;
+    const waiting = this.buffer.length + this.inFlightRecords;
+    if (waiting > 0) this.log.warn(`spool in ${this.dir}: ${waiting} records not yet written carry numbers the receiver already has; they will not be read`);
+    this.nextSeq = seq + 1;
+    if (waiting === 0) this.writtenSeq = Math.max(this.writtenSeq, seq);
+    // Recorded as acknowledged, which is also what carries the numbering across a restart.
+    this.ackedSeq = Math.max(this.ackedSeq, seq);
+    this.removeAcknowledgedSegments();
+    this.persistAcked();
+  }
+
+  /** Calls `listener` after each commit that wrote records (a reader can look for more). */
+  onCommit(listener: () => void): void {
+    this.commitListeners.push(listener);
+  }
+
   /** Every record up to `seq` is delivered: whole segments behind it are deleted. */
   acknowledge(seq: number): void {
     if (seq <= this.ackedSeq) return;
@@ -360,6 +383,7 @@ export class DiskSpool {
       this.handle = undefined;
     }
     this.enforceBounds();
+    for (const listener of this.commitListeners) listener();
   }
 
   /** The open segment, created when there is none. */

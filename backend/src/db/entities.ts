@@ -30,6 +30,9 @@ export interface LocationMonitorRow {
   lastStats: Record<string, number> | null;
   /** Every service it polls is down while other locations see them up: its own network is at fault. */
   connectivityLost: boolean;
+  /** The server it last said it uses (one of its home and standbys), and which of them. */
+  serverUrl: string | null;
+  serverRole: 'home' | 'standby' | null;
 }
 
 export const LocationMonitorEntity = new EntitySchema<LocationMonitorRow>({
@@ -50,6 +53,8 @@ export const LocationMonitorEntity = new EntitySchema<LocationMonitorRow>({
     deliveredVersion: { type: 'text', name: 'delivered_version', nullable: true },
     lastStats: { type: 'jsonb', name: 'last_stats', nullable: true },
     connectivityLost: { type: 'boolean', name: 'connectivity_lost', default: false },
+    serverUrl: { type: 'text', name: 'server_url', nullable: true },
+    serverRole: { type: 'text', name: 'server_role', nullable: true },
   },
 });
 

@@ -11,12 +11,12 @@ import {
   Uei,
   type MethodName,
   type MonitorCredentials,
-  type MonitorDetails,
   type MonitorStatus,
   type NotificationName,
   type NotificationParams,
   type ParamsOf,
   type ResultOf,
+  type Connection,
 } from '@vantage/common';
 import type { EventBus, NewEvent } from '@vantage/events';
 import type { EntityManager } from 'typeorm';
@@ -84,6 +84,8 @@ export class LocationMonitorService {
       deliveredVersion: null,
       lastStats: null,
       connectivityLost: false,
+      serverUrl: null,
+      serverRole: null,
     };
     const stored = await this.db.transaction(async (manager) => {
       if (context.local) {
@@ -129,21 +131,33 @@ export class LocationMonitorService {
     return row;
   }
 
-  async starting(monitor: LocationMonitorRow, details: MonitorDetails | undefined): Promise<ResultOf<'pollerStarting'>> {
-    const row = await this.change(monitor.id, 'start', (r) => {
-      r.lastCheckInAt = this.now();
-      if (details) r.details = details;
-    });
+  async starting(monitor: LocationMonitorRow, params: ParamsOf<'pollerStarting'>): Promise<ResultOf<'pollerStarting'>> {
+    const row = await this.change(
+      monitor.id,
+      'start',
+      (r) => {
+        r.lastCheckInAt = this.now();
+        if (params.details) r.details = params.details;
+        noteConnection(r, params.connection);
+      },
+      (r) => this.switchEvents(r, params.connection),
+    );
     // The poller fetches its package right after starting, so no CONFIG_CHANGED here.
     return { status: wireStatus(row) === 'PAUSED' ? 'PAUSED' : 'STARTED', serverTime: this.now() };
   }
 
   async checkIn(monitor: LocationMonitorRow, params: ParamsOf<'pollerCheckingIn'>): Promise<ResultOf<'pollerCheckingIn'>> {
     if (monitor.lifecycle === 'DELETED') return { status: 'DELETED', serverTime: this.now() };
-    const row = await this.change(monitor.id, 'checkIn', (r) => {
-      r.lastCheckInAt = this.now();
-      if (params.stats) r.lastStats = params.stats;
-    });
+    const row = await this.change(
+      monitor.id,
+      'checkIn',
+      (r) => {
+        r.lastCheckInAt = this.now();
+        if (params.stats) r.lastStats = params.stats;
+        noteConnection(r, params.connection);
+      },
+      (r) => this.switchEvents(r, params.connection),
+    );
     return { status: this.statusForPoller(row, params.configVersion), serverTime: this.now() };
   }
 
@@ -235,18 +249,30 @@ export class LocationMonitorService {
     return status;
   }
 
-  /** Applies a trigger under the row lock, stores its events, then publishes them. */
-  private async change(monitorId: string, trigger: Trigger, edit?: (row: LocationMonitorRow) => void): Promise<LocationMonitorRow> {
+  /** A poller that just switched servers: the server it arrived at records it (alarm-free). */
+  private switchEvents(row: LocationMonitorRow, connection: Connection | undefined): NewEvent[] {
+    if (connection?.arrival !== 'switchover' && connection?.arrival !== 'switchback') return [];
+    const uei = connection.arrival === 'switchover' ? Uei.locationMonitorSwitchedOver : Uei.locationMonitorSwitchedBack;
+    return [this.event(row, uei, { server: connection.server, ...(connection.switchedFrom ? { from: connection.switchedFrom } : {}) })];
+  }
+
+  /** Applies a trigger under the row lock, stores its events (and any `extraEvents`), then publishes them. */
+  private async change(
+    monitorId: string,
+    trigger: Trigger,
+    edit?: (row: LocationMonitorRow) => void,
+    extraEvents?: (row: LocationMonitorRow) => NewEvent[],
+  ): Promise<LocationMonitorRow> {
     const { row, events } = await this.db.transaction(async (manager) => {
       const row = await this.lockedRow(manager, monitorId);
       edit?.(row);
       const transition = applyTrigger(row, trigger);
       Object.assign(row, transition.state);
       await manager.save(LocationMonitorEntity, row);
-      const events = await this.recorder.record(
-        manager,
-        transition.events.map((uei) => this.event(row, uei, trigger === 'resume' ? { reason: 'resumed by an administrator' } : {})),
-      );
+      const events = await this.recorder.record(manager, [
+        ...transition.events.map((uei) => this.event(row, uei, trigger === 'resume' ? { reason: 'resumed by an administrator' } : {})),
+        ...(extraEvents?.(row) ?? []),
+      ]);
       return { row, events };
     });
     this.bus.publish(events);
@@ -265,4 +291,10 @@ export class LocationMonitorService {
 }
 
 class StaleSweep extends Error {}
+
+function noteConnection(row: LocationMonitorRow, connection: Connection | undefined): void {
+  if (!connection) return;
+  row.serverUrl = connection.server;
+  row.serverRole = connection.role;
+}
 

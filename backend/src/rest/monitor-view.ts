@@ -16,5 +16,7 @@ export function monitorView(row: LocationMonitorRow, connected: boolean) {
     lastSeq: row.lastSeq,
     details: row.details,
     stats: row.lastStats,
+    server: row.serverUrl,
+    serverRole: row.serverRole,
   };
 }

@@ -12,6 +12,7 @@ import type { LocationMonitorService } from '../location-monitors/location-monit
 import type { DbOutboxStore } from '../notifications/outbox-store.ts';
 import { registerAlarmRoutes } from './alarm-routes.ts';
 import { registerApplicationRoutes } from './application-routes.ts';
+import { PollerBundle, registerDownloadRoutes } from './download-routes.ts';
 import { registerEventRoutes } from './event-routes.ts';
 import { registerLiveRoute } from './live-routes.ts';
 import { registerLocationRoutes } from './location-routes.ts';
@@ -43,5 +44,6 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   registerOutageRoutes(app, deps.db);
   registerResponseTimeRoutes(app, deps.db);
   registerNotificationRoutes(app, deps.outbox);
+  registerDownloadRoutes(app, new PollerBundle());
   registerWebUi(app);
 }

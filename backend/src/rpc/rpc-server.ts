@@ -33,20 +33,25 @@ export interface RpcContext {
 }
 
 type Handler<M extends MethodName> = (params: ParamsOf<M>, monitor: LocationMonitorRow, context: RpcContext) => Promise<ResultOf<M>>;
-type Handlers = { [M in Exclude<MethodName, 'registerLocationMonitor'>]: Handler<M> };
+type Handlers = { [M in Exclude<MethodName, 'registerLocationMonitor' | 'getServerInfo'>]: Handler<M> };
 
-export function createRpcServer(monitors: LocationMonitorService, ingest: ResultIngest, log: Logger): JSONRPCServer<RpcContext> {
+export function createRpcServer(monitors: LocationMonitorService, ingest: ResultIngest, installationId: string, log: Logger): JSONRPCServer<RpcContext> {
   const server = new JSONRPCServer<RpcContext>({ errorListener: () => undefined });
 
   // One entry per method: a method missing here is a compile error.
   const handlers: Handlers = {
-    pollerStarting: (params, monitor) => monitors.starting(monitor, params.details),
+    pollerStarting: (params, monitor) => monitors.starting(monitor, params),
     getPollingPackage: (params, monitor) => monitors.getPackage(monitor, params.knownVersion),
     pollerCheckingIn: (params, monitor) => monitors.checkIn(monitor, params),
     reportResults: (params, monitor) => ingest.report(monitor, params),
     pollerStopping: (_params, monitor) => monitors.stopping(monitor),
   };
 
+  // The two methods that need no credentials.
+  server.addMethod('getServerInfo', async (raw) => {
+    parseParams('getServerInfo', raw);
+    return { installationId, serverTime: Date.now() };
+  });
   server.addMethod('registerLocationMonitor', async (raw, context) => {
     const params = parseParams('registerLocationMonitor', raw);
     const result = await monitors.register(params, { local: context.local === true });

@@ -19,6 +19,9 @@ export interface Transport {
 /** Opens a transport presenting these credentials (none: only registration will work). */
 export type TransportFactory = (credentials: MonitorCredentials | undefined) => Promise<Transport>;
 
+/** Opens a transport to one of the poller's servers (home or a standby). */
+export type ServerTransportFactory = (server: string, credentials: MonitorCredentials | undefined) => Promise<Transport>;
+
 /** The backend answered with a JSON-RPC error. */
 export class RpcCallError extends Error {
   constructor(

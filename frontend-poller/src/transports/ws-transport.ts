@@ -12,6 +12,13 @@ export interface WsTransportOptions {
   credentials?: MonitorCredentials;
   callTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /**
+   * How often the poller pings the backend (default 10 s). A connection that
+   * has not answered the last ping by the next one is dead (a cut cable, a
+   * NAT that forgot us): it is closed, and the poller reconnects at once
+   * rather than waiting for a call to time out.
+   */
+  pingIntervalMs?: number;
 }
 
 /** JSON-RPC over one WebSocket connection; the connection is opened before this resolves. */
@@ -54,8 +61,20 @@ export async function openWsTransport(options: WsTransportOptions): Promise<Tran
     }
   });
   ws.on('error', () => undefined); // 'close' follows and carries the news
+  let answered = true;
+  ws.on('pong', () => (answered = true));
+  const pinger = setInterval(() => {
+    if (!answered) {
+      closedReason = `no answer to a ping within ${options.pingIntervalMs ?? 10_000} ms`;
+      ws.terminate();
+      return;
+    }
+    answered = false;
+    ws.ping();
+  }, options.pingIntervalMs ?? 10_000).unref();
   ws.on('close', (code, reason) => {
-    closedReason = `connection closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`;
+    clearInterval(pinger);
+    closedReason ??= `connection closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`;
     client.rejectAllPendingRequests(closedReason);
     closeHandler?.(closedReason);
   });
