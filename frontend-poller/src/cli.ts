@@ -1,24 +1,33 @@
 /**
  * vantage-poller: a remote location monitor.
  *
- *   vantage-poller --server ws://backend:8980/rpc --location RDU --name rdu-1 [--token T] [--state-dir DIR]
+ *   VANTAGE_TOKEN=T vantage-poller --server wss://backend:8980/rpc --fingerprint sha256:… --location RDU --name rdu-1 [--state-dir DIR]
  */
 import { hostname, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createLogger, type LogLevel } from '@vantage/runtime';
 import { Poller } from './poller.ts';
+import { describeVerification, loadServerVerification, type ServerVerification } from './transports/server-verification.ts';
 import { transportFactoryFor } from './transports/transport-factory.ts';
 
 const USAGE = `usage: vantage-poller --server URL --location NAME --name NAME [options]
 
-  --server URL        the backend: ws://HOST:8980/rpc (WebSocket) or http://HOST:8980/rpc (plain HTTP)
+  --server URL        the backend: wss://HOST:8980/rpc (WebSocket) or https://HOST:8980/rpc (HTTP POST);
+                      ws:// and http:// when the backend serves plain HTTP
+  --fingerprint FP    accept only the backend certificate with this SHA-256 fingerprint (sha256:AB:CD:…,
+                      as the backend prints it; plain hex too): for a self-signed certificate
+  --ca FILE           trust the CA certificates in this PEM file instead of the system's
   --location NAME     the location this poller monitors from, as defined in the backend's configuration
   --name NAME         this poller's name, shown to administrators
-  --token TOKEN       the location's registration token, if it uses one (otherwise an administrator approves)
+  --token TOKEN       the location's registration token, if it uses one (otherwise an administrator approves);
+                      better in the environment, VANTAGE_TOKEN, where other users cannot read it
   --state-dir DIR     where the poller keeps its identity (default ./.vantage-poller)
   --log-level LEVEL   error, warn, info or debug until the backend's setting arrives (default info)
   --reconnect-max-ms N  longest wait between reconnection attempts (default 60000)
-  --help              this text`;
+  --help              this text
+
+Over wss:// and https:// the backend's certificate is always verified (system CAs, --ca or --fingerprint);
+a certificate that fails stops the poller with a message naming it: it never falls back to an unverified connection.`;
 
 export const POLLER_VERSION = '0.1.0';
 
@@ -32,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
         location: { type: 'string' },
         name: { type: 'string' },
         token: { type: 'string' },
+        ca: { type: 'string' },
+        fingerprint: { type: 'string' },
         'state-dir': { type: 'string', default: '.vantage-poller' },
         'log-level': { type: 'string', default: 'info' },
         'reconnect-max-ms': { type: 'string', default: '60000' },
@@ -65,9 +76,13 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  // The environment keeps the token off the command line, where any user of the host can read it.
+  const token = values.token ?? (process.env.VANTAGE_TOKEN || undefined);
   let connect;
+  let verification: ServerVerification;
   try {
-    connect = transportFactoryFor(values.server!);
+    verification = await loadServerVerification({ caFile: values.ca, fingerprint: values.fingerprint });
+    connect = transportFactoryFor(values.server!, verification);
   } catch (err) {
     process.stderr.write(`vantage-poller: ${(err as Error).message}\n`);
     return 2;
@@ -78,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     server: values.server!,
     location: values.location!,
     name: values.name!,
-    token: values.token,
+    token,
     stateDir: values['state-dir']!,
     connect,
     log,
@@ -87,7 +102,10 @@ async function main(argv: string[]): Promise<number> {
     reconnectMaxMs: numbers.reconnectMaxMs,
     approvalRetryMs: numbers.approvalRetryMs,
   });
-  log.info(`vantage-poller ${POLLER_VERSION} connecting to ${values.server} for location "${values.location}" as "${values.name}"`);
+  log.info(
+    `vantage-poller ${POLLER_VERSION} connecting to ${values.server} (${describeVerification(values.server!, verification)}) ` +
+      `for location "${values.location}" as "${values.name}"`,
+  );
 
   let signalled = false;
   const onSignal = (signal: string) => {

@@ -23,7 +23,7 @@ import { DowntimeTracker, type EffectiveInterval } from './downtime.ts';
 import { PollScheduler } from './scheduler.ts';
 import { ResultSpool } from './spool.ts';
 import { StateStore, type PollerIdentity, type PollerState } from './state-store.ts';
-import { RpcCallError, TransportError, type Transport, type TransportFactory } from './transports/transport.ts';
+import { RpcCallError, ServerCertificateError, TransportError, type Transport, type TransportFactory } from './transports/transport.ts';
 
 export interface PollerOptions {
   /** Names the backend in the stored identity; a different server means registering anew. */
@@ -394,6 +394,11 @@ export class Poller {
     if (err instanceof FatalPollerError) {
       this.log.error(err.message);
       return err.exit;
+    }
+    if (err instanceof ServerCertificateError) {
+      // Not transient: retrying would meet the same certificate, and nothing weaker is ever tried.
+      this.log.error(err.message);
+      return 'fatal';
     }
     if (err instanceof RpcCallError) {
       switch (err.code) {
