@@ -39,6 +39,11 @@ class RecordingTlsServer {
     return formatFingerprint(new X509Certificate(this.certificate.cert).fingerprint256);
   }
 
+  /** TLS connections accepted so far. */
+  get connections(): number {
+    return this.closed.length;
+  }
+
   get bytesReceived(): number {
     return this.received.reduce((n, b) => n + b.length, 0);
   }
@@ -134,6 +139,18 @@ void test('the pinned fingerprint of a self-signed certificate is accepted, in a
   }
   // The pin is all that is checked: the certificate names 127.0.0.1 only, and "localhost" reaches it too.
   assert.ok(await callOverHttps(selfSigned, await loadServerVerification({ fingerprint: selfSigned.fingerprint }), 'localhost'));
+});
+
+void test('the HTTP transport keeps its verified connection for the calls that follow', async () => {
+  const server = await new RecordingTlsServer(await makeCertificate({ altNames: ['127.0.0.1'] })).start();
+  const transport = openHttpTransport({ url: `https://127.0.0.1:${server.port}/rpc`, credentials: CREDENTIALS, verification: await loadServerVerification({ fingerprint: server.fingerprint }) });
+  try {
+    for (let i = 0; i < 5; i++) assert.ok(await transport.call('pollerCheckingIn', { configVersion: '' }));
+    assert.equal(server.connections, 1, 'one TLS handshake for five calls');
+  } finally {
+    await transport.close();
+    await server.stop();
+  }
 });
 
 void test('a wrong pin is refused, naming the expected and the presented fingerprints', async () => {
