@@ -9,6 +9,8 @@ import { createLogger } from '@vantage/runtime';
 import { ConfigError } from './config/config-error.ts';
 import { startLocalPoller } from './local-poller.ts';
 import { startBackend } from './server.ts';
+import { checkCertificateName } from './tls/self-signed.ts';
+import type { TlsSettings } from './tls/backend-tls.ts';
 
 const USAGE = `usage: vantage [options]
 
@@ -17,6 +19,13 @@ const USAGE = `usage: vantage [options]
   --config FILE         polling configuration (default config/polling-config.xml)
   --data-dir DIR        embedded database and local poller state (default ./data)
   --no-local-poller     run only the backend, without the built-in poller
+  --tls-cert FILE --tls-key FILE
+                        serve HTTPS and WSS with this certificate (PEM, the chain after it) and key;
+                        reloaded on SIGHUP and when the files change
+  --tls self-signed     serve HTTPS and WSS with a certificate made at the first start and kept in
+                        DATA_DIR/tls (pollers pin its fingerprint, printed at every start)
+  --tls-name NAME       a DNS name or IP address for the self-signed certificate; repeat for more
+                        (default: this host's name, localhost and its addresses)
   --log-format FORMAT   text (default) or json (one JSON object per line)
   --influx-url URL      also write response times to InfluxDB (v2 write API), with
   --influx-token T --influx-org O --influx-bucket B
@@ -40,6 +49,10 @@ async function main(argv: string[]): Promise<number> {
         'data-dir': { type: 'string', default: 'data' },
         'no-local-poller': { type: 'boolean', default: false },
         'log-format': { type: 'string', default: process.env.VANTAGE_LOG_FORMAT ?? 'text' },
+        tls: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-name': { type: 'string', multiple: true },
         'influx-url': { type: 'string', default: process.env.VANTAGE_INFLUX_URL },
         'influx-token': { type: 'string', default: process.env.VANTAGE_INFLUX_TOKEN },
         'influx-org': { type: 'string', default: process.env.VANTAGE_INFLUX_ORG ?? 'vantage' },
@@ -70,6 +83,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vantage: --log-format must be text or json, got "${format}"\n`);
     return 2;
   }
+  let tls: TlsSettings | undefined;
+  try {
+    tls = tlsSettings(values);
+  } catch (err) {
+    process.stderr.write(`vantage: ${(err as Error).message}\n`);
+    return 2;
+  }
   const log = createLogger('vantage', { format });
   // Listen for signals before anything else: one that comes while the backend is
   // still starting must not kill it half-way (the default action), but stop it cleanly once up.
@@ -77,6 +97,14 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', () => resolveSignal('SIGINT'));
     process.once('SIGTERM', () => resolveSignal('SIGTERM'));
   });
+  // SIGHUP reloads the certificate files (its default action would end the process).
+  let reloadTls: (() => void) | undefined;
+  if (tls && 'certFile' in tls) {
+    process.on('SIGHUP', () => {
+      if (reloadTls) reloadTls();
+      else log.warn('SIGHUP received while starting: the certificate just read stays');
+    });
+  }
   const dataDir = resolve(values['data-dir']!);
   let backend;
   try {
@@ -92,16 +120,27 @@ async function main(argv: string[]): Promise<number> {
       influx: values['influx-url']
         ? { url: values['influx-url'], token: values['influx-token'], org: values['influx-org']!, bucket: values['influx-bucket']! }
         : undefined,
+      tls,
     });
   } catch (err) {
     process.stderr.write(`vantage: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
     return 1;
   }
+  const served = backend.tls;
+  if (served) {
+    reloadTls = () => {
+      log.info('SIGHUP received: reloading the TLS certificate files');
+      void served.reload('SIGHUP');
+    };
+  }
   let localPoller: { stop(): Promise<void> } | undefined;
   if (!values['no-local-poller']) {
     localPoller = await startLocalPoller({ backend, stateDir: `${dataDir}/local-poller`, log: createLogger('local-poller', { format }) });
   }
-  log.info(`Vantage is running: open ${backend.url}/ (REST API under ${backend.url}/api/, pollers connect to ws://HOST:${backend.port}/rpc)`);
+  const pollersConnect = backend.tls
+    ? `wss://HOST:${backend.port}/rpc${backend.tls.selfSigned ? ` with --fingerprint ${backend.tls.fingerprint}` : ''}`
+    : `ws://HOST:${backend.port}/rpc`;
+  log.info(`Vantage is running: open ${backend.url}/ (REST API under ${backend.url}/api/, pollers connect to ${pollersConnect})`);
   for (const location of backend.configs.config.locations.values()) {
     const services = backend.configs.packageFor(location.name)?.package.services ?? [];
     const what = services
@@ -116,6 +155,21 @@ async function main(argv: string[]): Promise<number> {
   await localPoller?.stop();
   await backend.close();
   return 0;
+}
+
+/** --tls / --tls-cert / --tls-key / --tls-name as settings; throws naming the option that is wrong. */
+function tlsSettings(values: { tls?: string; 'tls-cert'?: string; 'tls-key'?: string; 'tls-name'?: string[] }): TlsSettings | undefined {
+  const names = values['tls-name'];
+  if (values.tls !== undefined) {
+    if (values.tls !== 'self-signed') throw new Error(`--tls takes "self-signed", got "${values.tls}" (for your own certificate use --tls-cert FILE --tls-key FILE)`);
+    if (values['tls-cert'] !== undefined || values['tls-key'] !== undefined) throw new Error('--tls self-signed and --tls-cert/--tls-key exclude each other');
+    names?.forEach(checkCertificateName);
+    return { selfSigned: true, names };
+  }
+  if (names !== undefined) throw new Error('--tls-name is for --tls self-signed (a certificate from files carries its own names)');
+  if (values['tls-cert'] === undefined && values['tls-key'] === undefined) return undefined;
+  if (values['tls-cert'] === undefined || values['tls-key'] === undefined) throw new Error('--tls-cert and --tls-key go together');
+  return { certFile: resolve(values['tls-cert']), keyFile: resolve(values['tls-key']) };
 }
 
 main(process.argv.slice(2)).then(

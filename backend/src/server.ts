@@ -1,9 +1,11 @@
 /**
  * Composes the backend: configuration, database, event bus, the monitor
  * lifecycle and ingest services, the JSON-RPC endpoints (WebSocket and
- * HTTP), the REST API and the disconnect sweeper, on one HTTP port.
+ * HTTP), the REST API and the disconnect sweeper, on one port: HTTP, or
+ * HTTPS when TLS is configured.
  */
 import type { AddressInfo } from 'node:net';
+import type tls from 'node:tls';
 import { EventBus } from '@vantage/events';
 import { createLogger, PeriodicTask, type Logger } from '@vantage/runtime';
 import fastifyCookie from '@fastify/cookie';
@@ -32,6 +34,7 @@ import { matchingSinks } from './notifications/rules.ts';
 import { exportResultsToInflux } from './series/influx/export-results.ts';
 import { InfluxWriter } from './series/influx/influx-writer.ts';
 import { ResponseTimeRollup } from './series/rollup.ts';
+import { BackendTls, type TlsSettings, type TlsStatus } from './tls/backend-tls.ts';
 
 export interface BackendOptions {
   configPath: string;
@@ -53,11 +56,16 @@ export interface BackendOptions {
   trustProxy?: boolean;
   /** Also write response times to InfluxDB (v2 write API). */
   influx?: { url: string; token?: string; org: string; bucket: string };
+  /** Serve HTTPS and WSS: certificate files, or a self-signed certificate kept in `dataDir/tls`. Plain HTTP without it. */
+  tls?: TlsSettings;
 }
 
 export interface Backend {
+  /** http://… or, with TLS, https://… */
   url: string;
   port: number;
+  /** The certificate in service when the backend serves TLS. */
+  tls: TlsStatus | undefined;
   db: Database;
   bus: EventBus;
   monitors: LocationMonitorService;
@@ -79,6 +87,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const variables = { 'backend.port': String(options.port || 8980) };
   const config = await loadPollingConfigFile(options.configPath, variables);
   const configs = new ConfigHolder(config);
+  // Before the database: a certificate problem should stop the start at once, naming the file.
+  const backendTls = options.tls ? await BackendTls.load(options.tls, options.dataDir, log.child('tls')) : undefined;
   const db = await Database.open({ url: options.databaseUrl, dataDir: `${options.dataDir}/db` });
   log.info(`database: ${db.description}`);
 
@@ -108,7 +118,12 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
   }
 
-  const app = Fastify({ logger: false, bodyLimit: MAX_RPC_MESSAGE_BYTES, trustProxy: options.trustProxy ?? false });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_RPC_MESSAGE_BYTES,
+    trustProxy: options.trustProxy ?? false,
+    https: backendTls?.serverOptions ?? null,
+  });
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
@@ -121,7 +136,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     void reply.code(status).send({ error: status >= 500 ? 'internal error; the backend logged the details' : err.message });
   });
   registerHttpRpc(app, rpc);
-  registerRestRoutes(app, { db, configs, monitors, reloader, outbox, bus, isConnected: (id) => connections.isConnected(id) });
+  registerRestRoutes(app, { db, configs, monitors, reloader, outbox, bus, tls: backendTls, isConnected: (id) => connections.isConnected(id) });
 
   try {
     await app.listen({ port: options.port, host });
@@ -130,6 +145,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     throw new Error(`cannot listen on ${host}:${options.port}: ${(err as Error).message}`, { cause: err });
   }
   const port = (app.server.address() as AddressInfo).port;
+  if (backendTls) {
+    backendTls.attach(app.server as unknown as tls.Server);
+    backendTls.watch();
+  }
   const ws = attachWsEndpoint(app.server, rpc, monitors, connections, log.child('ws'));
 
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
@@ -142,10 +161,11 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   rollupTask.start();
   if (options.watchConfig !== false) reloader.watch();
 
-  const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
+  const url = `${backendTls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
   return {
     url,
     port,
+    tls: backendTls,
     db,
     bus,
     monitors,
@@ -157,6 +177,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     routes,
     async close() {
       await reloader.close();
+      await backendTls?.close();
       await dispatcher.close();
       await influx?.close();
       await alarmCleanup.stop();

@@ -64,6 +64,7 @@ export function bootTestBackend(options: {
   watchConfig?: boolean;
   clearedAlarmRetentionMs?: number;
   notificationRetry?: BackendOptions['notificationRetry'];
+  tls?: BackendOptions['tls'];
 }): Promise<Backend> {
   const quiet = process.env.VANTAGE_TEST_LOG === '1' ? undefined : () => undefined;
   return startBackend({
@@ -77,15 +78,21 @@ export function bootTestBackend(options: {
     adminPassword: TEST_ADMIN_PASSWORD,
     clearedAlarmRetentionMs: options.clearedAlarmRetentionMs,
     notificationRetry: options.notificationRetry,
+    tls: options.tls,
   });
 }
 
-export async function startTestBackend(configXml: string = TEST_CONFIG): Promise<TestBackend> {
+/**
+ * A backend on 127.0.0.1 with its own test storage. With `tls`, it serves
+ * HTTPS: `call`, `post` and adminFetch use fetch, which trusts only the
+ * system CAs, so tests then bring their own verifying client.
+ */
+export async function startTestBackend(configXml: string = TEST_CONFIG, options: { tls?: BackendOptions['tls'] } = {}): Promise<TestBackend> {
   const storage = await createTestStorage();
   const configPath = join(storage.dataDir, 'polling-config.xml');
   await writeFile(configPath, configXml);
-  const backend = await bootTestBackend({ storage, configPath });
-  const rpcUrl = `http://127.0.0.1:${backend.port}/rpc`;
+  const backend = await bootTestBackend({ storage, configPath, tls: options.tls });
+  const rpcUrl = `${backend.url}/rpc`;
   let id = 1;
   const post = async (body: string, headers: Record<string, string> = {}) => {
     const response = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });

@@ -5,3 +5,4 @@ export * from './protocol.ts';
 export * from './validate.ts';
 export * from './credentials.ts';
 export * from './network-errors.ts';
+export * from './fingerprint.ts';

@@ -13,6 +13,8 @@ export class RunningProcess {
   readonly output: string[] = [];
   private readonly listeners = new Set<() => void>();
   readonly exited: Promise<number | null>;
+  /** Like `exited`, but also after everything the process wrote has been read into `output`. */
+  readonly closed: Promise<number | null>;
 
   constructor(
     readonly name: string,
@@ -25,6 +27,7 @@ export class RunningProcess {
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.closed = new Promise((resolve) => child.once('close', (code) => resolve(code)));
   }
 
   /** Resolves with the first line (from now on, or already seen if `fromStart`) matching `pattern`. */
@@ -52,6 +55,15 @@ export class RunningProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }
+}
+
+/**
+ * A shell command line run by `sh -c`, exactly as an operator would paste it.
+ * Let it `exec` the program, so that the process stopped by PID is the program, not the shell.
+ */
+export function startShellCommand(name: string, command: string, env: Record<string, string | undefined> = {}): RunningProcess {
+  const child = spawn('sh', ['-c', command], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new RunningProcess(name, child);
 }
 
 export function startProcess(name: string, script: string, args: string[], env: Record<string, string | undefined> = {}): RunningProcess {
@@ -99,11 +111,13 @@ export async function startBackendProcess(options: {
   dataDir: string;
   databaseUrl?: string;
   adminPassword: string;
+  /** More command-line options, e.g. `--tls self-signed`. */
+  args?: string[];
 }): Promise<RunningProcess> {
   const backend = startProcess(
     'backend',
     'backend/bin/vantage.js',
-    ['--port', String(options.port), '--host', '127.0.0.1', '--config', options.configPath, '--data-dir', options.dataDir, '--no-local-poller'],
+    ['--port', String(options.port), '--host', '127.0.0.1', '--config', options.configPath, '--data-dir', options.dataDir, '--no-local-poller', ...(options.args ?? [])],
     { DATABASE_URL: options.databaseUrl, VANTAGE_ADMIN_PASSWORD: options.adminPassword },
   );
   await backend.waitForLine(/Vantage is running/, 30_000);

@@ -1,7 +1,8 @@
 /**
  * vantage-poller: a remote location monitor.
  *
- *   vantage-poller --server wss://home:8980/rpc [--server wss://standby:8980/rpc] --location RDU --name rdu-1
+ *   VANTAGE_TOKEN=T vantage-poller --server wss://home:8980/rpc [--server wss://standby:8980/rpc] \
+ *     --fingerprint sha256:… --location RDU --name rdu-1
  */
 import { hostname, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,7 @@ import { createLogger, type LogLevel } from '@vantage/runtime';
 import { parseByteSize, parseDuration } from './cli-values.ts';
 import { DEFAULT_PACKAGE_MAX_AGE_MS, DEFAULT_SPOOL_MAX_AGE_MS, DEFAULT_SPOOL_MAX_BYTES, Poller } from './poller.ts';
 import { parseServerList } from './server-choice.ts';
+import { describeVerification, loadServerVerification, type ServerVerification } from './transports/server-verification.ts';
 import { transportFactoryForServers } from './transports/transport-factory.ts';
 
 const USAGE = `usage: vantage-poller --server URL [--server URL …] --location NAME --name NAME [options]
@@ -16,9 +18,13 @@ const USAGE = `usage: vantage-poller --server URL [--server URL …] --location 
   --server URL        a backend: wss://HOST:8980/rpc (WebSocket) or https://HOST:8980/rpc (plain HTTP POSTs);
                       ws:// and http:// without TLS. Give it several times, home first, for standby servers
   --servers A,B,…     the same as a list, home first
+  --fingerprint FP    accept only the backend certificate with this SHA-256 fingerprint (sha256:AB:CD:…,
+                      as the backend prints it; plain hex too): for a self-signed certificate
+  --ca FILE           trust the CA certificates in this PEM file instead of the system's
   --location NAME     the location this poller monitors from, as defined in the backend's configuration
   --name NAME         this poller's name, shown to administrators
-  --token TOKEN       the location's registration token, if it uses one (otherwise an administrator approves)
+  --token TOKEN       the location's registration token, if it uses one (otherwise an administrator approves);
+                      better in the environment, VANTAGE_TOKEN, where other users cannot read it
   --state-dir DIR     where the poller keeps its identity, result spool and last package (default ./.vantage-poller)
   --switchover-after D     home unreachable this long: move to a standby (default 60s)
   --switchback-interval D  on a standby, try home this often; go back when it answers (default 60s)
@@ -31,6 +37,8 @@ const USAGE = `usage: vantage-poller --server URL [--server URL …] --location 
   --reconnect-max-ms N  longest wait between reconnection attempts (default 5000)
   --help              this text
 
+Over wss:// and https:// the backend's certificate is always verified (system CAs, --ca or --fingerprint);
+a certificate that fails stops the poller with a message naming it: it never falls back to an unverified connection.
 Durations: a number and a unit, ms, s, m, h or d (90s, 5m, 720h, 3d). Sizes: bytes, or KiB, MiB, GiB.`;
 
 export const POLLER_VERSION = '0.1.0';
@@ -46,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
         location: { type: 'string' },
         name: { type: 'string' },
         token: { type: 'string' },
+        ca: { type: 'string' },
+        fingerprint: { type: 'string' },
         'state-dir': { type: 'string', default: '.vantage-poller' },
         'switchover-after': { type: 'string', default: '60s' },
         'switchback-interval': { type: 'string', default: '60s' },
@@ -81,12 +91,14 @@ async function main(argv: string[]): Promise<number> {
   if (logFormat !== 'text' && logFormat !== 'json') return refuse('--log-format must be text or json');
 
   let servers: string[];
+  let verification: ServerVerification;
   let connect;
   let durations;
   let spoolMaxBytes: number;
   try {
     servers = parseServerList(values.server ?? [], values.servers);
-    connect = transportFactoryForServers(servers);
+    verification = await loadServerVerification({ caFile: values.ca, fingerprint: values.fingerprint });
+    connect = transportFactoryForServers(servers, verification);
     durations = {
       switchoverAfterMs: parseDuration('--switchover-after', values['switchover-after']!),
       switchbackIntervalMs: parseDuration('--switchback-interval', values['switchback-interval']!),
@@ -105,7 +117,8 @@ async function main(argv: string[]): Promise<number> {
     servers,
     location: values.location!,
     name: values.name!,
-    token: values.token,
+    // The environment keeps the token off the command line, where any user of the host can read it.
+    token: values.token ?? (process.env.VANTAGE_TOKEN || undefined),
     stateDir: values['state-dir']!,
     connect,
     log,
@@ -122,7 +135,8 @@ async function main(argv: string[]): Promise<number> {
   });
   log.info(
     `vantage-poller ${POLLER_VERSION} for location "${values.location}" as "${values.name}": ` +
-      (servers.length === 1 ? `server ${servers[0]}` : `home ${servers[0]}, standby ${servers.slice(1).join(', ')}`),
+      (servers.length === 1 ? `server ${servers[0]}` : `home ${servers[0]}, standby ${servers.slice(1).join(', ')}`) +
+      ` (${describeVerification(servers[0]!, verification)})`,
   );
 
   let signalled = false;

@@ -6,4 +6,5 @@ export * from './transports/transport.ts';
 export * from './transports/ws-transport.ts';
 export * from './transports/http-transport.ts';
 export * from './transports/transport-factory.ts';
+export * from './transports/server-verification.ts';
 export * from './downtime.ts';

@@ -35,7 +35,7 @@ import { PollScheduler } from './scheduler.ts';
 import { ServerChoice, type Arrival } from './server-choice.ts';
 import { ResultSpool } from './spool.ts';
 import { identityFor, StateStore, type PollerIdentity, type PollerState } from './state-store.ts';
-import { RpcCallError, TransportError, type ServerTransportFactory, type Transport } from './transports/transport.ts';
+import { RpcCallError, ServerCertificateError, TransportError, type ServerTransportFactory, type Transport } from './transports/transport.ts';
 
 export interface PollerOptions {
   /** The backend's servers, home first; any further ones are standbys. */
@@ -677,6 +677,11 @@ export class Poller {
       this.log.error(err.message);
       return err.exit;
     }
+    if (err instanceof ServerCertificateError) {
+      // Not transient: retrying would meet the same certificate, and nothing weaker is ever tried.
+      this.log.error(err.message);
+      return 'fatal';
+    }
     if (err instanceof RpcCallError) {
       switch (err.code) {
         case ErrorCode.MonitorDeleted:
@@ -703,10 +708,6 @@ export class Poller {
           this.log.error(`backend answered error ${err.code}: ${err.message}`);
           return this.backoff();
       }
-    }
-    if ((err as { fatal?: unknown })?.fatal === true) {
-      this.log.error((err as Error).message);
-      return 'fatal';
     }
     if (err instanceof TransportError) {
       this.log.warn(`disconnected from the backend: ${err.message}`);

@@ -60,8 +60,9 @@ import { del, get, post, seg } from './api.js';
  */
 
 /**
- * GET /api/locations/NAME/registration
- * @typedef {{ location: string, admission: 'token' | 'approval', token: string | null, command: string }} Registration
+ * GET /api/locations/NAME/registration. `fingerprint` is the backend's TLS certificate (sha256:AB:…), null without TLS;
+ * `command` pins it with --fingerprint when the certificate is self-signed.
+ * @typedef {{ location: string, admission: 'token' | 'approval', token: string | null, fingerprint: string | null, command: string }} Registration
  */
 
 /**

@@ -1,12 +1,15 @@
 /** REST for locations: the configured ones with their monitors, the registration command, pause and resume all. */
+import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import { TransitionError, wireStatus } from '../location-monitors/monitor-state.ts';
+import type { TlsStatus } from '../tls/backend-tls.ts';
 
 export interface LocationRouteDependencies {
   configs: ConfigHolder;
   monitors: LocationMonitorService;
+  tls: TlsStatus | undefined;
 }
 
 export function registerLocationRoutes(app: FastifyInstance, deps: LocationRouteDependencies): void {
@@ -37,12 +40,20 @@ export function registerLocationRoutes(app: FastifyInstance, deps: LocationRoute
     // The address the administrator reached us at is the best guess for what a remote host should use.
     const host = request.headers.host ?? `localhost:8980`;
     const scheme = request.protocol === 'https' ? 'wss' : 'ws';
+    // Our certificate is what the poller meets only when this request met it too (not a proxy's in front of us).
+    const direct = (request.raw.socket as Partial<TLSSocket>).encrypted === true;
+    const fingerprint = direct && deps.tls ? deps.tls.fingerprint : null;
     const token = location.registrationToken ?? null;
-    const quote = (value: string) => (/^[\w.:/@-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`);
-    const command =
-      `npx vantage-poller --server ${scheme}://${host}/rpc --location ${quote(location.name)} --name ${quote(`${location.name.toLowerCase()}-1`)}` +
-      (token ? ` --token ${quote(token)}` : '');
-    return { location: location.name, admission: token ? 'token' : 'approval', token, command };
+    const command = registrationCommand({
+      server: `${scheme}://${host}/rpc`,
+      // A self-signed certificate has no CA to vouch for it: the poller pins it. One from a CA is
+      // verified by the CA instead, so that its renewals (every 60-90 days with ACME) need no change on pollers.
+      pin: fingerprint !== null && deps.tls!.selfSigned ? fingerprint : undefined,
+      location: location.name,
+      name: `${location.name.toLowerCase()}-1`,
+      token: token ?? undefined,
+    });
+    return { location: location.name, admission: token ? 'token' : 'approval', token, fingerprint, command };
   });
 
   for (const action of ['pause', 'resume'] as const) {
@@ -64,6 +75,23 @@ export function registerLocationRoutes(app: FastifyInstance, deps: LocationRoute
     });
   }
 }
+
+/**
+ * The shell command that starts a poller for a location. The token goes in
+ * the environment (VANTAGE_TOKEN), never on the command line, where any user
+ * of the host can read it in the process list.
+ */
+function registrationCommand(options: { server: string; pin?: string; location: string; name: string; token?: string }): string {
+  const words = ['npx vantage-poller', '--server', shellWord(options.server)];
+  if (options.pin) words.push('--fingerprint', options.pin);
+  words.push('--location', shellWord(options.location), '--name', shellWord(options.name));
+  const command = words.join(' ');
+  return options.token === undefined ? command : `VANTAGE_TOKEN=${singleQuoted(options.token)} ${command}`;
+}
+
+/** The word as it is when the shell would take it literally, else single-quoted. */
+const shellWord = (value: string) => (/^[\w.:/@-]+$/.test(value) ? value : singleQuoted(value));
+const singleQuoted = (value: string) => `'${value.replace(/'/g, "'\\''")}'`;
 
 function countBy(values: string[]): Record<string, number> {
   const counts: Record<string, number> = {};

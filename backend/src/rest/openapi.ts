@@ -18,7 +18,7 @@ const OPERATIONS: Operation[] = [
   { method: 'delete', path: '/api/session', summary: 'Sign out' },
   { method: 'post', path: '/api/session/password', summary: 'Change the password; ends every session of the user', body: '{current, next}' },
   { method: 'get', path: '/api/locations', summary: 'Configured locations with their packages, admission and monitors by status' },
-  { method: 'get', path: '/api/locations/{name}/registration', summary: 'The command that registers a new monitor at this location (with its token, if any)' },
+  { method: 'get', path: '/api/locations/{name}/registration', summary: 'The command that starts a monitor at this location: server URL, the fingerprint to pin when the certificate is self-signed, the token (if any) in VANTAGE_TOKEN' },
   { method: 'post', path: '/api/locations/{name}/pause-all', summary: 'Pause every monitor of the location' },
   { method: 'post', path: '/api/locations/{name}/resume-all', summary: 'Resume every monitor of the location' },
   { method: 'get', path: '/api/applications', summary: 'Applications, their services, and their state across locations (up, partial, down, no data)' },

@@ -10,6 +10,7 @@ import type { ConfigReloader } from '../config/config-reloader.ts';
 import type { Database } from '../db/database.ts';
 import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import type { DbOutboxStore } from '../notifications/outbox-store.ts';
+import type { TlsStatus } from '../tls/backend-tls.ts';
 import { registerAlarmRoutes } from './alarm-routes.ts';
 import { registerApplicationRoutes } from './application-routes.ts';
 import { PollerBundle, registerDownloadRoutes } from './download-routes.ts';
@@ -30,6 +31,8 @@ export interface RestDependencies {
   reloader: ConfigReloader;
   outbox: DbOutboxStore;
   bus: EventBus;
+  /** The certificate in service, when the backend serves TLS. */
+  tls: TlsStatus | undefined;
   isConnected: (monitorId: string) => boolean;
 }
 

@@ -1,7 +1,8 @@
 import { ErrorCode, formatAuthorization, type MonitorCredentials } from '@vantage/common';
 import { JSONRPCClient, JSONRPCErrorException, createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
-import WebSocket from 'ws';
-import { DEFAULT_CALL_TIMEOUT_MS, RpcCallError, TransportError, type Transport } from './transport.ts';
+import WebSocket, { type ClientOptions } from 'ws';
+import { verifiedConnection, type ServerVerification } from './server-verification.ts';
+import { DEFAULT_CALL_TIMEOUT_MS, MAX_RESPONSE_BYTES, RpcCallError, ServerCertificateError, TransportError, type Transport } from './transport.ts';
 
 /** The client's own code for a call that got no answer in time; never sent by a backend. */
 const TIMEOUT_CODE = -1;
@@ -19,13 +20,20 @@ export interface WsTransportOptions {
    * rather than waiting for a call to time out.
    */
   pingIntervalMs?: number;
+  /** How a wss:// server is verified (default: the system CAs). */
+  verification?: ServerVerification;
 }
 
 /** JSON-RPC over one WebSocket connection; the connection is opened before this resolves. */
 export async function openWsTransport(options: WsTransportOptions): Promise<Transport> {
   const headers: Record<string, string> = {};
   if (options.credentials) headers.authorization = formatAuthorization(options.credentials);
-  const ws = new WebSocket(options.url, { headers, handshakeTimeout: options.connectTimeoutMs ?? 10_000, maxPayload: 64 * 1024 * 1024 });
+  const clientOptions: ClientOptions = { headers, handshakeTimeout: options.connectTimeoutMs ?? 10_000, maxPayload: MAX_RESPONSE_BYTES };
+  if (new URL(options.url).protocol === 'wss:') {
+    // ws hands this to http.request, which accepts its asynchronous form: the upgrade request is written only once the certificate passed.
+    clientOptions.createConnection = verifiedConnection(options.verification ?? { mode: 'system' }) as unknown as ClientOptions['createConnection'];
+  }
+  const ws = new WebSocket(options.url, clientOptions);
 
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -34,7 +42,9 @@ export async function openWsTransport(options: WsTransportOptions): Promise<Tran
       if (res.statusCode === 401) reject(new RpcCallError(ErrorCode.NotAuthenticated, 'the backend refused our credentials (HTTP 401)'));
       else reject(new TransportError(`WebSocket upgrade to ${options.url} answered HTTP ${res.statusCode}`));
     });
-    ws.once('error', (err) => reject(new TransportError(`cannot connect to ${options.url}: ${err.message}`, { cause: err })));
+    ws.once('error', (err) =>
+      reject(err instanceof ServerCertificateError ? err : new TransportError(`cannot connect to ${options.url}: ${err.message}`, { cause: err })),
+    );
   });
 
   let closedReason: string | undefined;

@@ -257,10 +257,28 @@ function RegisterPanel({ location }) {
             <button type="button" class="btn btn-small" onClick=${copy} aria-label=${`Copy the command for ${location}`} data-testid=${`copy-command-${location}`}>${copied ? 'Copied' : 'Copy'}</button>
           </div>
           <p class="muted small" role="status">${copied ? 'Command copied to the clipboard. ' : ''}${r.admission === 'token'
-            ? 'The command carries the location’s registration token: the monitor is admitted at once.'
-            : 'The monitor then waits as PENDING and appears above with an Approve button.'}</p>`
+            ? 'The command carries the location’s registration token in VANTAGE_TOKEN (not on the command line, where other users could read it): the monitor is admitted at once.'
+            : 'The monitor then waits as PENDING and appears above with an Approve button.'}</p>
+          <${CertificateNote} registration=${r} />`
       : null}
   </div>`;
+}
+
+/**
+ * What the poller will check of the server's certificate, when the backend serves TLS.
+ * @param {{ registration: import('../rest.js').Registration }} props
+ */
+function CertificateNote({ registration: r }) {
+  if (!r.fingerprint) return null;
+  return r.command.includes('--fingerprint')
+    ? html`<p class="muted small" data-testid=${`register-fingerprint-${r.location}`}>
+        The server’s certificate is self-signed; the command pins it, so the monitor talks only to a server presenting
+        <code class="fingerprint">${r.fingerprint}</code>.
+      </p>`
+    : html`<p class="muted small" data-testid=${`register-fingerprint-${r.location}`}>
+        The monitor checks the server’s certificate (<code class="fingerprint">${r.fingerprint}</code>) against its system’s CAs;
+        add <code>--ca FILE</code> if a private CA issued it.
+      </p>`;
 }
 
 /** Copies text, also where navigator.clipboard is not offered (plain HTTP to another host). */
