@@ -61,8 +61,8 @@ export class RunningProcess {
  * A shell command line run by `sh -c`, exactly as an operator would paste it.
  * Let it `exec` the program, so that the process stopped by PID is the program, not the shell.
  */
-export function startShellCommand(name: string, command: string, env: Record<string, string | undefined> = {}): RunningProcess {
-  const child = spawn('sh', ['-c', command], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startShellCommand(name: string, command: string, env: Record<string, string | undefined> = {}, cwd = REPO_ROOT): RunningProcess {
+  const child = spawn('sh', ['-c', command], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new RunningProcess(name, child);
 }
 

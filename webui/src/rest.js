@@ -17,7 +17,7 @@ import { del, get, post, seg } from './api.js';
 /**
  * GET /api/monitors. `stats` holds what the poller reports at check-in
  * (checksDone, checksStarted, lateMsP50, clockMs, …), absent until its first.
- * @typedef {{ id: string, name: string, location: string, status: string, paused: boolean, local: boolean, connected: boolean, registeredAt: number, lastCheckInAt: number | null, lastSeq: number, details: Record<string, string>, stats: Record<string, number> | null }} Monitor
+ * @typedef {{ id: string, name: string, location: string, status: string, paused: boolean, local: boolean, connected: boolean, registeredAt: number, lastCheckInAt: number | null, lastSeq: number, details: Record<string, string>, stats: Record<string, number> | null, server: string | null, serverRole: 'home' | 'standby' | null }} Monitor
  */
 
 /**
@@ -62,7 +62,7 @@ import { del, get, post, seg } from './api.js';
 /**
  * GET /api/locations/NAME/registration. `fingerprint` is the backend's TLS certificate (sha256:AB:…), null without TLS;
  * `command` pins it with --fingerprint when the certificate is self-signed.
- * @typedef {{ location: string, admission: 'token' | 'approval', token: string | null, fingerprint: string | null, command: string }} Registration
+ * @typedef {{ location: string, admission: 'token' | 'approval', token: string | null, fingerprint: string | null, command: string, downloadCommand: string | null }} Registration
  */
 
 /**

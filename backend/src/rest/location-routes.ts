@@ -5,11 +5,13 @@ import type { ConfigHolder } from '../config/config-holder.ts';
 import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import { TransitionError, wireStatus } from '../location-monitors/monitor-state.ts';
 import type { TlsStatus } from '../tls/backend-tls.ts';
+import { POLLER_DOWNLOAD_URL, type PollerBundle } from './download-routes.ts';
 
 export interface LocationRouteDependencies {
   configs: ConfigHolder;
   monitors: LocationMonitorService;
   tls: TlsStatus | undefined;
+  bundle: PollerBundle;
 }
 
 export function registerLocationRoutes(app: FastifyInstance, deps: LocationRouteDependencies): void {
@@ -44,7 +46,7 @@ export function registerLocationRoutes(app: FastifyInstance, deps: LocationRoute
     const direct = (request.raw.socket as Partial<TLSSocket>).encrypted === true;
     const fingerprint = direct && deps.tls ? deps.tls.fingerprint : null;
     const token = location.registrationToken ?? null;
-    const command = registrationCommand({
+    const pollerOptions = {
       server: `${scheme}://${host}/rpc`,
       // A self-signed certificate has no CA to vouch for it: the poller pins it. One from a CA is
       // verified by the CA instead, so that its renewals (every 60-90 days with ACME) need no change on pollers.
@@ -52,8 +54,13 @@ export function registerLocationRoutes(app: FastifyInstance, deps: LocationRoute
       location: location.name,
       name: `${location.name.toLowerCase()}-1`,
       token: token ?? undefined,
-    });
-    return { location: location.name, admission: token ? 'token' : 'approval', token, fingerprint, command };
+    };
+    const command = registrationCommand('npx vantage-poller', pollerOptions);
+    const bundle = await deps.bundle.read();
+    const downloadCommand = bundle
+      ? downloadAndRunCommand(`${request.protocol}://${host}${POLLER_DOWNLOAD_URL}`, bundle.sha256, pollerOptions.pin !== undefined, registrationCommand('node vantage-poller.mjs', pollerOptions))
+      : null;
+    return { location: location.name, admission: token ? 'token' : 'approval', token, fingerprint, command, downloadCommand };
   });
 
   for (const action of ['pause', 'resume'] as const) {
@@ -81,12 +88,25 @@ export function registerLocationRoutes(app: FastifyInstance, deps: LocationRoute
  * the environment (VANTAGE_TOKEN), never on the command line, where any user
  * of the host can read it in the process list.
  */
-function registrationCommand(options: { server: string; pin?: string; location: string; name: string; token?: string }): string {
-  const words = ['npx vantage-poller', '--server', shellWord(options.server)];
+function registrationCommand(program: string, options: { server: string; pin?: string; location: string; name: string; token?: string }): string {
+  const words = [program, '--server', shellWord(options.server)];
   if (options.pin) words.push('--fingerprint', options.pin);
   words.push('--location', shellWord(options.location), '--name', shellWord(options.name));
   const command = words.join(' ');
   return options.token === undefined ? command : `VANTAGE_TOKEN=${singleQuoted(options.token)} ${command}`;
+}
+
+/**
+ * Downloads the poller bundle from this backend, checks it against the
+ * SHA-256 the (signed-in) panel shows, and runs it. With a self-signed
+ * certificate curl cannot verify the server (-k), which is why the digest is
+ * checked: a file that is not ours never runs.
+ */
+function downloadAndRunCommand(url: string, sha256: string, selfSigned: boolean, run: string): string {
+  return (
+    `curl -fsS${selfSigned ? 'k' : ''}L -o vantage-poller.mjs ${shellWord(url)} && ` +
+    `echo '${sha256}  vantage-poller.mjs' | sha256sum -c --quiet - && ${run}`
+  );
 }
 
 /** The word as it is when the shell would take it literally, else single-quoted. */

@@ -38,7 +38,8 @@ export interface RestDependencies {
 
 export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies): void {
   registerSystemRoutes(app, deps);
-  registerLocationRoutes(app, deps);
+  const bundle = new PollerBundle();
+  registerLocationRoutes(app, { ...deps, bundle });
   registerMonitorRoutes(app, deps);
   registerApplicationRoutes(app, deps);
   registerEventRoutes(app, deps.db);
@@ -47,6 +48,6 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   registerOutageRoutes(app, deps.db);
   registerResponseTimeRoutes(app, deps.db);
   registerNotificationRoutes(app, deps.outbox);
-  registerDownloadRoutes(app, new PollerBundle());
+  registerDownloadRoutes(app, bundle);
   registerWebUi(app);
 }

@@ -181,6 +181,9 @@ function MonitorRow({ monitor: m, perMinute, reload }) {
     <td>
       <${MonitorStatusBadge} status=${m.status} paused=${m.paused} />
       <div class="muted small">${m.connected ? 'connected' : 'not connected'}</div>
+      ${m.server && !m.local
+        ? html`<div class="muted small" data-testid=${`server-${m.name}`} title=${m.server}>${m.serverRole === 'standby' ? 'on standby ' : 'via '}${serverHost(m.server)}</div>`
+        : null}
     </td>
     <td><${Time} ms=${m.lastCheckInAt} /><div class="muted small">registered <${Time} ms=${m.registeredAt} /></div></td>
     <td class="actions-cell">
@@ -229,15 +232,14 @@ function RegisterPanel({ location }) {
   useEffect(() => {
     void info.load();
   }, []);
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState(/** @type {string | null} */ (null));
   const r = info.data;
 
-  const copy = async () => {
-    if (!r) return;
+  const copy = async (/** @type {string} */ text) => {
     try {
-      await copyText(r.command);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 2000);
+      await copyText(text);
+      setCopied(text);
+      setTimeout(() => setCopied(null), 2000);
     } catch {
       notify('Copying failed: select the command and copy it by hand.', 'error');
     }
@@ -249,12 +251,17 @@ function RegisterPanel({ location }) {
     ${r === undefined && info.loading ? html`<${Loading} />` : null}
     ${r === null ? html`<p class="muted">This server does not give the registration command yet (GET /api/locations/${location}/registration is missing).</p>` : null}
     ${r
-      ? html`<p class="muted small">
-            On a host at ${location} with Node.js 20 and Vantage, run:
-          </p>
+      ? html`${r.downloadCommand
+            ? html`<p class="muted small">On a host at ${location} with Node.js 20 (nothing else), download the poller from this server and start it:</p>
+                <div class="command">
+                  <code data-testid=${`register-download-${location}`}>${r.downloadCommand}</code>
+                  <button type="button" class="btn btn-small" onClick=${() => copy(/** @type {string} */ (r.downloadCommand))} aria-label=${`Copy the download command for ${location}`}>${copied === r.downloadCommand ? 'Copied' : 'Copy'}</button>
+                </div>
+                <p class="muted small">The file's SHA-256 is checked before it runs. For a service that starts at boot, see the README's systemd unit. Where Vantage is installed, instead:</p>`
+            : html`<p class="muted small">On a host at ${location} with Node.js 20 and Vantage, run:</p>`}
           <div class="command">
             <code data-testid=${`register-command-${location}`} id=${`register-command-${location}`}>${r.command}</code>
-            <button type="button" class="btn btn-small" onClick=${copy} aria-label=${`Copy the command for ${location}`} data-testid=${`copy-command-${location}`}>${copied ? 'Copied' : 'Copy'}</button>
+            <button type="button" class="btn btn-small" onClick=${() => copy(r.command)} aria-label=${`Copy the command for ${location}`} data-testid=${`copy-command-${location}`}>${copied === r.command ? 'Copied' : 'Copy'}</button>
           </div>
           <p class="muted small" role="status">${copied ? 'Command copied to the clipboard. ' : ''}${r.admission === 'token'
             ? 'The command carries the location’s registration token in VANTAGE_TOKEN (not on the command line, where other users could read it): the monitor is admitted at once.'
@@ -279,6 +286,15 @@ function CertificateNote({ registration: r }) {
         The monitor checks the server’s certificate (<code class="fingerprint">${r.fingerprint}</code>) against its system’s CAs;
         add <code>--ca FILE</code> if a private CA issued it.
       </p>`;
+}
+
+/** The host:port of a server URL, short enough for a table cell. */
+function serverHost(/** @type {string} */ url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }
 
 /** Copies text, also where navigator.clipboard is not offered (plain HTTP to another host). */
