@@ -1,12 +1,13 @@
 /**
  * vantage-poller: a remote location monitor.
  *
- *   vantage-poller --server ws://backend:8980/rpc --location RDU --name rdu-1 [--token T] [--state-dir DIR]
+ *   VANTAGE_TOKEN=T vantage-poller --server ws://backend:8980/rpc --location RDU --name rdu-1 [--token-file FILE] [--state-dir DIR]
  */
 import { hostname, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createLogger, type LogLevel } from '@vantage/runtime';
 import { Poller } from './poller.ts';
+import { resolveRegistrationToken, TOKEN_ENV_VARIABLE, TokenSourceError } from './token-source.ts';
 import { transportFactoryFor } from './transports/transport-factory.ts';
 
 const USAGE = `usage: vantage-poller --server URL --location NAME --name NAME [options]
@@ -14,7 +15,10 @@ const USAGE = `usage: vantage-poller --server URL --location NAME --name NAME [o
   --server URL        the backend: ws://HOST:8980/rpc (WebSocket) or http://HOST:8980/rpc (plain HTTP)
   --location NAME     the location this poller monitors from, as defined in the backend's configuration
   --name NAME         this poller's name, shown to administrators
-  --token TOKEN       the location's registration token, if it uses one (otherwise an administrator approves)
+  --token-file FILE   the location's registration token, if it uses one (otherwise an administrator approves):
+                      the first line of FILE, which only its owner may read (chmod 600)
+                      or set VANTAGE_TOKEN in the environment instead
+  --token TOKEN       the same on the command line, where every user of the host can read it: avoid
   --state-dir DIR     where the poller keeps its identity (default ./.vantage-poller)
   --log-level LEVEL   error, warn, info or debug until the backend's setting arrives (default info)
   --reconnect-max-ms N  longest wait between reconnection attempts (default 60000)
@@ -32,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
         location: { type: 'string' },
         name: { type: 'string' },
         token: { type: 'string' },
+        'token-file': { type: 'string' },
         'state-dir': { type: 'string', default: '.vantage-poller' },
         'log-level': { type: 'string', default: 'info' },
         'reconnect-max-ms': { type: 'string', default: '60000' },
@@ -72,13 +77,24 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vantage-poller: ${(err as Error).message}\n`);
     return 2;
   }
+  let registration;
+  try {
+    registration = await resolveRegistrationToken({ token: values.token, tokenFile: values['token-file'], env: process.env });
+  } catch (err) {
+    if (!(err instanceof TokenSourceError)) throw err;
+    process.stderr.write(`vantage-poller: ${err.message}\n`);
+    return 2;
+  }
+  // Read once; the processes the monitors start (fping) need not inherit it.
+  delete process.env[TOKEN_ENV_VARIABLE];
 
   const log = createLogger('poller', logLevel);
+  for (const warning of registration.warnings) log.warn(warning);
   const poller = new Poller({
     server: values.server!,
     location: values.location!,
     name: values.name!,
-    token: values.token,
+    token: registration.token,
     stateDir: values['state-dir']!,
     connect,
     log,
