@@ -64,6 +64,10 @@ export function bootTestBackend(options: {
   watchConfig?: boolean;
   clearedAlarmRetentionMs?: number;
   notificationRetry?: BackendOptions['notificationRetry'];
+  /** Believe X-Forwarded-For, so a test can speak from many source addresses. */
+  trustProxy?: boolean;
+  /** Registration limits other than the production defaults (tests that register many monitors quickly). */
+  registrationLimits?: BackendOptions['registrationLimits'];
 }): Promise<Backend> {
   const quiet = process.env.VANTAGE_TEST_LOG === '1' ? undefined : () => undefined;
   return startBackend({
@@ -77,14 +81,19 @@ export function bootTestBackend(options: {
     adminPassword: TEST_ADMIN_PASSWORD,
     clearedAlarmRetentionMs: options.clearedAlarmRetentionMs,
     notificationRetry: options.notificationRetry,
+    trustProxy: options.trustProxy,
+    registrationLimits: options.registrationLimits,
   });
 }
 
-export async function startTestBackend(configXml: string = TEST_CONFIG): Promise<TestBackend> {
+export async function startTestBackend(
+  configXml: string = TEST_CONFIG,
+  options: Pick<Parameters<typeof bootTestBackend>[0], 'trustProxy' | 'registrationLimits'> = {},
+): Promise<TestBackend> {
   const storage = await createTestStorage();
   const configPath = join(storage.dataDir, 'polling-config.xml');
   await writeFile(configPath, configXml);
-  const backend = await bootTestBackend({ storage, configPath });
+  const backend = await bootTestBackend({ storage, configPath, ...options });
   const rpcUrl = `http://127.0.0.1:${backend.port}/rpc`;
   let id = 1;
   const post = async (body: string, headers: Record<string, string> = {}) => {

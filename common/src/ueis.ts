@@ -14,6 +14,11 @@ export const Uei = {
   applicationUp: 'uei.vantage/application/applicationUp',
   monitorConnectivityLost: 'uei.vantage/location/monitorConnectivityLost',
   monitorConnectivityRestored: 'uei.vantage/location/monitorConnectivityRestored',
+  // Vantage's own: administrators' actions on admission, recorded for the audit trail.
+  registrationTokenRotated: 'uei.vantage/location/registrationTokenRotated',
+  registrationTokenRevoked: 'uei.vantage/location/registrationTokenRevoked',
+  pendingMonitorsPurged: 'uei.vantage/location/pendingMonitorsPurged',
+  monitorCredentialsRevoked: 'uei.vantage/location/monitorCredentialsRevoked',
 } as const;
 
 export type UeiName = keyof typeof Uei;

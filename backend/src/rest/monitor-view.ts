@@ -16,5 +16,8 @@ export function monitorView(row: LocationMonitorRow, connected: boolean) {
     lastSeq: row.lastSeq,
     details: row.details,
     stats: row.lastStats,
+    // Where it registered from: what "deny and block address" blocks.
+    address: row.sourceAddress,
+    revokedAt: row.revokedAt,
   };
 }

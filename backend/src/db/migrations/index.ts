@@ -3,6 +3,7 @@ import { ResultDetails1763800000000 } from './0002-result-details.ts';
 import { AlarmsOutagesNotifications1763900000000 } from './0003-alarms-outages-notifications.ts';
 import { ResponseTimeRollups1764000000000 } from './0004-response-time-rollups.ts';
 import { UsersAndSessions1764100000000 } from './0005-users-and-sessions.ts';
+import { RegistrationSecurity1764210000000 } from './0006-registration-security.ts';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
-export const MIGRATIONS = [InitialSchema1763700000000, ResultDetails1763800000000, AlarmsOutagesNotifications1763900000000, ResponseTimeRollups1764000000000, UsersAndSessions1764100000000];
+export const MIGRATIONS = [InitialSchema1763700000000, ResultDetails1763800000000, AlarmsOutagesNotifications1763900000000, ResponseTimeRollups1764000000000, UsersAndSessions1764100000000, RegistrationSecurity1764210000000];
