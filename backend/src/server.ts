@@ -19,7 +19,11 @@ import { Database } from './db/database.ts';
 import { readInstallationId } from './db/installation.ts';
 import { ResultIngest } from './ingest/result-ingest.ts';
 import { announceConfiguration } from './location-monitors/announce-configuration.ts';
+import { BlockedAddressStore } from './location-monitors/blocked-addresses.ts';
 import { LocationMonitorService } from './location-monitors/location-monitor-service.ts';
+import { RegistrationAdmission } from './location-monitors/registration-admission.ts';
+import { DEFAULT_REGISTRATION_LIMITS, type RegistrationLimits } from './location-monitors/registration-limits.ts';
+import { RegistrationTokenStore } from './location-monitors/registration-tokens.ts';
 import { registerRestRoutes } from './rest/routes.ts';
 import { ConnectionRegistry } from './rpc/connections.ts';
 import { registerHttpRpc } from './rpc/http-endpoint.ts';
@@ -58,6 +62,8 @@ export interface BackendOptions {
   influx?: { url: string; token?: string; org: string; bucket: string };
   /** Serve HTTPS and WSS: certificate files, or a self-signed certificate kept in `dataDir/tls`. Plain HTTP without it. */
   tls?: TlsSettings;
+  /** Limits on registerLocationMonitor other than the defaults (location-monitors/registration-limits.ts); for tests. */
+  registrationLimits?: Partial<RegistrationLimits>;
 }
 
 export interface Backend {
@@ -69,6 +75,7 @@ export interface Backend {
   db: Database;
   bus: EventBus;
   monitors: LocationMonitorService;
+  tokens: RegistrationTokenStore;
   rpc: ReturnType<typeof createRpcServer>;
   connections: ConnectionRegistry;
   configs: ConfigHolder;
@@ -96,7 +103,13 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   logEvents(bus, log.child('events'));
   const connections = new ConnectionRegistry();
   const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event));
-  const monitors = new LocationMonitorService(db, configs, bus, connections, recorder);
+  const tokens = new RegistrationTokenStore(db, recorder, bus, log.child('registration'));
+  await tokens.syncWithConfiguration(config);
+  // Failures are logged by the store; a later reload tries again.
+  configs.onReplaced((replaced) => void tokens.syncWithConfiguration(replaced).catch(() => undefined));
+  const blocked = new BlockedAddressStore(db);
+  const admission = new RegistrationAdmission({ ...DEFAULT_REGISTRATION_LIMITS, ...options.registrationLimits }, tokens, blocked);
+  const monitors = new LocationMonitorService(db, configs, bus, connections, recorder, { admission, blocked });
   const ingest = new ResultIngest(db, configs, bus, recorder);
   const rpc = createRpcServer(monitors, ingest, await readInstallationId(db), log.child('rpc'));
   const { outbox, dispatcher } = await startNotifications(db, configs, bus, options.notificationRetry ?? {}, log.child('notifications'));
@@ -136,7 +149,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     void reply.code(status).send({ error: status >= 500 ? 'internal error; the backend logged the details' : err.message });
   });
   registerHttpRpc(app, rpc);
-  registerRestRoutes(app, { db, configs, monitors, reloader, outbox, bus, tls: backendTls, isConnected: (id) => connections.isConnected(id) });
+  registerRestRoutes(app, { db, configs, monitors, tokens, blocked, reloader, outbox, bus, tls: backendTls, isConnected: (id) => connections.isConnected(id) });
 
   try {
     await app.listen({ port: options.port, host });
@@ -149,7 +162,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     backendTls.attach(app.server as unknown as tls.Server);
     backendTls.watch();
   }
-  const ws = attachWsEndpoint(app.server, rpc, monitors, connections, log.child('ws'));
+  const ws = attachWsEndpoint(app.server, rpc, monitors, connections, log.child('ws'), options.trustProxy ?? false);
 
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
   const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, () => monitors.sweepDisconnected(), log);
@@ -169,6 +182,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     db,
     bus,
     monitors,
+    tokens,
     rpc,
     connections,
     configs,

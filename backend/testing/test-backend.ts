@@ -65,6 +65,10 @@ export function bootTestBackend(options: {
   clearedAlarmRetentionMs?: number;
   notificationRetry?: BackendOptions['notificationRetry'];
   tls?: BackendOptions['tls'];
+  /** Believe X-Forwarded-For, so a test can speak from many source addresses. */
+  trustProxy?: boolean;
+  /** Registration limits other than the production defaults (tests that register many monitors quickly). */
+  registrationLimits?: BackendOptions['registrationLimits'];
 }): Promise<Backend> {
   const quiet = process.env.VANTAGE_TEST_LOG === '1' ? undefined : () => undefined;
   return startBackend({
@@ -79,6 +83,8 @@ export function bootTestBackend(options: {
     clearedAlarmRetentionMs: options.clearedAlarmRetentionMs,
     notificationRetry: options.notificationRetry,
     tls: options.tls,
+    trustProxy: options.trustProxy,
+    registrationLimits: options.registrationLimits,
   });
 }
 
@@ -87,11 +93,14 @@ export function bootTestBackend(options: {
  * HTTPS: `call`, `post` and adminFetch use fetch, which trusts only the
  * system CAs, so tests then bring their own verifying client.
  */
-export async function startTestBackend(configXml: string = TEST_CONFIG, options: { tls?: BackendOptions['tls'] } = {}): Promise<TestBackend> {
+export async function startTestBackend(
+  configXml: string = TEST_CONFIG,
+  options: Pick<Parameters<typeof bootTestBackend>[0], 'tls' | 'trustProxy' | 'registrationLimits'> = {},
+): Promise<TestBackend> {
   const storage = await createTestStorage();
   const configPath = join(storage.dataDir, 'polling-config.xml');
   await writeFile(configPath, configXml);
-  const backend = await bootTestBackend({ storage, configPath, tls: options.tls });
+  const backend = await bootTestBackend({ storage, configPath, ...options });
   const rpcUrl = `${backend.url}/rpc`;
   let id = 1;
   const post = async (body: string, headers: Record<string, string> = {}) => {

@@ -14,6 +14,8 @@ export const ErrorCode = {
   Forbidden: -32003,
   MonitorDeleted: -32004,
   MonitorPending: -32005,
+  /** The monitor's secret was revoked by an administrator: final, the poller stops and does not register again. */
+  CredentialsRevoked: -32006,
   Overloaded: -32010,
 } as const;
 

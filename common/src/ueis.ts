@@ -17,6 +17,11 @@ export const Uei = {
   // A poller's home and standby servers (seed 004's switchover and switchback).
   locationMonitorSwitchedOver: 'uei.vantage/location/locationMonitorSwitchedOver',
   locationMonitorSwitchedBack: 'uei.vantage/location/locationMonitorSwitchedBack',
+  // Vantage's own: administrators' actions on admission, recorded for the audit trail.
+  registrationTokenRotated: 'uei.vantage/location/registrationTokenRotated',
+  registrationTokenRevoked: 'uei.vantage/location/registrationTokenRevoked',
+  pendingMonitorsPurged: 'uei.vantage/location/pendingMonitorsPurged',
+  monitorCredentialsRevoked: 'uei.vantage/location/monitorCredentialsRevoked',
 } as const;
 
 export type UeiName = keyof typeof Uei;

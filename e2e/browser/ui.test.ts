@@ -6,6 +6,8 @@
  * and see the cell change; pause the monitor from its page, see the poller
  * stop polling and the paused event listed (worded and filtered by the
  * backend's event catalogue), and the alarm the outage raised; resume it.
+ * Then the location's registration token: create it, rotate it (the panel
+ * shows the new one; the backend refuses the old one at once), revoke it.
  * Every step saves a screenshot under test-output/browser/.
  */
 import assert from 'node:assert/strict';
@@ -177,4 +179,64 @@ void test('sign in, register and approve a monitor, see availability change, pau
   await eventuallyVisible('[data-testid="matrix"]', 10_000);
   await screenshot('availability-phone');
   passed = true;
+});
+
+/** Registers a monitor at RDU over POST /rpc with a token, waiting out -32010 as a poller does; the status or the error. */
+async function registerWithToken(token: string): Promise<{ status?: string; code?: number; message?: string }> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const response = await fetch(`${base}/rpc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: attempt, method: 'registerLocationMonitor', params: { location: 'RDU', name: 'token-check', token } }),
+    });
+    const body = (await response.json()) as { result?: { status: string }; error?: { code: number; message: string; data?: { retryAfterMs?: number } } };
+    if (body.error?.code === -32010) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(body.error!.data?.retryAfterMs ?? 1_000, 5_000)));
+      continue;
+    }
+    return body.error ? { code: body.error.code, message: body.error.message } : { status: body.result!.status };
+  }
+  assert.fail('the backend kept answering -32010');
+}
+
+/** Waits until the register panel's command carries a token other than `previous`, and returns it. */
+async function tokenInPanel(previous?: string): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const command = ((await page.getByTestId('register-command-RDU').textContent()) ?? '').trim();
+    const match = /^VANTAGE_TOKEN='([A-Za-z0-9_-]+)' npx vantage-poller --server ws:\/\/127\.0\.0\.1:\d+\/rpc --location RDU --name \S+$/.exec(command);
+    if (match && match[1] !== previous) return match[1]!;
+    if (Date.now() > deadline) {
+      await screenshot('failed-token');
+      assert.fail(`the register panel shows no new token: ${command}`);
+    }
+    await page.waitForTimeout(200);
+  }
+}
+
+void test('create, rotate and revoke the registration token from the register panel', { skip: missingBrowser }, async () => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${base}/#/locations`);
+  const panel = page.getByTestId('register-RDU');
+  await panel.getByRole('button', { name: 'Create token' }).click();
+  const first = await tokenInPanel();
+  assert.match((await page.getByTestId('register-note-RDU').textContent()) ?? '', /shown this once/);
+  await screenshot('token-created');
+
+  // Rotating asks first, since the current token stops working.
+  await panel.getByRole('button', { name: 'Rotate token' }).click();
+  await page.getByTestId('confirm-ok').click();
+  const second = await tokenInPanel(first);
+  await screenshot('token-rotated');
+  assert.equal((await registerWithToken(second)).status, 'REGISTERED', 'the token the panel shows registers');
+  const old = await registerWithToken(first);
+  assert.equal(old.code, -32003, 'the old token is refused at once');
+  assert.match(old.message ?? '', /revoked/);
+
+  await panel.getByRole('button', { name: 'Revoke token' }).click();
+  await page.getByTestId('confirm-ok').click();
+  await page.getByTestId('register-command-RDU').filter({ hasText: /^npx vantage-poller / }).waitFor({ timeout: 15_000 });
+  assert.match((await page.getByTestId('register-note-RDU').textContent()) ?? '', /waits as PENDING/);
+  await screenshot('token-revoked');
+  assert.equal((await registerWithToken(second)).code, -32003, 'a revoked token is refused');
 });

@@ -114,7 +114,7 @@ const definitions: EventDefinition[] = [
     severity: 'Major',
     label: 'A location monitor lost its own connectivity',
     description:
-      'Sent when one monitor sees every service it polls down while other locations see them up: the problem is the monitor\'s network, not the services. No lost-service alarms are raised for it meanwhile.',
+      "Sent when one monitor sees every service it polls down while other locations see them up: the problem is the monitor's network, not the services. No lost-service alarms are raised for it meanwhile.",
     alarm: { type: 'problem', reductionKey: perMonitor(Uei.monitorConnectivityLost) },
   },
   {
@@ -135,6 +135,31 @@ const definitions: EventDefinition[] = [
     severity: 'Normal',
     label: 'A location monitor switched back to its home server',
     description: 'Sent by the home server when a monitor that had moved to a standby comes back to it (params: server, from).',
+  },
+  {
+    uei: Uei.registrationTokenRotated,
+    severity: 'Normal',
+    label: "A location's registration token has been replaced",
+    description:
+      "Sent when an administrator rotates a location's registration token, or a new token appears in the configuration: the previous token stops working at once; monitors registered with it keep their own secret.",
+  },
+  {
+    uei: Uei.registrationTokenRevoked,
+    severity: 'Warning',
+    label: "A location's registration token has been revoked",
+    description: "Sent when an administrator revokes a location's registration token (or removes it from the configuration): new monitors there wait for approval.",
+  },
+  {
+    uei: Uei.pendingMonitorsPurged,
+    severity: 'Normal',
+    label: 'Monitors waiting for approval have been purged',
+    description: 'Sent when an administrator deletes every monitor waiting for approval at a location at once; the count is in the parameters.',
+  },
+  {
+    uei: Uei.monitorCredentialsRevoked,
+    severity: 'Warning',
+    label: "A location monitor's credentials have been revoked",
+    description: "Sent when an administrator revokes a monitor's secret: its calls are refused from then on and the poller stops.",
   },
 ];
 

@@ -12,6 +12,7 @@ import { DEFAULT_PACKAGE_MAX_AGE_MS, DEFAULT_SPOOL_MAX_AGE_MS, DEFAULT_SPOOL_MAX
 import { parseServerList } from './server-choice.ts';
 import { describeVerification, loadServerVerification, type ServerVerification } from './transports/server-verification.ts';
 import { transportFactoryForServers } from './transports/transport-factory.ts';
+import { resolveRegistrationToken, TOKEN_ENV_VARIABLE, TokenSourceError } from './token-source.ts';
 
 const USAGE = `usage: vantage-poller --server URL [--server URL …] --location NAME --name NAME [options]
 
@@ -23,8 +24,10 @@ const USAGE = `usage: vantage-poller --server URL [--server URL …] --location 
   --ca FILE           trust the CA certificates in this PEM file instead of the system's
   --location NAME     the location this poller monitors from, as defined in the backend's configuration
   --name NAME         this poller's name, shown to administrators
-  --token TOKEN       the location's registration token, if it uses one (otherwise an administrator approves);
-                      better in the environment, VANTAGE_TOKEN, where other users cannot read it
+  --token-file FILE   the location's registration token, if it uses one (otherwise an administrator approves):
+                      the first line of FILE, which only its owner may read (chmod 600)
+                      or set VANTAGE_TOKEN in the environment instead
+  --token TOKEN       the same on the command line, where every user of the host can read it: avoid
   --state-dir DIR     where the poller keeps its identity, result spool and last package (default ./.vantage-poller)
   --switchover-after D     home unreachable this long: move to a standby (default 60s)
   --switchback-interval D  on a standby, try home this often; go back when it answers (default 60s)
@@ -56,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
         token: { type: 'string' },
         ca: { type: 'string' },
         fingerprint: { type: 'string' },
+        'token-file': { type: 'string' },
         'state-dir': { type: 'string', default: '.vantage-poller' },
         'switchover-after': { type: 'string', default: '60s' },
         'switchback-interval': { type: 'string', default: '60s' },
@@ -111,14 +115,23 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return refuse((err as Error).message);
   }
+  let registration;
+  try {
+    registration = await resolveRegistrationToken({ token: values.token, tokenFile: values['token-file'], env: process.env });
+  } catch (err) {
+    if (!(err instanceof TokenSourceError)) throw err;
+    return refuse(err.message);
+  }
+  // Read once; the processes the monitors start (fping) need not inherit it.
+  delete process.env[TOKEN_ENV_VARIABLE];
 
   const log = createLogger('poller', { level: logLevel, format: logFormat });
+  for (const warning of registration.warnings) log.warn(warning);
   const poller = new Poller({
     servers,
     location: values.location!,
     name: values.name!,
-    // The environment keeps the token off the command line, where any user of the host can read it.
-    token: values.token ?? (process.env.VANTAGE_TOKEN || undefined),
+    token: registration.token,
     stateDir: values['state-dir']!,
     connect,
     log,

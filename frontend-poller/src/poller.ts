@@ -70,7 +70,7 @@ export interface PollerOptions {
 }
 
 /** Why the poller stopped by itself. */
-export type PollerExit = 'stopped' | 'denied' | 'stopped-by-backend' | 'fatal';
+export type PollerExit = 'stopped' | 'denied' | 'revoked' | 'stopped-by-backend' | 'fatal';
 
 export const DEFAULT_PACKAGE_MAX_AGE_MS = 3 * 24 * 3_600_000;
 export const DEFAULT_SPOOL_MAX_AGE_MS = 3_600_000;
@@ -695,12 +695,19 @@ export class Poller {
         case ErrorCode.Forbidden:
           this.log.error(`the backend refuses this monitor: ${err.message}`);
           return 'denied';
+        case ErrorCode.CredentialsRevoked:
+          // Final, like Grafana SM's PermissionDenied: the identity is kept, so a restart meets the same answer.
+          this.log.error(
+            `${err.message}: stopping, and this poller will not register again ` +
+              `(if an administrator allows it back, delete ${this.options.stateDir} and start it anew)`,
+          );
+          return 'revoked';
         case ErrorCode.NoSuchLocation:
           this.log.error(`${err.message}: check --location against the backend's locations`);
           return 'fatal';
         case ErrorCode.Overloaded: {
           const retryAfterMs = (err.data as { retryAfterMs?: number })?.retryAfterMs ?? 5_000;
-          this.log.warn(`backend overloaded; retrying in ${retryAfterMs} ms`);
+          this.log.warn(`backend overloaded (${err.message}); retrying in ${retryAfterMs} ms`);
           await this.idleWake.sleep(retryAfterMs);
           return undefined;
         }

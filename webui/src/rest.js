@@ -17,7 +17,9 @@ import { del, get, post, seg } from './api.js';
 /**
  * GET /api/monitors. `stats` holds what the poller reports at check-in
  * (checksDone, checksStarted, lateMsP50, clockMs, …), absent until its first.
- * @typedef {{ id: string, name: string, location: string, status: string, paused: boolean, local: boolean, connected: boolean, registeredAt: number, lastCheckInAt: number | null, lastSeq: number, details: Record<string, string>, stats: Record<string, number> | null, server: string | null, serverRole: 'home' | 'standby' | null }} Monitor
+ * `address` is where it registered from (null for the built-in poller);
+ * `revokedAt` when an administrator revoked its secret; `server` the one it uses (home or a standby).
+ * @typedef {{ id: string, name: string, location: string, status: string, paused: boolean, local: boolean, connected: boolean, registeredAt: number, lastCheckInAt: number | null, lastSeq: number, details: Record<string, string>, stats: Record<string, number> | null, address: string | null, revokedAt: number | null, server: string | null, serverRole: 'home' | 'standby' | null }} Monitor
  */
 
 /**
@@ -60,9 +62,28 @@ import { del, get, post, seg } from './api.js';
  */
 
 /**
- * GET /api/locations/NAME/registration. `fingerprint` is the backend's TLS certificate (sha256:AB:…), null without TLS;
- * `command` pins it with --fingerprint when the certificate is self-signed.
+ * GET /api/locations/NAME/registration. `token` is null when the location
+ * has none, and also when its token was rotated here: that one is shown once,
+ * in the answer to the rotation, and the command then holds a placeholder.
+ * `fingerprint` is the backend's TLS certificate (sha256:AB:…), null without
+ * TLS; `command` pins it with --fingerprint when the certificate is
+ * self-signed; `downloadCommand` fetches the poller from this backend.
  * @typedef {{ location: string, admission: 'token' | 'approval', token: string | null, fingerprint: string | null, command: string, downloadCommand: string | null }} Registration
+ */
+
+/**
+ * POST /api/locations/NAME/token/rotate: the new token, shown this once, and the command with it.
+ * @typedef {{ location: string, admission: 'token', token: string, fingerprint: string | null, command: string, downloadCommand: string | null }} RotatedToken
+ */
+
+/**
+ * POST /api/locations/NAME/purge-pending
+ * @typedef {{ location: string, purged: number }} PurgeOutcome
+ */
+
+/**
+ * GET /api/blocked-addresses: source addresses whose registrations are refused.
+ * @typedef {{ address: string, createdAt: number, createdBy: string, reason: string | null, monitorId: string | null }} BlockedAddress
  */
 
 /**
@@ -85,6 +106,15 @@ export const getLocations = () => /** @type {Promise<Location[]>} */ (get('/api/
 /** @param {string} location @returns {Promise<Registration>} */
 export const getRegistration = (location) => /** @type {Promise<Registration>} */ (get(`/api/locations/${seg(location)}/registration`));
 
+/** Replaces the location's registration token. @param {string} location @returns {Promise<RotatedToken>} */
+export const rotateToken = (location) => /** @type {Promise<RotatedToken>} */ (post(`/api/locations/${seg(location)}/token/rotate`));
+
+/** Revokes the location's registration token: new monitors wait for approval. @param {string} location */
+export const revokeToken = (location) => del(`/api/locations/${seg(location)}/token`);
+
+/** Deletes every monitor waiting for approval at the location. @param {string} location @returns {Promise<PurgeOutcome>} */
+export const purgePending = (location) => /** @type {Promise<PurgeOutcome>} */ (post(`/api/locations/${seg(location)}/purge-pending`));
+
 /** @param {string} location @param {'pause' | 'resume'} action @returns {Promise<BulkOutcome>} */
 export const administerLocation = (location, action) => /** @type {Promise<BulkOutcome>} */ (post(`/api/locations/${seg(location)}/${action}-all`));
 
@@ -94,8 +124,20 @@ export const getMonitors = (query) => /** @type {Promise<Monitor[]>} */ (get('/a
 /** @param {string} id @returns {Promise<MonitorService[]>} */
 export const getMonitorServices = (id) => /** @type {Promise<MonitorService[]>} */ (get(`/api/monitors/${seg(id)}/services`));
 
-/** @param {string} id @param {'approve' | 'deny' | 'pause' | 'resume'} action @returns {Promise<Monitor>} */
+/** @param {string} id @param {'approve' | 'pause' | 'resume'} action @returns {Promise<Monitor>} */
 export const administerMonitor = (id, action) => /** @type {Promise<Monitor>} */ (post(`/api/monitors/${seg(id)}/${action}`));
+
+/** Denies a pending monitor for good; `blockAddress` also refuses registrations from its address. @param {string} id @param {boolean} blockAddress @returns {Promise<Monitor>} */
+export const denyMonitor = (id, blockAddress) => /** @type {Promise<Monitor>} */ (post(`/api/monitors/${seg(id)}/deny`, { blockAddress }));
+
+/** Revokes the monitor's secret: its poller is refused and stops. @param {string} id @returns {Promise<Monitor>} */
+export const revokeMonitor = (id) => /** @type {Promise<Monitor>} */ (post(`/api/monitors/${seg(id)}/revoke`));
+
+/** @returns {Promise<BlockedAddress[]>} */
+export const getBlockedAddresses = () => /** @type {Promise<BlockedAddress[]>} */ (get('/api/blocked-addresses'));
+
+/** Lifts a block. @param {string} address */
+export const unblockAddress = (address) => del(`/api/blocked-addresses/${seg(address)}`);
 
 /** @param {string} id @returns {Promise<Monitor>} */
 export const deleteMonitor = (id) => /** @type {Promise<Monitor>} */ (del(`/api/monitors/${seg(id)}`));

@@ -60,6 +60,7 @@ export const LIFECYCLE_UEIS: readonly string[] = [
   Uei.locationMonitorReconnected,
   Uei.monitorConnectivityLost,
   Uei.monitorConnectivityRestored,
+  Uei.monitorCredentialsRevoked,
 ];
 
 export function isResume(event: LifecycleEvent): boolean {
@@ -76,6 +77,7 @@ export function nextPhase(phase: MonitorPhase, event: LifecycleEvent): MonitorPh
       return { ...phase, running: true };
     case Uei.locationMonitorStopped:
     case Uei.locationMonitorDisconnected:
+    case Uei.monitorCredentialsRevoked:
       return { ...phase, running: false };
     case Uei.locationMonitorPaused:
       return { ...phase, paused: true };

@@ -11,7 +11,7 @@ const bigintAsNumber: ValueTransformer = {
   from: (value: string | bigint | number | null) => (value === null ? null : Number(value)),
 };
 
-export type LifecycleState = 'PENDING' | 'DENIED' | 'REGISTERED' | 'STARTED' | 'STOPPED' | 'DISCONNECTED' | 'DELETED';
+export type LifecycleState = 'PENDING' | 'DENIED' | 'REGISTERED' | 'STARTED' | 'STOPPED' | 'DISCONNECTED' | 'REVOKED' | 'DELETED';
 
 export interface LocationMonitorRow {
   id: string;
@@ -33,6 +33,10 @@ export interface LocationMonitorRow {
   /** The server it last said it uses (one of its home and standbys), and which of them. */
   serverUrl: string | null;
   serverRole: 'home' | 'standby' | null;
+  /** The address it registered from (null for the built-in poller and monitors older than this column). */
+  sourceAddress: string | null;
+  /** When an administrator revoked its secret; from then on every call with it answers -32006, even once deleted. */
+  revokedAt: number | null;
 }
 
 export const LocationMonitorEntity = new EntitySchema<LocationMonitorRow>({
@@ -55,6 +59,60 @@ export const LocationMonitorEntity = new EntitySchema<LocationMonitorRow>({
     connectivityLost: { type: 'boolean', name: 'connectivity_lost', default: false },
     serverUrl: { type: 'text', name: 'server_url', nullable: true },
     serverRole: { type: 'text', name: 'server_role', nullable: true },
+    sourceAddress: { type: 'text', name: 'source_address', nullable: true },
+    revokedAt: { type: 'bigint', name: 'revoked_at', nullable: true, transformer: bigintAsNumber },
+  },
+});
+
+/**
+ * A location's registration tokens, current and past. At most one per
+ * location is not revoked; only a SHA-256 of each is kept (tokens are
+ * 256-bit random, or taken from the configuration, which holds them anyway).
+ */
+export interface RegistrationTokenRow {
+  id: number;
+  location: string;
+  tokenHash: string;
+  createdAt: number;
+  /** The user who rotated it, or "configuration" for a token seeded from the file. */
+  createdBy: string;
+  revokedAt: number | null;
+  revokedBy: string | null;
+}
+
+export const RegistrationTokenEntity = new EntitySchema<RegistrationTokenRow>({
+  name: 'RegistrationToken',
+  tableName: 'registration_token',
+  columns: {
+    id: { type: 'int', primary: true, generated: 'increment' },
+    location: { type: 'text' },
+    tokenHash: { type: 'text', name: 'token_hash' },
+    createdAt: { type: 'bigint', name: 'created_at', transformer: bigintAsNumber },
+    createdBy: { type: 'text', name: 'created_by' },
+    revokedAt: { type: 'bigint', name: 'revoked_at', nullable: true, transformer: bigintAsNumber },
+    revokedBy: { type: 'text', name: 'revoked_by', nullable: true },
+  },
+});
+
+/** Source addresses whose registrations are refused (an administrator's "deny and block address", or by hand). */
+export interface BlockedAddressRow {
+  address: string;
+  createdAt: number;
+  createdBy: string;
+  reason: string | null;
+  /** The denied monitor that led to the block, if any. */
+  monitorId: string | null;
+}
+
+export const BlockedAddressEntity = new EntitySchema<BlockedAddressRow>({
+  name: 'BlockedAddress',
+  tableName: 'blocked_address',
+  columns: {
+    address: { type: 'text', primary: true },
+    createdAt: { type: 'bigint', name: 'created_at', transformer: bigintAsNumber },
+    createdBy: { type: 'text', name: 'created_by' },
+    reason: { type: 'text', nullable: true },
+    monitorId: { type: 'text', name: 'monitor_id', nullable: true },
   },
 });
 
@@ -266,6 +324,8 @@ export const ApplicationStateEntity = new EntitySchema<ApplicationStateRow>({
 
 export const ENTITIES = [
   LocationMonitorEntity,
+  RegistrationTokenEntity,
+  BlockedAddressEntity,
   ServiceStateEntity,
   PollResultEntity,
   EventEntity,

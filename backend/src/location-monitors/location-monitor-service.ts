@@ -25,18 +25,34 @@ import type { Database } from '../db/database.ts';
 import { LocationMonitorEntity, type LocationMonitorRow } from '../db/entities.ts';
 import type { EventRecorder } from '../event-store/event-recorder.ts';
 import { pausedVersion } from '../packages/location-packages.ts';
+import type { BlockedAddressStore } from './blocked-addresses.ts';
 import { applyTrigger, TransitionError, wireStatus, type Trigger } from './monitor-state.ts';
-import { newMonitorCredentials, secretMatches, tokensMatch } from './secrets.ts';
+import type { RegistrationAdmission } from './registration-admission.ts';
+import { newMonitorCredentials, secretMatches } from './secrets.ts';
+import { normalizeAddress } from './source-address.ts';
 
-/** Sends protocol notifications to a monitor's open connections, if any. */
+/** Sends protocol notifications to a monitor's open connections, if any, and closes them. */
 export interface PollerNotifier {
   notify<N extends NotificationName>(monitorId: string, name: N, params: NotificationParams<N>): void;
+  /** Closes the monitor's open connections, saying why (its credentials no longer hold). */
+  disconnect(monitorId: string, reason: string): void;
 }
 
 export interface RegistrationContext {
-  /** The standalone backend's own poller: approved at once and not deletable. */
+  /** The standalone backend's own poller: approved at once, not deletable, and exempt from registration limits. */
   local?: boolean;
+  /** The caller's IP address, which per-address limits and the deny list go by. */
+  address?: string;
 }
+
+/** Where registrations are admitted, and the deny list by address that "deny and block" adds to. */
+export interface AdmissionControl {
+  admission: RegistrationAdmission;
+  blocked: BlockedAddressStore;
+}
+
+/** The address of a caller the transport could not name: they all share one allowance. */
+const UNKNOWN_ADDRESS = 'unknown';
 
 export class NotFoundError extends Error {}
 export class ForbiddenActionError extends Error {}
@@ -48,25 +64,20 @@ export class LocationMonitorService {
     private readonly bus: EventBus,
     private readonly notifier: PollerNotifier,
     private readonly recorder: EventRecorder,
+    private readonly control: AdmissionControl,
     private readonly now: () => number = Date.now,
   ) {}
 
   // ---- protocol ----
 
   async register(params: ParamsOf<'registerLocationMonitor'>, context: RegistrationContext = {}): Promise<ResultOf<'registerLocationMonitor'>> {
+    const local = context.local === true;
+    const address = context.address === undefined ? UNKNOWN_ADDRESS : (normalizeAddress(context.address) ?? context.address);
+    const { admission } = this.control;
+    if (!local) admission.takeCall(address);
     const location = this.configs.location(params.location);
     if (!location) throw new ProtocolError(ErrorCode.NoSuchLocation, `no such location "${params.location}"`);
-    let lifecycle: 'REGISTERED' | 'PENDING' = 'PENDING';
-    if (context.local) {
-      lifecycle = 'REGISTERED';
-    } else if (location.registrationToken !== undefined && params.token !== undefined) {
-      if (!tokensMatch(params.token, location.registrationToken)) {
-        throw new ProtocolError(ErrorCode.Forbidden, `wrong registration token for location "${params.location}"`);
-      }
-      lifecycle = 'REGISTERED';
-    } else if (params.token !== undefined) {
-      throw new ProtocolError(ErrorCode.Forbidden, `location "${params.location}" takes no registration token; omit it and wait for approval`);
-    }
+    const lifecycle = local ? 'REGISTERED' : await admission.decide(location.name, params.token, address);
     const { monitorId, secret, secretHash } = newMonitorCredentials();
     const now = this.now();
     const row: LocationMonitorRow = {
@@ -75,7 +86,7 @@ export class LocationMonitorService {
       name: params.name,
       lifecycle,
       paused: false,
-      isLocal: context.local === true,
+      isLocal: local,
       secretHash,
       details: params.details ?? {},
       registeredAt: now,
@@ -86,12 +97,15 @@ export class LocationMonitorService {
       connectivityLost: false,
       serverUrl: null,
       serverRole: null,
+      sourceAddress: local ? null : address,
+      revokedAt: null,
     };
     const stored = await this.db.transaction(async (manager) => {
-      if (context.local) {
+      if (local) {
         // A local poller that lost its state replaces the old local identity, which nobody else can delete.
         await manager.update(LocationMonitorEntity, { isLocal: true, location: location.name }, { lifecycle: 'DELETED' });
       }
+      if (lifecycle === 'PENDING') await admission.ensurePendingRoom(manager, location.name, address);
       await manager.insert(LocationMonitorEntity, row);
       return this.recorder.record(manager, [
         this.event(row, Uei.locationMonitorRegistered, { monitorName: row.name, status: lifecycle }),
@@ -110,6 +124,10 @@ export class LocationMonitorService {
     if (!credentials) throw new ProtocolError(ErrorCode.NotAuthenticated, `${method} needs credentials: Authorization: Bearer MONITOR_ID.SECRET`);
     const row = await this.verifyCredentials(credentials);
     if (!row) throw new ProtocolError(ErrorCode.NotAuthenticated, 'unknown monitor or wrong secret');
+    // Before the lifecycle: a revoked secret stays revoked even once the monitor is deleted.
+    if (row.revokedAt !== null) {
+      throw new ProtocolError(ErrorCode.CredentialsRevoked, 'the credentials of this monitor were revoked by an administrator; they will not be accepted again');
+    }
     switch (row.lifecycle) {
       case 'DELETED':
         if (method !== 'pollerCheckingIn') throw new ProtocolError(ErrorCode.MonitorDeleted, 'this monitor was deleted: register again');
@@ -132,32 +150,28 @@ export class LocationMonitorService {
   }
 
   async starting(monitor: LocationMonitorRow, params: ParamsOf<'pollerStarting'>): Promise<ResultOf<'pollerStarting'>> {
-    const row = await this.change(
-      monitor.id,
-      'start',
-      (r) => {
+    const row = await this.change(monitor.id, 'start', {
+      edit: (r) => {
         r.lastCheckInAt = this.now();
         if (params.details) r.details = params.details;
         noteConnection(r, params.connection);
       },
-      (r) => this.switchEvents(r, params.connection),
-    );
+      events: (r) => this.switchEvents(r, params.connection),
+    });
     // The poller fetches its package right after starting, so no CONFIG_CHANGED here.
     return { status: wireStatus(row) === 'PAUSED' ? 'PAUSED' : 'STARTED', serverTime: this.now() };
   }
 
   async checkIn(monitor: LocationMonitorRow, params: ParamsOf<'pollerCheckingIn'>): Promise<ResultOf<'pollerCheckingIn'>> {
     if (monitor.lifecycle === 'DELETED') return { status: 'DELETED', serverTime: this.now() };
-    const row = await this.change(
-      monitor.id,
-      'checkIn',
-      (r) => {
+    const row = await this.change(monitor.id, 'checkIn', {
+      edit: (r) => {
         r.lastCheckInAt = this.now();
         if (params.stats) r.lastStats = params.stats;
         noteConnection(r, params.connection);
       },
-      (r) => this.switchEvents(r, params.connection),
-    );
+      events: (r) => this.switchEvents(r, params.connection),
+    });
     return { status: this.statusForPoller(row, params.configVersion), serverTime: this.now() };
   }
 
@@ -206,13 +220,60 @@ export class LocationMonitorService {
   }
 
   async administer(monitorId: string, action: 'approve' | 'deny' | 'pause' | 'resume' | 'delete'): Promise<LocationMonitorRow> {
-    const row = await this.change(monitorId, action, (r) => {
-      if (action === 'delete' && r.isLocal) throw new ForbiddenActionError('the built-in local poller cannot be deleted; pause it instead');
+    const row = await this.change(monitorId, action, {
+      edit: (r) => {
+        if (action === 'delete' && r.isLocal) throw new ForbiddenActionError('the built-in local poller cannot be deleted; pause it instead');
+      },
     });
     const status = wireStatus(row);
     // A hint so the poller reacts now rather than at its next check-in.
-    if (status !== 'DENIED') this.notifier.notify(row.id, 'statusChanged', { status });
+    if (status !== 'DENIED' && status !== 'REVOKED') this.notifier.notify(row.id, 'statusChanged', { status });
     return row;
+  }
+
+  /**
+   * Denies a pending monitor for good and, if asked, blocks the address it
+   * registered from (PRTG's "deny and block IP"), in one transaction.
+   */
+  async deny(monitorId: string, options: { blockAddress: boolean; by: string }): Promise<LocationMonitorRow> {
+    if (!options.blockAddress) return this.administer(monitorId, 'deny');
+    return this.change(monitorId, 'deny', {
+      edit: (r) => {
+        if (r.sourceAddress === null || r.sourceAddress === UNKNOWN_ADDRESS) {
+          throw new ForbiddenActionError(`the address monitor "${r.name}" registered from is not known; deny it without blocking`);
+        }
+      },
+      also: (manager, r) =>
+        this.control.blocked.add({ address: r.sourceAddress!, by: options.by, reason: `denied monitor "${r.name}" at ${r.location}`, monitorId: r.id }, manager),
+    });
+  }
+
+  /**
+   * Withdraws a monitor's secret: every later call with it answers -32006,
+   * and its open connections are closed. The poller stops for good.
+   */
+  async revokeCredentials(monitorId: string, by: string): Promise<LocationMonitorRow> {
+    const row = await this.change(monitorId, 'revoke', {
+      edit: (r) => {
+        if (r.isLocal) throw new ForbiddenActionError('the built-in local poller has no credentials to revoke; pause it instead');
+        r.revokedAt = this.now();
+      },
+      params: { by },
+    });
+    this.notifier.disconnect(row.id, 'credentials revoked by an administrator');
+    return row;
+  }
+
+  /** Deletes every monitor waiting for approval at a location, in one statement; returns how many. */
+  async purgePending(location: string, by: string): Promise<number> {
+    const { count, stored } = await this.db.transaction(async (manager) => {
+      const result = await manager.update(LocationMonitorEntity, { location, lifecycle: 'PENDING' }, { lifecycle: 'DELETED' });
+      const count = result.affected ?? 0;
+      const events: NewEvent[] = count === 0 ? [] : [{ uei: Uei.pendingMonitorsPurged, time: this.now(), location, monitorId: null, params: { count: String(count), by } }];
+      return { count, stored: await this.recorder.record(manager, events) };
+    });
+    this.bus.publish(stored);
+    return count;
   }
 
   /** Marks STARTED monitors that missed their check-ins DISCONNECTED; returns how many. */
@@ -228,8 +289,10 @@ export class LocationMonitorService {
     let count = 0;
     for (const { id } of late) {
       // Re-checked under the row lock: the monitor may have checked in since, or another backend got there first.
-      const changed = await this.change(id, 'missedCheckIns', (r) => {
-        if (r.lastCheckInAt !== null && r.lastCheckInAt >= cutoff) throw new StaleSweep();
+      const changed = await this.change(id, 'missedCheckIns', {
+        edit: (r) => {
+          if (r.lastCheckInAt !== null && r.lastCheckInAt >= cutoff) throw new StaleSweep();
+        },
       }).catch((err: unknown) => {
         if (err instanceof StaleSweep || err instanceof TransitionError) return null;
         throw err;
@@ -244,6 +307,7 @@ export class LocationMonitorService {
   private statusForPoller(row: LocationMonitorRow, configVersion: string): MonitorStatus {
     const status = wireStatus(row);
     if (status === 'DENIED') throw new ProtocolError(ErrorCode.Forbidden, 'this monitor was denied by an administrator');
+    if (status === 'REVOKED') throw new ProtocolError(ErrorCode.CredentialsRevoked, 'the credentials of this monitor were revoked by an administrator');
     const pkg = this.configs.packageFor(row.location);
     if (status === 'STARTED' && pkg && configVersion !== pkg.version) return 'CONFIG_CHANGED';
     return status;
@@ -256,22 +320,33 @@ export class LocationMonitorService {
     return [this.event(row, uei, { server: connection.server, ...(connection.switchedFrom ? { from: connection.switchedFrom } : {}) })];
   }
 
-  /** Applies a trigger under the row lock, stores its events (and any `extraEvents`), then publishes them. */
+  /**
+   * Applies a trigger under the row lock, stores its events, then publishes
+   * them. `edit` may change the row (or refuse) before the state machine
+   * runs; `also` writes more in the same transaction; `params` go on the
+   * events; `events` adds events of its own.
+   */
   private async change(
     monitorId: string,
     trigger: Trigger,
-    edit?: (row: LocationMonitorRow) => void,
-    extraEvents?: (row: LocationMonitorRow) => NewEvent[],
+    options: {
+      edit?: (row: LocationMonitorRow) => void;
+      also?: (manager: EntityManager, row: LocationMonitorRow) => Promise<unknown>;
+      params?: Record<string, string>;
+      events?: (row: LocationMonitorRow) => NewEvent[];
+    } = {},
   ): Promise<LocationMonitorRow> {
     const { row, events } = await this.db.transaction(async (manager) => {
       const row = await this.lockedRow(manager, monitorId);
-      edit?.(row);
+      options.edit?.(row);
       const transition = applyTrigger(row, trigger);
       Object.assign(row, transition.state);
       await manager.save(LocationMonitorEntity, row);
+      await options.also?.(manager, row);
+      const params = { ...(trigger === 'resume' ? { reason: 'resumed by an administrator' } : {}), ...options.params };
       const events = await this.recorder.record(manager, [
-        ...transition.events.map((uei) => this.event(row, uei, trigger === 'resume' ? { reason: 'resumed by an administrator' } : {})),
-        ...(extraEvents?.(row) ?? []),
+        ...transition.events.map((uei) => this.event(row, uei, params)),
+        ...(options.events?.(row) ?? []),
       ]);
       return { row, events };
     });

@@ -25,6 +25,9 @@ const allowed: [string, MonitorState, Trigger, MonitorState, string[]][] = [
   ['resuming a running monitor changes nothing', s('STARTED'), 'resume', s('STARTED'), []],
   ['delete', s('STARTED', true), 'delete', s('DELETED'), []],
   ['a pending monitor can be deleted', s('PENDING'), 'delete', s('DELETED'), []],
+  ['revoking the secret of a started monitor', s('STARTED', true), 'revoke', s('REVOKED'), [Uei.monitorCredentialsRevoked]],
+  ['revoking the secret of a disconnected monitor', s('DISCONNECTED'), 'revoke', s('REVOKED'), [Uei.monitorCredentialsRevoked]],
+  ['a revoked monitor can be deleted', s('REVOKED'), 'delete', s('DELETED'), []],
 ];
 
 for (const [name, from, trigger, to, events] of allowed) {
@@ -47,6 +50,14 @@ const refused: [MonitorState, Trigger][] = [
   [s('DISCONNECTED'), 'missedCheckIns'],
   [s('PENDING'), 'checkIn'],
   [s('DELETED'), 'delete'],
+  [s('DENIED'), 'delete'],
+  [s('PENDING'), 'revoke'],
+  [s('DENIED'), 'revoke'],
+  [s('REVOKED'), 'revoke'],
+  [s('REVOKED'), 'start'],
+  [s('REVOKED'), 'checkIn'],
+  [s('REVOKED'), 'resume'],
+  [s('DELETED'), 'revoke'],
 ];
 
 for (const [from, trigger] of refused) {
@@ -64,4 +75,7 @@ void test('the wire status shows a pause over a running lifecycle, not over a di
 
 void test('a refused transition is worded for an administrator', () => {
   assert.throws(() => applyTrigger(s('STARTED'), 'approve'), { message: 'cannot approve a monitor that is STARTED' });
+  assert.throws(() => applyTrigger(s('DENIED'), 'delete'), {
+    message: 'cannot delete a monitor that is DENIED: a denied monitor stays denied (deleted, its poller could register again)',
+  });
 });

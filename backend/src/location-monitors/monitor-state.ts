@@ -2,7 +2,8 @@
  * The location monitor state machine (DESIGN.md, "State machines"), pure.
  *
  * A monitor's state is its lifecycle (PENDING → REGISTERED → STARTED ⇄
- * DISCONNECTED, → STOPPED, → DELETED; DENIED for good) plus an
+ * DISCONNECTED, → STOPPED, → DELETED; DENIED for good; REVOKED, its secret
+ * withdrawn, until deleted) plus an
  * administrator's pause flag, kept apart because a paused monitor still
  * starts, checks in, stops and disconnects; it just polls nothing.
  */
@@ -23,6 +24,7 @@ export type Trigger =
   | 'missedCheckIns' // the disconnect sweeper
   | 'pause'
   | 'resume'
+  | 'revoke' // an administrator withdraws the monitor's secret
   | 'delete';
 
 export interface Transition {
@@ -36,7 +38,8 @@ export class TransitionError extends Error {
     readonly state: MonitorState,
     readonly trigger: Trigger,
   ) {
-    super(`cannot ${describe(trigger)} a monitor that is ${wireStatus(state)}`);
+    const why = state.lifecycle === 'DENIED' && trigger === 'delete' ? ': a denied monitor stays denied (deleted, its poller could register again)' : '';
+    super(`cannot ${describe(trigger)} a monitor that is ${wireStatus(state)}${why}`);
     this.name = 'TransitionError';
   }
 }
@@ -78,18 +81,23 @@ export function applyTrigger(state: MonitorState, trigger: Trigger): Transition 
       // Resuming starts polling again; the catalogue has no "resumed" event, so Started marks it.
       if (RUNNABLE.has(lifecycle)) return paused ? to({ paused: false }, Uei.locationMonitorStarted) : to({});
       break;
+    case 'revoke':
+      if (RUNNABLE.has(lifecycle)) return to({ lifecycle: 'REVOKED', paused: false }, Uei.monitorCredentialsRevoked);
+      break;
     case 'delete':
-      if (lifecycle !== 'DELETED') return to({ lifecycle: 'DELETED', paused: false });
+      // A denied monitor stays on the deny list: deleting it would answer its poller "register again".
+      if (lifecycle !== 'DELETED' && lifecycle !== 'DENIED') return to({ lifecycle: 'DELETED', paused: false });
       break;
   }
   throw new TransitionError(state, trigger);
 }
 
 /**
- * The status the protocol reports. DENIED is never sent (a denied monitor's
- * calls fail with -32003) but is shown to administrators as it is.
+ * The status the protocol reports. DENIED and REVOKED are never sent (such a
+ * monitor's calls fail with -32003 and -32006) but are shown to
+ * administrators as they are.
  */
-export function wireStatus(state: MonitorState): MonitorStatus | 'DENIED' {
+export function wireStatus(state: MonitorState): MonitorStatus | 'DENIED' | 'REVOKED' {
   if (state.paused && (state.lifecycle === 'STARTED' || state.lifecycle === 'REGISTERED' || state.lifecycle === 'STOPPED')) {
     return 'PAUSED';
   }

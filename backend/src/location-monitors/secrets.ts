@@ -20,7 +20,3 @@ export function secretMatches(secret: string, secretHash: string): boolean {
   return given.length === stored.length && timingSafeEqual(given, stored);
 }
 
-/** Compares registration tokens without leaking their length or prefix through timing. */
-export function tokensMatch(given: string, expected: string): boolean {
-  return secretMatches(given, hashSecret(expected));
-}

@@ -20,7 +20,7 @@ void test('the registration command names the server, the location and, where it
   const nyc = (await (await adminFetch(`${api}/locations/NYC/registration`)).json()) as { admission: string; token: string; command: string; fingerprint: string | null };
   assert.equal(nyc.admission, 'token');
   assert.equal(nyc.token, 'nyc-secret-token');
-  // Plain HTTP (the local Quick start): ws://, nothing to pin; the token where other users of the host cannot read it.
+  // Plain HTTP (the local Quick start): ws://, nothing to pin; the token in the environment: on the command line every local user could read it in /proc/PID/cmdline.
   assert.equal(nyc.command, `VANTAGE_TOKEN='nyc-secret-token' npx vantage-poller --server ws://127.0.0.1:${t.backend.port}/rpc --location NYC --name nyc-1`);
   assert.equal(nyc.fingerprint, null);
   const rdu = (await (await adminFetch(`${api}/locations/RDU/registration`)).json()) as { admission: string; token: null; command: string };

@@ -1,5 +1,5 @@
-/** REST for location monitors: list, one, its services, approve/deny/pause/resume, delete. */
-import type { FastifyInstance } from 'fastify';
+/** REST for location monitors: list, one, its services, approve/deny (and block its address)/pause/resume, revoke its secret, delete. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { Database } from '../db/database.ts';
 import { ServiceStateEntity } from '../db/entities.ts';
@@ -7,7 +7,7 @@ import type { LocationMonitorService } from '../location-monitors/location-monit
 import { monitorView } from './monitor-view.ts';
 import { withErrors } from './route-errors.ts';
 
-const ACTIONS = ['approve', 'deny', 'pause', 'resume'] as const;
+const ACTIONS = ['approve', 'pause', 'resume'] as const;
 
 export interface MonitorRouteDependencies {
   db: Database;
@@ -46,6 +46,18 @@ export function registerMonitorRoutes(app: FastifyInstance, deps: MonitorRouteDe
         };
       });
     }),
+  );
+
+  const by = (request: FastifyRequest) => request.user?.username ?? 'unknown';
+
+  app.post<{ Params: { id: string }; Body: { blockAddress?: unknown } | undefined }>('/api/monitors/:id/deny', async (request, reply) => {
+    const blockAddress = request.body?.blockAddress ?? false;
+    if (typeof blockAddress !== 'boolean') return reply.code(400).send({ error: `blockAddress must be true or false, got ${JSON.stringify(blockAddress)}` });
+    return withErrors(reply, async () => present(await deps.monitors.deny(request.params.id, { blockAddress, by: by(request) })));
+  });
+
+  app.post<{ Params: { id: string } }>('/api/monitors/:id/revoke', async (request, reply) =>
+    withErrors(reply, async () => present(await deps.monitors.revokeCredentials(request.params.id, by(request)))),
   );
 
   for (const action of ACTIONS) {

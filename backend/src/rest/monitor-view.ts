@@ -18,5 +18,8 @@ export function monitorView(row: LocationMonitorRow, connected: boolean) {
     stats: row.lastStats,
     server: row.serverUrl,
     serverRole: row.serverRole,
+    // Where it registered from: what "deny and block address" blocks.
+    address: row.sourceAddress,
+    revokedAt: row.revokedAt,
   };
 }

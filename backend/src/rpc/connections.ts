@@ -8,6 +8,8 @@ import type { PollerNotifier } from '../location-monitors/location-monitor-servi
 
 export interface PollerConnection {
   send(message: string): void;
+  /** Ends the connection, telling the peer why (absent for the in-process local poller). */
+  close?(reason: string): void;
 }
 
 export class ConnectionRegistry implements PollerNotifier {
@@ -25,6 +27,11 @@ export class ConnectionRegistry implements PollerNotifier {
 
   isConnected(monitorId: string): boolean {
     return this.byMonitor.has(monitorId);
+  }
+
+  /** Closes every connection of the monitor: its credentials were revoked, so what it holds open must not go on serving it. */
+  disconnect(monitorId: string, reason: string): void {
+    for (const connection of this.byMonitor.get(monitorId) ?? []) connection.close?.(reason);
   }
 
   notify<N extends NotificationName>(monitorId: string, name: N, params: NotificationParams<N>): void {

@@ -17,7 +17,7 @@ export function registerHttpRpc(app: FastifyInstance, rpc: JSONRPCServer<RpcCont
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_RPC_MESSAGE_BYTES }, (_req, body, done) => done(null, body));
     scope.post('/rpc', async (request, reply) => {
       const credentials = parseAuthorization(request.headers.authorization);
-      const context: RpcContext = { credentials, peer: request.ip };
+      const context: RpcContext = { credentials, peer: request.ip, address: request.ip };
       const response = await rpc.receiveJSON(typeof request.body === 'string' ? request.body : '', context);
       if (response === null) return reply.code(204).send();
       return reply.type('application/json').send(JSON.stringify(response));

@@ -9,13 +9,15 @@ import { after, before, test } from 'node:test';
 import { ErrorCode, formatAuthorization, Uei, type MonitorCredentials } from '@vantage/common';
 import WebSocket from 'ws';
 import { EventEntity, LocationMonitorEntity, PollResultEntity } from '../db/entities.ts';
-import { registerApproved, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
+import { registerApproved, startTestBackend, TEST_CONFIG, type TestBackend } from '../../testing/test-backend.ts';
 
 let t: TestBackend;
 let approved: MonitorCredentials;
 
 before(async () => {
-  t = await startTestBackend();
+  // Every call comes from 127.0.0.1, wrong token included: without back-off, so each case stands alone
+  // (registration-limits.test.ts tests the limits).
+  t = await startTestBackend(TEST_CONFIG, { registrationLimits: { failedTokenFirstBackoffMs: 0, burstPerAddress: 100 } });
   approved = await registerApproved(t);
   const started = await t.call('pollerStarting', {}, approved);
   assert.equal((started.result as { status: string }).status, 'STARTED');

@@ -30,6 +30,8 @@ export interface RpcContext {
   onRegistered?: (monitorId: string) => void;
   /** For log lines: the peer address. */
   peer?: string;
+  /** The client's IP address (no port): what per-address registration limits and the deny list go by. */
+  address?: string;
 }
 
 type Handler<M extends MethodName> = (params: ParamsOf<M>, monitor: LocationMonitorRow, context: RpcContext) => Promise<ResultOf<M>>;
@@ -54,8 +56,17 @@ export function createRpcServer(monitors: LocationMonitorService, ingest: Result
   });
   server.addMethod('registerLocationMonitor', async (raw, context) => {
     const params = parseParams('registerLocationMonitor', raw);
-    const result = await monitors.register(params, { local: context.local === true });
-    log.info(`monitor "${params.name}" registered at location "${params.location}" as ${result.monitorId} (${result.status})`);
+    const from = context.local ? 'in process' : `from ${context.address ?? 'an unknown address'}`;
+    const result = await monitors.register(params, { local: context.local === true, address: context.address }).catch((err: unknown) => {
+      // Refused tokens and blocked addresses are worth a line; limits hit by a flood would only fill the log.
+      if (err instanceof ProtocolError && err.code === ErrorCode.Forbidden) {
+        log.warn(`registration of "${params.name}" at location "${params.location}" ${from} refused: ${err.message}`);
+      } else if (err instanceof ProtocolError && err.code === ErrorCode.Overloaded) {
+        log.debug(`registration of "${params.name}" at location "${params.location}" ${from} refused: ${err.message}`);
+      }
+      throw err;
+    });
+    log.info(`monitor "${params.name}" registered at location "${params.location}" ${from} as ${result.monitorId} (${result.status})`);
     context.onRegistered?.(result.monitorId);
     return result;
   });

@@ -15,6 +15,8 @@ import type { RpcContext } from './rpc-server.ts';
 
 export const MAX_RPC_MESSAGE_BYTES = 32 * 1024 * 1024;
 const PING_INTERVAL_MS = 30_000;
+/** WebSocket close code for a connection whose credentials no longer hold (RFC 6455: policy violation). */
+const CLOSE_POLICY_VIOLATION = 1008;
 
 export interface WsEndpoint {
   close(): Promise<void>;
@@ -26,6 +28,8 @@ export function attachWsEndpoint(
   monitors: LocationMonitorService,
   connections: ConnectionRegistry,
   log: Logger,
+  /** Believe X-Forwarded-For for the client's address, as the HTTP side does behind a reverse proxy. */
+  trustProxy = false,
 ): WsEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_RPC_MESSAGE_BYTES });
 
@@ -52,12 +56,16 @@ export function attachWsEndpoint(
 
   function serve(ws: WebSocket, request: IncomingMessage, credentials: MonitorCredentials | undefined, monitorId?: string) {
     const peer = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
-    const connection = { send: (message: string) => ws.readyState === ws.OPEN && ws.send(message) };
+    const connection = {
+      send: (message: string) => ws.readyState === ws.OPEN && ws.send(message),
+      close: (reason: string) => ws.close(CLOSE_POLICY_VIOLATION, reason),
+    };
     const removers: (() => void)[] = [];
     if (monitorId) removers.push(connections.add(monitorId, connection));
     const context: RpcContext = {
       credentials,
       peer,
+      address: clientAddress(request, trustProxy),
       onRegistered: (id) => removers.push(connections.add(id, connection)),
     };
     let alive = true;
@@ -91,4 +99,11 @@ export function attachWsEndpoint(
         wss.close(() => resolve());
       }),
   };
+}
+
+/** The client's IP address: the socket's, or behind a trusted proxy the first X-Forwarded-For entry (as Fastify's trustProxy takes it). */
+function clientAddress(request: IncomingMessage, trustProxy: boolean): string | undefined {
+  const forwarded = request.headers['x-forwarded-for'];
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return trustProxy && first ? first : request.socket.remoteAddress;
 }

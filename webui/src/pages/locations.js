@@ -1,10 +1,12 @@
 /**
  * Locations and their monitors: status, last check-in, host, the poller's
- * own statistics, and the administrator's actions (approve, deny, pause,
- * resume, delete; pause all and resume all per location). Each location
- * shows the exact command that registers a new monitor there; the list
- * follows live events (or polls every 3 s), so a new poller appears as it
- * registers, with its Approve button.
+ * own statistics, and the administrator's actions (approve, deny or deny and
+ * block its address, pause, resume, revoke its credentials, delete; pause
+ * all, resume all and purge pending per location). Each location shows the
+ * exact command that registers a new monitor there, with Rotate token and
+ * Revoke token; the list follows live events (or polls every 3 s), so a new
+ * poller appears as it registers, with its Approve button. Blocked addresses
+ * are listed at the end, each with Unblock.
  */
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -12,12 +14,27 @@ import { ApiError } from '../api.js';
 import { ActionButton, Empty, ErrorBox, Loading, MonitorStatusBadge, TableWrap, confirmAction, notify, useResource } from '../components.js';
 import { count, ms, signedMs } from '../format.js';
 import { useLiveRefresh } from '../live.js';
-import { administerLocation, administerMonitor, deleteMonitor, getLocations, getMonitors, getRegistration } from '../rest.js';
+import {
+  administerLocation,
+  administerMonitor,
+  deleteMonitor,
+  denyMonitor,
+  getBlockedAddresses,
+  getLocations,
+  getMonitors,
+  getRegistration,
+  purgePending,
+  revokeMonitor,
+  revokeToken,
+  rotateToken,
+  unblockAddress,
+} from '../rest.js';
 import { Time } from '../time.js';
 
 /**
  * @typedef {import('../rest.js').Location} Location
  * @typedef {import('../rest.js').Monitor} Monitor
+ * @typedef {import('../rest.js').BlockedAddress} BlockedAddress
  */
 
 /** States in which a monitor can be paused or resumed (the backend's RUNNABLE, as the wire shows them). */
@@ -27,7 +44,7 @@ export function LocationsPage() {
   /** Per monitor, the last stats seen and the checks per minute derived from the two last check-ins. */
   const rates = useRef(/** @type {Map<string, { clockMs: number, checksDone: number, perMinute: number | null }>} */ (new Map()));
   const data = useResource(async () => {
-    const [locations, monitors] = await Promise.all([getLocations(), getMonitors()]);
+    const [locations, monitors, blocked] = await Promise.all([getLocations(), getMonitors(), getBlockedAddresses()]);
     for (const m of monitors) {
       const s = m.stats;
       if (!s || typeof s.clockMs !== 'number' || typeof s.checksDone !== 'number') continue;
@@ -38,13 +55,14 @@ export function LocationsPage() {
         rates.current.set(m.id, { clockMs: s.clockMs, checksDone: s.checksDone, perMinute });
       }
     }
-    return { locations, monitors };
+    return { locations, monitors, blocked };
   });
   const live = useLiveRefresh(data.load, {
     pollMs: 3000,
     liveEveryMs: 10_000,
     debounceMs: 150,
-    matches: (e) => e.monitorId !== null || e.uei.includes('/remote/'),
+    // Monitors' own events, and admission changes (tokens rotated or revoked, pending purged) made elsewhere.
+    matches: (e) => e.monitorId !== null || e.uei.includes('/remote/') || e.uei.startsWith('uei.vantage/location/'),
   });
 
   const d = data.data;
@@ -62,6 +80,7 @@ export function LocationsPage() {
       (location) => html`<${LocationSection} key=${location.name} location=${location}
         monitors=${d.monitors.filter((m) => m.location === location.name)} rates=${rates.current} reload=${data.load} />`,
     )}
+    ${d && d.blocked.length > 0 ? html`<${BlockedAddresses} blocked=${d.blocked} reload=${data.load} />` : null}
   </section>`;
 }
 
@@ -87,6 +106,19 @@ function LocationSection({ location, monitors, rates, reload }) {
       skipped.length ? 'error' : 'ok',
     );
   };
+  const purge = async () => {
+    const ok = await confirmAction({
+      title: `Purge the ${pending} monitor${pending === 1 ? '' : 's'} waiting at ${location.name}?`,
+      message: 'They are deleted: a poller that still runs must register again (and wait for approval again). Denied monitors stay denied.',
+      confirmLabel: 'Purge pending',
+      danger: true,
+    });
+    if (!ok) return false;
+    const outcome = await purgePending(location.name);
+    await reload();
+    notify(`Purged ${outcome.purged} pending monitor${outcome.purged === 1 ? '' : 's'} at ${location.name}.`, 'ok');
+    return true;
+  };
 
   return html`<section class="panel location" aria-labelledby=${`loc-${location.name}`} data-testid=${`location-${location.name}`}>
     <div class="panel-head">
@@ -110,6 +142,8 @@ function LocationSection({ location, monitors, rates, reload }) {
           title=${pausable === 0 ? 'No monitor here to pause' : `Pause the ${pausable} monitor(s) polling from ${location.name}`} />
         <${ActionButton} label="Resume all" action=${() => bulk('resume')} disabled=${resumable === 0} testid=${`resume-all-${location.name}`}
           title=${resumable === 0 ? 'No paused monitor here' : `Resume the ${resumable} paused monitor(s)`} />
+        <${ActionButton} label="Purge pending" kind="danger" action=${purge} disabled=${pending === 0} testid=${`purge-pending-${location.name}`}
+          title=${pending === 0 ? 'No monitor waiting for approval here' : `Delete the ${pending} monitor(s) waiting for approval`} />
       </div>
     </div>
     ${sorted.length === 0
@@ -135,7 +169,7 @@ function LocationSection({ location, monitors, rates, reload }) {
             </tbody>
           </table>
         </${TableWrap}>`}
-    <${RegisterPanel} key=${`${location.name}|${location.admission}`} location=${location.name} />
+    <${RegisterPanel} key=${location.name} location=${location.name} admission=${location.admission} reload=${reload} />
   </section>`;
 }
 
@@ -158,15 +192,29 @@ function MonitorRow({ monitor: m, perMinute, reload }) {
     await reload();
     return true;
   };
-  const deny = async () => {
+  const deny = (/** @type {boolean} */ blockAddress) => async () => {
     const ok = await confirmAction({
-      title: `Deny monitor “${m.name}”?`,
-      message: `It will never be admitted at ${m.location}: denying is for good.`,
-      confirmLabel: 'Deny monitor',
+      title: blockAddress ? `Deny monitor “${m.name}” and block ${m.address}?` : `Deny monitor “${m.name}”?`,
+      message:
+        `It will never be admitted at ${m.location}: denying is for good.` +
+        (blockAddress ? ` Every new registration from ${m.address} is refused too, until you unblock the address (listed at the end of this page).` : ''),
+      confirmLabel: blockAddress ? 'Deny and block address' : 'Deny monitor',
       danger: true,
     });
     if (!ok) return false;
-    await administerMonitor(m.id, 'deny');
+    await denyMonitor(m.id, blockAddress);
+    await reload();
+    return true;
+  };
+  const revoke = async () => {
+    const ok = await confirmAction({
+      title: `Revoke the credentials of “${m.name}”?`,
+      message: `Its secret stops working at once: the poller at ${m.location} is refused, stops and does not register again. This cannot be undone; delete the monitor afterwards to clear it from the list.`,
+      confirmLabel: 'Revoke credentials',
+      danger: true,
+    });
+    if (!ok) return false;
+    await revokeMonitor(m.id);
     await reload();
     return true;
   };
@@ -176,7 +224,7 @@ function MonitorRow({ monitor: m, perMinute, reload }) {
   return html`<tr data-testid=${`monitor-${m.name}`} data-status=${m.status} data-monitor-id=${m.id} class=${m.status === 'PENDING' ? 'row-attention' : ''}>
     <th scope="row" class="sticky-col">
       <span class="monitor-name">${m.name}</span>
-      <div class="muted small">${m.local ? 'built-in poller' : html`<span title=${m.id}>${m.id.slice(0, 8)}</span>`}</div>
+      <div class="muted small">${m.local ? 'built-in poller' : html`<span title=${m.id}>${m.id.slice(0, 8)}</span>`}${m.address ? ` · from ${m.address}` : ''}</div>
     </th>
     <td>
       <${MonitorStatusBadge} status=${m.status} paused=${m.paused} />
@@ -190,14 +238,24 @@ function MonitorRow({ monitor: m, perMinute, reload }) {
       <div class="actions">
         ${m.status === 'PENDING'
           ? html`<${ActionButton} label="Approve" kind="primary" action=${act('approve')} done=${`${m.name} approved`} testid=${`approve-${m.name}`} />
-              <${ActionButton} label="Deny" kind="danger" action=${deny} done=${`${m.name} denied`} testid=${`deny-${m.name}`} />`
+              <${ActionButton} label="Deny" kind="danger" action=${deny(false)} done=${`${m.name} denied`} testid=${`deny-${m.name}`} />
+              ${m.address
+                ? html`<${ActionButton} label="Deny and block address" kind="danger" action=${deny(true)} done=${`${m.name} denied; ${m.address} blocked`}
+                    testid=${`deny-block-${m.name}`} title=${`Deny it and refuse every registration from ${m.address}`} />`
+                : null}`
           : null}
         ${m.paused
           ? html`<${ActionButton} label="Resume" action=${act('resume')} testid=${`resume-${m.name}`} />`
           : RUNNABLE.has(m.status)
             ? html`<${ActionButton} label="Pause" action=${act('pause')} testid=${`pause-${m.name}`} />`
             : null}
-        ${m.local ? null : html`<${ActionButton} label="Delete" kind="danger" action=${remove} done=${`${m.name} deleted`} testid=${`delete-${m.name}`} />`}
+        ${m.local || !RUNNABLE.has(m.status)
+          ? null
+          : html`<${ActionButton} label="Revoke credentials" kind="danger" action=${revoke} done=${`${m.name}: credentials revoked`} testid=${`revoke-${m.name}`}
+              title="Withdraw its secret: the poller is refused and stops" />`}
+        ${m.local || m.status === 'DENIED'
+          ? null
+          : html`<${ActionButton} label="Delete" kind="danger" action=${remove} done=${`${m.name} deleted`} testid=${`delete-${m.name}`} />`}
       </div>
     </td>
     <td class="host">
@@ -217,10 +275,13 @@ function MonitorRow({ monitor: m, perMinute, reload }) {
 
 /**
  * How to add a monitor here: the exact command for the remote host, with a
- * copy button, and what happens next (approval or token).
- * @param {{ location: string }} props
+ * copy button, and what happens next (approval or token). Rotate token
+ * replaces the location's token (the new one is shown this once; the old one
+ * stops working at once, registered monitors keep theirs); Revoke token sends
+ * new monitors back to approval.
+ * @param {{ location: string, admission: 'token' | 'approval', reload: () => Promise<void> }} props
  */
-function RegisterPanel({ location }) {
+function RegisterPanel({ location, admission, reload }) {
   const info = useResource(async () => {
     try {
       return await getRegistration(location);
@@ -231,9 +292,11 @@ function RegisterPanel({ location }) {
   });
   useEffect(() => {
     void info.load();
-  }, []);
+  }, [admission]);
   const [copied, setCopied] = useState(/** @type {string | null} */ (null));
-  const r = info.data;
+  /** The answer to this page's last rotation: the only time its token can be shown. */
+  const [rotated, setRotated] = useState(/** @type {import('../rest.js').RotatedToken | null} */ (null));
+  const r = rotated ?? info.data;
 
   const copy = async (/** @type {string} */ text) => {
     try {
@@ -243,6 +306,34 @@ function RegisterPanel({ location }) {
     } catch {
       notify('Copying failed: select the command and copy it by hand.', 'error');
     }
+  };
+  const rotate = async () => {
+    if (admission === 'token') {
+      const ok = await confirmAction({
+        title: `Replace the registration token of ${location}?`,
+        message: 'The current token stops working at once: pollers not yet registered with it are refused. Monitors already registered keep working (they have their own secret).',
+        confirmLabel: 'Rotate token',
+        danger: true,
+      });
+      if (!ok) return false;
+    }
+    setRotated(await rotateToken(location));
+    await reload();
+    return true;
+  };
+  const revoke = async () => {
+    const ok = await confirmAction({
+      title: `Revoke the registration token of ${location}?`,
+      message: 'Pollers presenting it are refused from now on; new monitors register without a token and wait for approval. Monitors already registered keep working.',
+      confirmLabel: 'Revoke token',
+      danger: true,
+    });
+    if (!ok) return false;
+    await revokeToken(location);
+    setRotated(null);
+    await reload();
+    await info.load();
+    return true;
   };
 
   return html`<div class="register" data-testid=${`register-${location}`}>
@@ -263,11 +354,18 @@ function RegisterPanel({ location }) {
             <code data-testid=${`register-command-${location}`} id=${`register-command-${location}`}>${r.command}</code>
             <button type="button" class="btn btn-small" onClick=${() => copy(r.command)} aria-label=${`Copy the command for ${location}`} data-testid=${`copy-command-${location}`}>${copied === r.command ? 'Copied' : 'Copy'}</button>
           </div>
-          <p class="muted small" role="status">${copied ? 'Command copied to the clipboard. ' : ''}${r.admission === 'token'
-            ? 'The command carries the location’s registration token in VANTAGE_TOKEN (not on the command line, where other users could read it): the monitor is admitted at once.'
-            : 'The monitor then waits as PENDING and appears above with an Approve button.'}</p>
+          <p class="muted small" role="status" data-testid=${`register-note-${location}`}>${copied ? 'Command copied to the clipboard. ' : ''}${registrationNote(r, rotated !== null)}</p>
           <${CertificateNote} registration=${r} />`
       : null}
+    <div class="actions">
+      <${ActionButton} label=${admission === 'token' ? 'Rotate token' : 'Create token'} action=${rotate} testid=${`rotate-token-${location}`}
+        done=${`New registration token for ${location}: copy the command now, it is shown once`}
+        title=${admission === 'token' ? 'Replace the token: the current one stops working at once' : 'Admit new monitors at once with a token instead of approval'} />
+      ${admission === 'token'
+        ? html`<${ActionButton} label="Revoke token" kind="danger" action=${revoke} testid=${`revoke-token-${location}`} done=${`${location} now admits monitors by approval`}
+            title="New monitors wait for approval; registered ones keep working" />`
+        : null}
+    </div>
   </div>`;
 }
 
@@ -295,6 +393,43 @@ function serverHost(/** @type {string} */ url) {
   } catch {
     return url;
   }
+}
+
+/** What happens when the command runs, and where the token is. @param {import('../rest.js').Registration} r @param {boolean} justRotated */
+function registrationNote(r, justRotated) {
+  if (r.admission !== 'token') return 'The monitor then waits as PENDING and appears above with an Approve button.';
+  if (justRotated) return 'The new token is shown this once: copy the command now. The monitor is admitted at once.';
+  if (r.token === null) return 'The token was shown once, when it was created: put it in VANTAGE_TOKEN, or Rotate token to get a new one. The monitor is admitted at once.';
+  return 'The command carries the location’s registration token (from the configuration): the monitor is admitted at once.';
+}
+
+/**
+ * Source addresses whose registrations are refused ("Deny and block address"), each with Unblock.
+ * @param {{ blocked: BlockedAddress[], reload: () => Promise<void> }} props
+ */
+function BlockedAddresses({ blocked, reload }) {
+  return html`<section class="panel" aria-labelledby="blocked-title" data-testid="blocked-addresses">
+    <h2 id="blocked-title">Blocked addresses</h2>
+    <p class="muted small">Registrations from these addresses are refused. Monitors already registered from them are not affected.</p>
+    <${TableWrap} label="Blocked addresses">
+      <table>
+        <thead><tr><th scope="col">Address</th><th scope="col">Why</th><th scope="col">Blocked</th><th scope="col">Actions</th></tr></thead>
+        <tbody>
+          ${blocked.map(
+            (b) => html`<tr key=${b.address} data-testid=${`blocked-${b.address}`}>
+              <th scope="row">${b.address}</th>
+              <td>${b.reason ?? html`<span class="muted">—</span>`}</td>
+              <td><${Time} ms=${b.createdAt} /><div class="muted small">by ${b.createdBy}</div></td>
+              <td><${ActionButton} label="Unblock" action=${async () => {
+                await unblockAddress(b.address);
+                await reload();
+              }} done=${`${b.address} unblocked`} testid=${`unblock-${b.address}`} /></td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </${TableWrap}>
+  </section>`;
 }
 
 /** Copies text, also where navigator.clipboard is not offered (plain HTTP to another host). */

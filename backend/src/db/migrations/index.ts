@@ -4,6 +4,15 @@ import { AlarmsOutagesNotifications1763900000000 } from './0003-alarms-outages-n
 import { ResponseTimeRollups1764000000000 } from './0004-response-time-rollups.ts';
 import { UsersAndSessions1764100000000 } from './0005-users-and-sessions.ts';
 import { InstallationAndPollerServers1764200000000 } from './0006-installation-and-poller-servers.ts';
+import { RegistrationSecurity1764210000000 } from './0007-registration-security.ts';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
-export const MIGRATIONS = [InitialSchema1763700000000, ResultDetails1763800000000, AlarmsOutagesNotifications1763900000000, ResponseTimeRollups1764000000000, UsersAndSessions1764100000000, InstallationAndPollerServers1764200000000];
+export const MIGRATIONS = [
+  InitialSchema1763700000000,
+  ResultDetails1763800000000,
+  AlarmsOutagesNotifications1763900000000,
+  ResponseTimeRollups1764000000000,
+  UsersAndSessions1764100000000,
+  InstallationAndPollerServers1764200000000,
+  RegistrationSecurity1764210000000,
+];
