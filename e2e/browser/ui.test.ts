@@ -147,7 +147,8 @@ void test('sign in, register and approve a monitor, see availability change, pau
   await screenshot('availability-up');
   // The cell's detail draws response times with uPlot, under the same policy.
   await page.getByTestId('cell-Shop-RDU').click();
-  await page.locator(`[data-testid="chart-monitor-${name}"] canvas`).first().waitFor({ timeout: 15_000 });
+  // The detail is in the URL, so a reload shows it again, with the response times stored meanwhile.
+  await eventuallyVisible(`[data-testid="chart-monitor-${name}"] canvas`, 30_000, true);
   await screenshot('availability-detail');
   await page.getByTestId('close-detail').click();
   await target.stop();
