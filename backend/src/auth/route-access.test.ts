@@ -138,10 +138,9 @@ void test('no route needing sign-in answers without it, whatever form the reques
   const waiting = await t.backend.monitors.get(pendingMonitorId);
   assert.deepEqual([waiting.lifecycle, waiting.paused], ['PENDING', false]);
   const alarms = (await (await adminFetch(`http://127.0.0.1:${port}/api/alarms?state=all`)).json()) as { id: number; acknowledgedBy: string | null; clearedAt: number | null }[];
-  assert.deepEqual(
-    alarms.map((a) => [a.id, a.acknowledgedBy, a.clearedAt]),
-    [[alarmId, null, null]],
-  );
+  // (The alarmed monitor's disconnection may have raised another alarm meanwhile; this one is what the requests named.)
+  const triedOn = alarms.find((a) => a.id === alarmId);
+  assert.deepEqual([triedOn?.acknowledgedBy, triedOn?.clearedAt], [null, null]);
 });
 
 void test('requests that are not origin-form are refused, whatever the route', async () => {
