@@ -5,7 +5,7 @@
  * server"); run with `npm run build` at the top level.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -13,9 +13,11 @@ import { build } from 'esbuild';
 export const BUNDLE_PATH = fileURLToPath(new URL('./dist/vantage-poller.mjs', import.meta.url));
 
 export async function buildPollerBundle(outfile = BUNDLE_PATH): Promise<{ outfile: string; bytes: number; sha256: string }> {
+  // Built aside and renamed into place: a backend serving the old file, or another build at the same time, never sees half a file.
+  const building = `${outfile}.${process.pid}.tmp`;
   await build({
     entryPoints: [fileURLToPath(new URL('./src/cli.ts', import.meta.url))],
-    outfile,
+    outfile: building,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -24,12 +26,13 @@ export async function buildPollerBundle(outfile = BUNDLE_PATH): Promise<{ outfil
     external: ['pg-native'],
     // Bundled CommonJS dependencies (pg, ws) call require(): give them one.
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __vantageCreateRequire } from 'node:module';\nconst require = __vantageCreateRequire(import.meta.url);" },
-    legalComments: 'linked',
     logLevel: 'warning',
   });
-  const bytes = await readFile(outfile);
+  const bytes = await readFile(building);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  await writeFile(`${outfile}.sha256`, `${sha256}  vantage-poller.mjs\n`);
+  await writeFile(`${building}.sha256`, `${sha256}  vantage-poller.mjs\n`);
+  await rename(building, outfile);
+  await rename(`${building}.sha256`, `${outfile}.sha256`);
   return { outfile, bytes: bytes.length, sha256 };
 }
 

@@ -12,11 +12,15 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify from 'fastify';
 import { registerAuth } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { PasswordGate } from './auth/password-gate.ts';
 import { ConfigHolder } from './config/config-holder.ts';
 import { ConfigReloader } from './config/config-reloader.ts';
 import { loadPollingConfigFile } from './config/load-config.ts';
 import { Database } from './db/database.ts';
 import { readInstallationId } from './db/installation.ts';
+import { frameworkErrorAnswer, registerErrorAnswers } from './http/error-answers.ts';
+import { registerOriginFormOnly } from './http/request-target.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
 import { ResultIngest } from './ingest/result-ingest.ts';
 import { announceConfiguration } from './location-monitors/announce-configuration.ts';
 import { BlockedAddressStore } from './location-monitors/blocked-addresses.ts';
@@ -123,7 +127,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   }
   const reloader = new ConfigReloader(options.configPath, variables, configs, announceConfiguration(configs, monitors, connections), log.child('config'));
 
-  const auth = new AuthService(db);
+  const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
   const admin = await auth.ensureAdmin(options.adminPassword);
   if (admin.generatedPassword) {
     log.info(`created the user "admin" with the password ${admin.generatedPassword} (shown once: sign in and change it, or set VANTAGE_ADMIN_PASSWORD before the first start)`);
@@ -136,18 +140,18 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     bodyLimit: MAX_RPC_MESSAGE_BYTES,
     trustProxy: options.trustProxy ?? false,
     https: backendTls?.serverOptions ?? null,
+    frameworkErrors: frameworkErrorAnswer(log.child('http')),
   });
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
   });
+  // Hooks run in this order: headers, then the target's form, then cookies and sign-in.
+  registerSecurityHeaders(app);
+  registerOriginFormOnly(app);
+  registerErrorAnswers(app, log.child('http'));
   await app.register(fastifyCookie);
   registerAuth(app, auth);
-  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
-    const status = err.statusCode ?? 500;
-    if (status >= 500) log.error(`${request.method} ${request.url} failed: ${err.stack ?? err.message}`);
-    void reply.code(status).send({ error: status >= 500 ? 'internal error; the backend logged the details' : err.message });
-  });
   registerHttpRpc(app, rpc);
   registerRestRoutes(app, { db, configs, monitors, tokens, blocked, reloader, outbox, bus, tls: backendTls, isConnected: (id) => connections.isConnected(id) });
 

@@ -1,7 +1,7 @@
 /**
  * What tests outside the backend (e2e/, bench/) may use: a backend on
- * loopback with its test storage, signed-in fetch, the stored rows to assert
- * on, and VictoriaMetrics as an InfluxDB stand-in. Imported as
+ * loopback with its test storage, signed-in fetch, requests sent exactly as
+ * written (rawHttp), the stored rows to assert on, and VictoriaMetrics as an InfluxDB stand-in. Imported as
  * `@vantage/backend/testing`; nothing here is part of a production process.
  */
 export * from './test-backend.ts';
@@ -9,3 +9,4 @@ export * from './test-database.ts';
 export * from './victoria-metrics.ts';
 export * from './series.ts';
 export * from '../src/db/entities.ts';
+export * from './raw-http.ts';

@@ -1,16 +1,18 @@
 /**
- * Sign-in for the web UI and the REST API. Every /api/ request needs a
- * signed-in user: a session cookie (the UI; changes also need the session's
- * CSRF token in `X-CSRF-Token`) or HTTP Basic credentials (scripts, which
- * have no cookie to be tricked with). /api/health and signing in are open.
+ * Sign-in for the web UI and the REST API. Every route needs a signed-in
+ * user unless it is registered as PUBLIC (route-access.ts): a session cookie
+ * (the UI; changes also need the session's CSRF token in `X-CSRF-Token`) or
+ * HTTP Basic credentials (scripts, which have no cookie to be tricked with).
+ * Every password, from the form, Basic or a password change, passes the
+ * AuthService's PasswordGate: too many wrong ones answer 429, too many at
+ * once 503, both with Retry-After.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MIN_PASSWORD_LENGTH, SESSION_TTL_MS, type AuthService, type SignedInUser } from './auth-service.ts';
+import { MIN_PASSWORD_LENGTH, SESSION_TTL_MS, type AuthService, type PasswordRefusal, type SignedInUser } from './auth-service.ts';
+import { needsSignIn, PUBLIC } from './route-access.ts';
 
 export const SESSION_COOKIE = 'vantage_session';
-const OPEN_ROUTES = new Set(['GET /api/health', 'POST /api/session', 'GET /api/session', 'GET /api/openapi.json']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const MAX_FAILED_SIGN_INS_PER_MINUTE = 10;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,21 +21,13 @@ declare module 'fastify' {
 }
 
 export function registerAuth(app: FastifyInstance, auth: AuthService): void {
-  const failures = new Map<string, number[]>();
-  const tooManyFailures = (ip: string) => {
-    const recent = (failures.get(ip) ?? []).filter((t) => t > Date.now() - 60_000);
-    failures.set(ip, recent);
-    return recent.length >= MAX_FAILED_SIGN_INS_PER_MINUTE;
-  };
-
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0]!;
-    if (!path.startsWith('/api/') || OPEN_ROUTES.has(`${request.method} ${path}`)) return;
-    const basic = request.headers.authorization;
-    if (basic?.toLowerCase().startsWith('basic ')) {
-      const user = await auth.checkBasic(basic);
-      if (!user) return reply.code(401).header('www-authenticate', 'Basic realm="Vantage"').send({ error: 'wrong username or password' });
-      request.user = user;
+    if (!needsSignIn(request)) return;
+    const authorization = request.headers.authorization;
+    if (authorization?.toLowerCase().startsWith('basic ')) {
+      const check = await auth.checkBasic(authorization, request.ip);
+      if (check.kind !== 'accepted') return refusePassword(reply, check, 401, true);
+      request.user = check.user;
       return;
     }
     const token = request.cookies[SESSION_COOKIE];
@@ -45,21 +39,17 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
     request.user = session.user;
   });
 
-  app.post<{ Body: { username?: unknown; password?: unknown } }>('/api/session', async (request, reply) => {
-    if (tooManyFailures(request.ip)) return reply.code(429).send({ error: 'too many failed sign-ins; wait a minute' });
+  app.post<{ Body: { username?: unknown; password?: unknown } }>('/api/session', PUBLIC, async (request, reply) => {
     const { username, password } = request.body ?? {};
     if (typeof username !== 'string' || typeof password !== 'string') return reply.code(400).send({ error: 'username and password are required' });
-    const user = await auth.checkPassword(username, password);
-    if (!user) {
-      failures.get(request.ip)!.push(Date.now());
-      return reply.code(401).send({ error: 'wrong username or password' });
-    }
-    const { token, session } = await auth.createSession(user);
+    const check = await auth.checkPassword(username, password, request.ip);
+    if (check.kind !== 'accepted') return refusePassword(reply, check, 401, false);
+    const { token, session } = await auth.createSession(check.user);
     setSessionCookie(request, reply, token);
     return { user: session.user.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
   });
 
-  app.get('/api/session', async (request, reply) => {
+  app.get('/api/session', PUBLIC, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     const session = token ? await auth.session(token) : null;
     if (!session) return reply.code(401).send({ error: 'not signed in' });
@@ -76,12 +66,28 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
   app.post<{ Body: { current?: unknown; next?: unknown } }>('/api/session/password', async (request, reply) => {
     const { current, next } = request.body ?? {};
     if (typeof current !== 'string' || typeof next !== 'string') return reply.code(400).send({ error: 'current and next passwords are required' });
-    const outcome = await auth.changePassword(request.user!, current, next);
+    const outcome = await auth.changePassword(request.user!, current, next, request.ip);
     if (outcome === 'too-short') return reply.code(400).send({ error: `the new password must be at least ${MIN_PASSWORD_LENGTH} characters` });
-    if (outcome === 'wrong-password') return reply.code(403).send({ error: 'the current password is wrong' });
+    if (outcome !== 'changed') return refusePassword(reply, outcome, 403, false, 'the current password is wrong');
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { changed: true, note: 'every session of this user has ended; sign in again' };
   });
+}
+
+/**
+ * The answer to a password that signed no one in: `wrongStatus` for a wrong
+ * one, 429 while its (username, address) has to wait, 503 while the server
+ * checks all the passwords it can; the last two say when to try again.
+ */
+function refusePassword(reply: FastifyReply, refusal: PasswordRefusal, wrongStatus: 401 | 403, basic: boolean, wrongMessage = 'wrong username or password'): FastifyReply {
+  if (refusal.kind === 'rejected') {
+    if (basic) void reply.header('www-authenticate', 'Basic realm="Vantage"');
+    return reply.code(wrongStatus).send({ error: wrongMessage });
+  }
+  const seconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+  void reply.header('retry-after', String(seconds));
+  if (refusal.kind === 'wait') return reply.code(429).send({ error: `too many wrong passwords, or too many at once; try again in ${seconds} s` });
+  return reply.code(503).send({ error: `too many sign-ins at once; try again in ${seconds} s` });
 }
 
 function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {

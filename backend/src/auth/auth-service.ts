@@ -3,9 +3,11 @@
  * password from VANTAGE_ADMIN_PASSWORD or a generated one printed once.
  * Session tokens live in an HttpOnly cookie and only their hash is stored;
  * each session has its own CSRF token, which changes require as a header.
+ * Every password presented, however it comes, passes the one PasswordGate.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
+import { PasswordGate, type GateOutcome } from './password-gate.ts';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 
 export const SESSION_TTL_MS = 12 * 3_600_000;
@@ -15,6 +17,16 @@ export interface SignedInUser {
   id: number;
   username: string;
 }
+
+/** A password check: the user, or why not (wrong, wait, busy: see PasswordGate). */
+export type PasswordCheck = GateOutcome<SignedInUser>;
+/** Why a password check did not sign anyone in. */
+export type PasswordRefusal = Exclude<PasswordCheck, { kind: 'accepted' }>;
+
+/** How long verified Basic credentials are believed without hashing again. */
+const BASIC_CACHE_TTL_MS = 60_000;
+/** Verified Basic credentials remembered at most (the cache starts over beyond). */
+const BASIC_CACHE_MAX_ENTRIES = 1000;
 
 export interface Session {
   user: SignedInUser;
@@ -27,9 +39,12 @@ const tokenHash = (token: string) => createHash('sha256').update(token).digest('
 export class AuthService {
   /** Recently verified Basic credentials, so scripts do not pay for scrypt on every request. */
   private readonly basicCache = new Map<string, { user: SignedInUser; until: number }>();
+  /** Basic checks in progress by client and header: parallel requests with the same credentials share one hash. */
+  private readonly basicInFlight = new Map<string, Promise<PasswordCheck>>();
 
   constructor(
     private readonly db: Database,
+    private readonly gate: PasswordGate = new PasswordGate(),
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -44,7 +59,12 @@ export class AuthService {
     return passwordFromEnvironment ? { created: true } : { created: true, generatedPassword: password };
   }
 
-  async checkPassword(username: string, password: string): Promise<SignedInUser | null> {
+  /** A username and password from `address` (the client's IP), through the gate. */
+  checkPassword(username: string, password: string, address: string): Promise<PasswordCheck> {
+    return this.gate.attempt(username, address, () => this.verify(username, password));
+  }
+
+  private async verify(username: string, password: string): Promise<SignedInUser | null> {
     const [row] = (await this.db.manager.query(`SELECT id, username, password_hash FROM app_user WHERE username = $1`, [username])) as {
       id: number;
       username: string;
@@ -56,19 +76,29 @@ export class AuthService {
   }
 
   /** Credentials from an `Authorization: Basic` header, for scripts. */
-  async checkBasic(header: string): Promise<SignedInUser | null> {
+  async checkBasic(header: string, address: string): Promise<PasswordCheck> {
     const key = tokenHash(header);
     const cached = this.basicCache.get(key);
-    if (cached && cached.until > this.now()) return cached.user;
+    if (cached && cached.until > this.now()) return { kind: 'accepted', user: cached.user };
     const decoded = Buffer.from(header.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 1) return null;
-    const user = await this.checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
-    if (user) {
-      if (this.basicCache.size > 1000) this.basicCache.clear();
-      this.basicCache.set(key, { user, until: this.now() + 60_000 });
+    if (colon < 1) return { kind: 'rejected' };
+    const flightKey = `${address} ${key}`;
+    const inFlight = this.basicInFlight.get(flightKey);
+    if (inFlight) return inFlight;
+    const check = this.checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1), address).then((outcome) => {
+      if (outcome.kind === 'accepted') {
+        if (this.basicCache.size >= BASIC_CACHE_MAX_ENTRIES) this.basicCache.clear();
+        this.basicCache.set(key, { user: outcome.user, until: this.now() + BASIC_CACHE_TTL_MS });
+      }
+      return outcome;
+    });
+    this.basicInFlight.set(flightKey, check);
+    try {
+      return await check;
+    } finally {
+      this.basicInFlight.delete(flightKey);
     }
-    return user;
   }
 
   async createSession(user: SignedInUser): Promise<{ token: string; session: Session }> {
@@ -100,9 +130,11 @@ export class AuthService {
     await this.db.transaction((m) => m.query(`DELETE FROM user_session WHERE token_hash = $1 OR expires_at <= $2`, [tokenHash(token), this.now()]));
   }
 
-  async changePassword(user: SignedInUser, current: string, next: string): Promise<'changed' | 'wrong-password' | 'too-short'> {
+  /** Changes the password when `current` is right (checked through the gate like any other password). */
+  async changePassword(user: SignedInUser, current: string, next: string, address: string): Promise<'changed' | 'too-short' | PasswordRefusal> {
     if (next.length < MIN_PASSWORD_LENGTH) return 'too-short';
-    if (!(await this.checkPassword(user.username, current))) return 'wrong-password';
+    const check = await this.checkPassword(user.username, current, address);
+    if (check.kind !== 'accepted') return check;
     const hash = await hashPassword(next);
     await this.db.transaction(async (m) => {
       await m.query(`UPDATE app_user SET password_hash = $1 WHERE id = $2`, [hash, user.id]);
@@ -114,5 +146,6 @@ export class AuthService {
   }
 }
 
-// A hash of a random password, so a check for an unknown user costs as much as a real one.
-const DUMMY_HASH = 'scrypt$32768$8$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+// A hash of a random password, so a check for an unknown user costs as much as a real one
+// (same parameters as hashPassword: passwords.test.ts checks that it really hashes).
+export const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';

@@ -22,11 +22,15 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
+/** Whether `password` matches `stored`; a stored hash that is not `scrypt$N$r$p$salt$hash` is a bug, and throws. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, rr, pp, salt, key] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !key) return false;
+  const [scheme, n, rr, pp, salt, key, ...rest] = stored.split('$');
+  const [cost, blockSize, parallel] = [n, rr, pp].map(Number) as [number, number, number];
+  if (scheme !== 'scrypt' || !salt || !key || rest.length > 0 || ![cost, blockSize, parallel].every((v) => Number.isSafeInteger(v) && v > 0)) {
+    throw new Error(`a stored password hash is not in the form scrypt$N$r$p$salt$hash (it starts "${stored.slice(0, 12)}")`);
+  }
   const expected = Buffer.from(key, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(rr), p: Number(pp) });
+  const actual = await derive(password, Buffer.from(salt, 'base64'), { N: cost, r: blockSize, p: parallel });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 

@@ -32,7 +32,7 @@ export class Database {
     let description: string;
     if (options.url) {
       dataSource = new DataSource({ type: 'postgres', url: options.url, ...common });
-      description = `PostgreSQL at ${redactUrl(options.url)}`;
+      description = describePostgresUrl(options.url);
     } else {
       const dataDir = options.dataDir ?? './data/db';
       if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
@@ -74,6 +74,20 @@ export class Database {
   }
 }
 
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+/**
+ * What the logs and the signed-in API may say about a PostgreSQL URL: the
+ * user, host, port and database, and nothing that could be a secret (the
+ * password, and every query parameter: `?password=`, `sslkey=`, … are
+ * dropped whole rather than guessed at).
+ */
+export function describePostgresUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'PostgreSQL (the URL does not parse, so it is not shown)';
+  }
+  const user = parsed.username ? `${decodeURIComponent(parsed.username)}@` : '';
+  const where = `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`;
+  return `PostgreSQL at ${where}${parsed.search ? ' (query parameters not shown)' : ''}`;
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { PUBLIC } from '../auth/route-access.ts';
 
 export const POLLER_BUNDLE_PATH = fileURLToPath(new URL('../../../frontend-poller/dist/vantage-poller.mjs', import.meta.url));
 export const POLLER_DOWNLOAD_URL = '/downloads/vantage-poller.mjs';
@@ -35,7 +36,8 @@ export class PollerBundle {
 
 export function registerDownloadRoutes(app: FastifyInstance, bundle: PollerBundle): void {
   const missing = { error: 'the poller bundle has not been built on this backend: run `npm run build`' };
-  app.get(POLLER_DOWNLOAD_URL, async (_request, reply) => {
+  // Anyone may fetch it (a new host has no credentials): it holds no secret, and the panel's command checks its digest.
+  app.get(POLLER_DOWNLOAD_URL, PUBLIC, async (_request, reply) => {
     const file = await bundle.read();
     if (!file) return reply.code(404).send(missing);
     return reply
@@ -45,7 +47,7 @@ export function registerDownloadRoutes(app: FastifyInstance, bundle: PollerBundl
       .header('cache-control', 'no-cache')
       .send(file.body);
   });
-  app.get(`${POLLER_DOWNLOAD_URL}.sha256`, async (_request, reply) => {
+  app.get(`${POLLER_DOWNLOAD_URL}.sha256`, PUBLIC, async (_request, reply) => {
     const file = await bundle.read();
     if (!file) return reply.code(404).send(missing);
     return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(`${file.sha256}  vantage-poller.mjs\n`);

@@ -13,7 +13,7 @@ export function registerLiveRoute(app: FastifyInstance, bus: EventBus): void {
   app.get('/api/live', (request, reply) => {
     reply.hijack();
     const out = reply.raw;
-    out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    out.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     out.write('retry: 3000\n\n');
     const unsubscribe = bus.subscribe(`live-${++nextSubscriber}`, (event) => {
       out.write(`id: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);

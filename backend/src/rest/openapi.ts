@@ -12,7 +12,8 @@ interface Operation {
 }
 
 const OPERATIONS: Operation[] = [
-  { method: 'get', path: '/api/health', summary: 'Liveness and the database in use (no sign-in needed)' },
+  { method: 'get', path: '/api/health', summary: 'Liveness: {status} (no sign-in needed)' },
+  { method: 'get', path: '/api/system', summary: 'The backend version and the database in use (never its password)' },
   { method: 'post', path: '/api/session', summary: 'Sign in: {username, password} → {user, csrfToken}; sets the session cookie', body: '{username, password}' },
   { method: 'get', path: '/api/session', summary: 'The signed-in user and the CSRF token changes must send as X-CSRF-Token' },
   { method: 'delete', path: '/api/session', summary: 'Sign out' },
