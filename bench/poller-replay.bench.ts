@@ -28,7 +28,7 @@ try {
   const startMs = Date.now() - minutes * 60_000;
   for (let minute = 0; minute < minutes; minute++) {
     for (let i = 0; i < services; i++) {
-      spool.add({ serviceId: `replay-n${i}/HTTP`, timestamp: startMs + minute * 60_000 + i, status: 'UP', responseTimeMs: 1.25 });
+      spool.add(`replay-n${i}/HTTP`, startMs + minute * 60_000 + i, { status: 'UP', responseTimeMs: 1.25 });
     }
   }
   await spool.close();

@@ -3,11 +3,11 @@
  * CPU is not the poller's), and a backend process started from its command
  * line on a temporary embedded database, or on PostgreSQL with DATABASE_URL.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,8 +34,20 @@ if (process.env.VANTAGE_BENCH_TARGET === '1') {
   process.on('disconnect', () => process.exit(0));
 }
 
+/**
+ * `command args` bound to one CPU with taskset (when the machine has it and
+ * more than one CPU), so that what a benchmark measures on one CPU does not
+ * compete with the target and the backend on the other.
+ */
+export function onCpu(cpu: number, command: string, args: string[]): [string, string[]] {
+  return TASKSET && availableParallelism() > 1 ? [TASKSET, ['-c', String(cpu % availableParallelism()), command, ...args]] : [command, args];
+}
+const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((path) => existsSync(path));
+
 export async function startHttpTarget(): Promise<HttpTarget> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, VANTAGE_BENCH_TARGET: '1' }, execArgv: ['--import', 'tsx'] });
+  // The target shares the second CPU with the backend; the first is for what is measured.
+  if (TASKSET && availableParallelism() > 1) spawnSync(TASKSET, ['-p', '-c', '1', String(child.pid)], { stdio: 'ignore' });
   const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as never)));
   return {
     port,
@@ -71,7 +83,8 @@ export async function startBenchBackend(locationsXml: string, settings = ''): Pr
     `<?xml version="1.0"?><poller-configuration><poller-settings check-in-interval="10000" disconnect-timeout="60000" ${settings}/>${locationsXml}<monitor service="HTTP" type="http"/></poller-configuration>`,
   );
   const port = await freePort();
-  const child = spawn(process.execPath, ['backend/bin/vantage.js', '--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--data-dir', dataDir, '--no-local-poller'], {
+  const [command, args] = onCpu(1, process.execPath, ['backend/bin/vantage.js', '--port', String(port), '--host', '127.0.0.1', '--config', configPath, '--data-dir', dataDir, '--no-local-poller']);
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, VANTAGE_ADMIN_PASSWORD: BENCH_PASSWORD },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -78,6 +78,8 @@ export const DEFAULT_SPOOL_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_CHECK_IN_INTERVAL_MS = 30_000;
 /** How long the report lane waits for new results when the spool is empty (a commit wakes it sooner). */
 const REPORT_IDLE_WAIT_MS = 1_000;
+/** Checks due within this window start together: even spreading at a tenth of the timer wake-ups (scheduler.ts). */
+const SCHEDULER_BATCH_WINDOW_MS = 10;
 /** On a clean stop, how long the last results may take to reach the backend before the poller gives up and keeps them on disk. */
 const FINAL_FLUSH_MS = 10_000;
 
@@ -179,6 +181,7 @@ export class Poller {
     this.scheduler = new PollScheduler<ScheduledService>({
       clock: this.clock,
       parallelTasks: 50,
+      batchWindowMs: SCHEDULER_BATCH_WINDOW_MS,
       runCheck: (service) => this.check(service),
       onError: (err, service) => {
         this.monitorErrors++;
@@ -622,14 +625,7 @@ export class Poller {
     const outcome = await check.run();
     this.checksDone++;
     const timestamp = this.clock.now();
-    this.spool.add({
-      serviceId: service.serviceId,
-      timestamp,
-      status: outcome.status,
-      ...(outcome.responseTimeMs !== undefined ? { responseTimeMs: Math.round(outcome.responseTimeMs * 1000) / 1000 } : {}),
-      ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
-      ...(outcome.details !== undefined ? { details: outcome.details } : {}),
-    });
+    this.spool.add(service.serviceId, timestamp, outcome);
     // A service removed while its check ran must not leave a down period behind for when it comes back.
     if (this.scheduler.has(service.serviceId)) {
       this.applyDowntime(service, this.downtime.observe(service, outcome.status, timestamp), timestamp);

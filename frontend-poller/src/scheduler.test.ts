@@ -346,3 +346,42 @@ void test('100,000 services: one timer, each checked once per interval', async (
   assert.equal(stats.skipped, 0);
   await scheduler.stop();
 });
+
+void test('a batch window starts the checks due within it together: the same spread, a tenth of the wake-ups', async () => {
+  const clock = new FakeClock(EPOCH_ALIGNED);
+  const starts = new Map<string, number[]>();
+  const firings = new Set<number>();
+  const scheduler = new PollScheduler({
+    clock,
+    parallelTasks: 1000,
+    batchWindowMs: 10,
+    runCheck: async (s) => {
+      firings.add(clock.now());
+      starts.set(s.serviceId, [...(starts.get(s.serviceId) ?? []), clock.now()]);
+    },
+  });
+  // 1,000 services a second: one due every millisecond.
+  scheduler.setServices(Array.from({ length: 1000 }, (_, i) => service(`s${String(i).padStart(4, '0')}`, 1000)));
+  scheduler.start();
+  await clock.advance(10_000);
+  for (const [id, times] of starts) {
+    assert.ok(times.length === 10 || times.length === 11, `${id} ran ${times.length} times in 10 rounds`);
+    for (let i = 1; i < times.length; i++) assert.ok(Math.abs(times[i]! - times[i - 1]! - 1000) <= 10, `${id} keeps its interval, give or take the window`);
+  }
+  const perSecond = firings.size / 10;
+  assert.ok(perSecond <= 101, `${perSecond} timer firings a second for 1,000 checks a second`);
+  const spread = [...starts.values()].map((t) => t[0]! - EPOCH_ALIGNED).sort((a, b) => a - b);
+  assert.ok(spread.at(-1)! >= 980, 'still spread over the whole interval');
+  await scheduler.stop();
+});
+
+void test('an interval shorter than the batch window runs once per firing, never again within it', async () => {
+  const clock = new FakeClock(EPOCH_ALIGNED);
+  let runs = 0;
+  const scheduler = new PollScheduler({ clock, parallelTasks: 10, batchWindowMs: 10, runCheck: async () => void runs++ });
+  scheduler.setServices([service('fast', 2)]);
+  scheduler.start();
+  await clock.advance(1000);
+  assert.ok(runs > 0 && runs <= 501, `${runs} runs of a 2 ms service in a second`);
+  await scheduler.stop();
+});

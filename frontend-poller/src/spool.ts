@@ -22,7 +22,8 @@ export interface ResultSpoolOptions {
   now?: () => number;
 }
 
-export type NewResult = Omit<PollResultRecord, 'seq'>;
+/** What a check found, as a monitor says it (response time in ms, to the microsecond when stored). */
+export type CheckOutcome = Pick<PollResultRecord, 'status' | 'responseTimeMs' | 'reason' | 'details'>;
 
 /** A result as it is kept: [serviceId, status, responseTimeMs, reason, details]; the time is the record's own. */
 type Stored = [string, PollResultRecord['status'], number | null, string | null, Record<string, number> | null];
@@ -50,10 +51,11 @@ export class ResultSpool {
     this.spool.setLimits(limits);
   }
 
-  /** Appends a result and returns its seq. */
-  add(result: NewResult): number {
-    const stored: Stored = [result.serviceId, result.status, result.responseTimeMs ?? null, result.reason ?? null, result.details ?? null];
-    return this.spool.append(JSON.stringify(stored), result.timestamp);
+  /** Appends the outcome of a check of `serviceId` at `timestampMs` and returns its seq. */
+  add(serviceId: string, timestampMs: number, outcome: CheckOutcome): number {
+    const responseTimeMs = outcome.responseTimeMs === undefined ? null : Math.round(outcome.responseTimeMs * 1000) / 1000;
+    const stored: Stored = [serviceId, outcome.status, responseTimeMs, outcome.reason ?? null, outcome.details ?? null];
+    return this.spool.append(JSON.stringify(stored), timestampMs);
   }
 
   /** Up to `max` durable results, oldest first, not yet acknowledged. */

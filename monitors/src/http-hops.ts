@@ -23,6 +23,8 @@ export interface Hop {
   servername: string | undefined;
   /** False once a redirect has left the first origin: credentials stay behind. */
   sendCredentials: boolean;
+  /** The request headers, once worked out (node:http does not change the object it is given). */
+  headers?: http.OutgoingHttpHeaders;
 }
 
 function hostForUrl(host: string): string {

@@ -134,13 +134,11 @@ function exchange(hop: Hop, target: PollTarget<HttpSettings>, signal: AbortSigna
     const times: { lookup?: number; connect?: number; secure?: number; firstByte?: number } = {};
     const phases = (totalMs: number): HttpPhases => {
       const firstByteMs = times.firstByte === undefined ? totalMs : offsetMs(start, times.firstByte);
-      return {
-        ...(times.lookup === undefined ? {} : { dnsMs: offsetMs(start, times.lookup) }),
-        connectMs: times.connect === undefined ? firstByteMs : offsetMs(start, times.connect),
-        ...(times.secure === undefined ? {} : { tlsMs: offsetMs(start, times.secure) }),
-        firstByteMs,
-        totalMs,
-      };
+      // Built in place rather than from spreads: this runs for every UP check.
+      const details: HttpPhases = { connectMs: times.connect === undefined ? firstByteMs : offsetMs(start, times.connect), firstByteMs, totalMs };
+      if (times.lookup !== undefined) details.dnsMs = offsetMs(start, times.lookup);
+      if (times.secure !== undefined) details.tlsMs = offsetMs(start, times.secure);
+      return details;
     };
     const up = (): void => {
       const responseTimeMs = elapsedMs(start);
@@ -153,7 +151,7 @@ function exchange(hop: Hop, target: PollTarget<HttpSettings>, signal: AbortSigna
       port: hop.port,
       path: hop.path,
       method: 'GET',
-      headers: requestHeaders(p, hop),
+      headers: hop.headers ??= requestHeaders(p, hop),
       agent: false,
       signal,
     };
@@ -187,7 +185,10 @@ function exchange(hop: Hop, target: PollTarget<HttpSettings>, signal: AbortSigna
       res.on('error', fail);
       // Node reports a connection lost mid-body as an 'error' too; 'close' before
       // 'end' is the backstop that keeps such a check from waiting for its timeout.
-      res.on('close', () => fail(Object.assign(new Error('connection lost mid-response'), { code: 'ECONNRESET' })));
+      // (It also comes after every complete response: the error, with its stack, is made only when it means something.)
+      res.on('close', () => {
+        if (!settled) fail(Object.assign(new Error('connection lost mid-response'), { code: 'ECONNRESET' }));
+      });
 
       const status = res.statusCode ?? 0;
       const { location } = res.headers;
@@ -227,10 +228,26 @@ function exchange(hop: Hop, target: PollTarget<HttpSettings>, signal: AbortSigna
   });
 }
 
+/**
+ * The first request of each prepared check, worked out once: a poller runs
+ * the same target object every round (run-check.ts), so its URL, names and
+ * headers need not be parsed again at every poll.
+ */
+const firstHops = new WeakMap<PollTarget<HttpSettings>, Hop>();
+
+function firstHopOf(scheme: Scheme, target: PollTarget<HttpSettings>): Hop {
+  let hop = firstHops.get(target);
+  if (hop === undefined) {
+    hop = firstHop(scheme, target.host, target.settings);
+    firstHops.set(target, hop);
+  }
+  return hop;
+}
+
 /** Runs the check, following redirects when asked to. Resolves, never rejects. */
 async function check(scheme: Scheme, target: PollTarget<HttpSettings>, signal: AbortSignal): Promise<PollOutcome> {
   const start = performance.now();
-  let hop = firstHop(scheme, target.host, target.settings);
+  let hop = firstHopOf(scheme, target);
   const firstOrigin = hop.url.origin;
   // How the reasons show a URL: a path on the first origin, else the whole URL.
   const show = (url: URL): string => (url.origin === firstOrigin ? `${url.pathname}${url.search}` : url.href);

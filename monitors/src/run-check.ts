@@ -164,20 +164,31 @@ async function runPrepared(check: CheckSettings, target: PollTarget): Promise<Po
   return check.invert ? invertOutcome(outcome) : outcome;
 }
 
+/**
+ * One timer per attempt does both jobs: at the timeout it aborts the signal
+ * the monitor was given, and then gives the monitor ABANDON_GRACE_MS more
+ * before the attempt is abandoned. Cleared as soon as the monitor answers:
+ * unlike AbortSignal.timeout, whose timer would still fire (and build its
+ * TimeoutError) long after every check that finished in time, it costs a
+ * finished check nothing more.
+ */
 async function attempt(monitor: ServiceMonitor, target: PollTarget): Promise<PollOutcome> {
-  let abandonTimer: NodeJS.Timeout | undefined;
-  const abandoned = new Promise<PollOutcome>((resolve) => {
-    abandonTimer = setTimeout(
-      () => resolve({ status: 'UNKNOWN', reason: `monitor did not stop within ${ABANDON_GRACE_MS} ms of its timeout` }),
-      Math.min(target.timeoutMs + ABANDON_GRACE_MS, MAX_TIMEOUT_MS),
-    );
-  });
+  const controller = new AbortController();
+  let abandon!: (outcome: PollOutcome) => void;
+  const abandoned = new Promise<PollOutcome>((resolve) => (abandon = resolve));
+  let timer = setTimeout(
+    () => {
+      controller.abort(new DOMException(`timeout after ${target.timeoutMs} ms`, 'TimeoutError'));
+      timer = setTimeout(() => abandon({ status: 'UNKNOWN', reason: `monitor did not stop within ${ABANDON_GRACE_MS} ms of its timeout` }), ABANDON_GRACE_MS);
+    },
+    Math.min(target.timeoutMs, MAX_TIMEOUT_MS),
+  );
   try {
-    return await Promise.race([monitor.poll(target, AbortSignal.timeout(target.timeoutMs)), abandoned]);
+    return await Promise.race([monitor.poll(target, controller.signal), abandoned]);
   } catch (err) {
     return { status: 'UNKNOWN', reason: `monitor error: ${errorMessage(err)}` };
   } finally {
-    clearTimeout(abandonTimer);
+    clearTimeout(timer);
   }
 }
 
