@@ -5,3 +5,6 @@ export * from './protocol.ts';
 export * from './validate.ts';
 export * from './credentials.ts';
 export * from './network-errors.ts';
+export * from './limits.ts';
+export * from './text.ts';
+export * from './envelope.ts';

@@ -3,7 +3,7 @@
  * ConfigError naming the file, the line, the element and the problem; the
  * first one found is reported. Unknown elements and attributes are mistakes.
  */
-import { isUeiValue, type Downtime } from '@vantage/common';
+import { isUeiValue, MAX_LOCATION_LENGTH, MAX_SERVICE_ID_LENGTH, MAX_TOKEN_LENGTH, type Downtime } from '@vantage/common';
 import { SEVERITIES } from '@vantage/events';
 import type { EmailSinkConfig, NotificationRule, WebhookSinkConfig } from '../notifications/rules.ts';
 import { expandRanges, findOverlap, parseRange, type AddressRange } from './address-ranges.ts';
@@ -234,6 +234,14 @@ class ConfigReader extends ElementReader {
     if (pkg.targets.length === 0) {
       this.fail(element, `package "${pkg.name}" has no target: add a <specific> or an <include-range> (exclusions may have removed every address)`);
     }
+    // Pollers send service ids back with every result, and the protocol bounds them.
+    const longestLabel = pkg.targets.reduce((longest, t) => (t.nodeLabel.length > longest.length ? t.nodeLabel : longest), '');
+    for (const service of pkg.services) {
+      const id = serviceIdOf(longestLabel, service.name);
+      if (id.length > MAX_SERVICE_ID_LENGTH) {
+        this.fail(element, `service id "${id.slice(0, 40)}…" is ${id.length} characters; pollers can report at most ${MAX_SERVICE_ID_LENGTH}`);
+      }
+    }
     return pkg;
   }
 
@@ -316,6 +324,9 @@ class ConfigReader extends ElementReader {
       ['name'],
       ['monitoring-area', 'registration-token', 'geolocation', 'coordinates', 'mode'],
     );
+    if (name!.length > MAX_LOCATION_LENGTH) {
+      this.fail(element, `location name "${name!.slice(0, 40)}…" is ${name!.length} characters; pollers can register at most ${MAX_LOCATION_LENGTH}`);
+    }
     const location: LocationDefinition = {
       name: name!,
       monitoringArea: area ?? name!,
@@ -324,6 +335,7 @@ class ConfigReader extends ElementReader {
     };
     if (token !== undefined) {
       if (token.length < 8) this.fail(element, 'registration-token must be at least 8 characters');
+      if (token.length > MAX_TOKEN_LENGTH) this.fail(element, `registration-token is ${token.length} characters; pollers can send at most ${MAX_TOKEN_LENGTH}`);
       location.registrationToken = token;
     }
     if (geolocation !== undefined) location.geolocation = geolocation;
