@@ -20,8 +20,10 @@ import { LocationMonitorService } from './location-monitors/location-monitor-ser
 import { registerRestRoutes } from './rest/routes.ts';
 import { ConnectionRegistry } from './rpc/connections.ts';
 import { registerHttpRpc } from './rpc/http-endpoint.ts';
+import { RpcMessages } from './rpc/rpc-messages.ts';
 import { createRpcServer } from './rpc/rpc-server.ts';
-import { attachWsEndpoint, MAX_RPC_MESSAGE_BYTES } from './rpc/ws-endpoint.ts';
+import { attachWsEndpoint } from './rpc/ws-endpoint.ts';
+import { serverLimits, TIMEOUT_CHECK_INTERVAL_MS, type ServerLimits } from './server-limits.ts';
 import { clearedAlarmCleanup } from './alarms/alarm-cleanup.ts';
 import { DEFAULT_CLEARED_ALARM_RETENTION_MS } from './alarms/alarm-store.ts';
 import { logEvents } from './event-store/event-log.ts';
@@ -52,7 +54,12 @@ export interface BackendOptions {
   trustProxy?: boolean;
   /** Also write response times to InfluxDB (v2 write API). */
   influx?: { url: string; token?: string; org: string; bucket: string };
+  /** Bounds on connections and request times; each defaults to DEFAULT_SERVER_LIMITS. */
+  limits?: Partial<ServerLimits>;
 }
+
+/** Request bodies of the REST API (JSON of a few fields); /rpc has its own bounds. */
+const REST_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface Backend {
   url: string;
@@ -73,6 +80,7 @@ export interface Backend {
 
 export async function startBackend(options: BackendOptions): Promise<Backend> {
   const log = options.log ?? createLogger('vantage');
+  const limits = serverLimits(options.limits);
   const host = options.host ?? '0.0.0.0';
   // The port is known before listening except for port 0 (tests), where ${backend.port} is not meaningful.
   const variables = { 'backend.port': String(options.port || 8980) };
@@ -107,7 +115,14 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
   }
 
-  const app = Fastify({ logger: false, bodyLimit: MAX_RPC_MESSAGE_BYTES, trustProxy: options.trustProxy ?? false });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: REST_BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy ?? false,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
+  });
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
@@ -119,7 +134,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     if (status >= 500) log.error(`${request.method} ${request.url} failed: ${err.stack ?? err.message}`);
     void reply.code(status).send({ error: status >= 500 ? 'internal error; the backend logged the details' : err.message });
   });
-  registerHttpRpc(app, rpc);
+  const messages = new RpcMessages(rpc, log.child('rpc'));
+  registerHttpRpc(app, messages, monitors, log.child('rpc'));
   registerRestRoutes(app, { db, configs, monitors, reloader, outbox, bus, isConnected: (id) => connections.isConnected(id) });
 
   try {
@@ -129,7 +145,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     throw new Error(`cannot listen on ${host}:${options.port}: ${(err as Error).message}`, { cause: err });
   }
   const port = (app.server.address() as AddressInfo).port;
-  const ws = attachWsEndpoint(app.server, rpc, monitors, connections, log.child('ws'));
+  const ws = attachWsEndpoint(app.server, { messages, monitors, connections, limits, trustProxy: options.trustProxy ?? false, log: log.child('ws') });
 
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
   const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, () => monitors.sweepDisconnected(), log);

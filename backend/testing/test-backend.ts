@@ -64,6 +64,7 @@ export function bootTestBackend(options: {
   watchConfig?: boolean;
   clearedAlarmRetentionMs?: number;
   notificationRetry?: BackendOptions['notificationRetry'];
+  limits?: BackendOptions['limits'];
 }): Promise<Backend> {
   const quiet = process.env.VANTAGE_TEST_LOG === '1' ? undefined : () => undefined;
   return startBackend({
@@ -77,14 +78,15 @@ export function bootTestBackend(options: {
     adminPassword: TEST_ADMIN_PASSWORD,
     clearedAlarmRetentionMs: options.clearedAlarmRetentionMs,
     notificationRetry: options.notificationRetry,
+    limits: options.limits,
   });
 }
 
-export async function startTestBackend(configXml: string = TEST_CONFIG): Promise<TestBackend> {
+export async function startTestBackend(configXml: string = TEST_CONFIG, options: { limits?: BackendOptions['limits'] } = {}): Promise<TestBackend> {
   const storage = await createTestStorage();
   const configPath = join(storage.dataDir, 'polling-config.xml');
   await writeFile(configPath, configXml);
-  const backend = await bootTestBackend({ storage, configPath });
+  const backend = await bootTestBackend({ storage, configPath, limits: options.limits });
   const rpcUrl = `http://127.0.0.1:${backend.port}/rpc`;
   let id = 1;
   const post = async (body: string, headers: Record<string, string> = {}) => {
