@@ -7,7 +7,9 @@
  */
 import {
   ErrorCode,
+  MAX_REASON_LENGTH,
   parseNotification,
+  toStorableText,
   parseResult,
   type MethodName,
   type MonitorDetails,
@@ -317,7 +319,8 @@ export class Poller {
     this.checksDone++;
     const result: ParamsOf<'reportResults'>['results'][number] = { seq, serviceId: service.serviceId, timestamp: this.clock.now(), status: outcome.status };
     if (outcome.responseTimeMs !== undefined) result.responseTimeMs = Math.round(outcome.responseTimeMs * 1000) / 1000;
-    if (outcome.reason !== undefined) result.reason = outcome.reason;
+    // A reason may quote what a server sent (a banner, a body): the backend takes only storable text of bounded length.
+    if (outcome.reason !== undefined) result.reason = toStorableText(outcome.reason, MAX_REASON_LENGTH);
     if (outcome.details !== undefined) result.details = outcome.details;
     this.spool.push(result);
     // A service removed while its check ran must not leave a down period behind for when it comes back.
@@ -360,11 +363,20 @@ export class Poller {
           this.state.nextSeq = ackedSeq + 1;
         }
       } catch (err) {
-        const foreign = err instanceof RpcCallError && err.code === ErrorCode.Forbidden ? (err.data as { serviceIds?: string[] })?.serviceIds : undefined;
-        if (!foreign?.length) throw err;
-        const dropped = this.spool.discardServices(new Set(foreign));
-        this.log.warn(`dropped ${dropped} results for services no longer in our package: ${foreign.slice(0, 5).join(', ')}`);
-        this.checkInDue = true;
+        if (!(err instanceof RpcCallError)) throw err;
+        const foreign = err.code === ErrorCode.Forbidden ? (err.data as { serviceIds?: string[] })?.serviceIds : undefined;
+        const outsideClock = err.code === ErrorCode.InvalidParams ? (err.data as { seqs?: number[] })?.seqs : undefined;
+        if (foreign?.length) {
+          const dropped = this.spool.discardServices(new Set(foreign));
+          this.log.warn(`dropped ${dropped} results for services no longer in our package: ${foreign.slice(0, 5).join(', ')}`);
+          this.checkInDue = true;
+        } else if (outsideClock?.length) {
+          // They would be refused again on every attempt: is this machine's clock right?
+          const dropped = this.spool.discardSeqs(new Set(outsideClock));
+          this.log.warn(`dropped ${dropped} results the backend refuses for their timestamps: ${err.message}`);
+        } else {
+          throw err;
+        }
       }
     }
   }

@@ -135,3 +135,12 @@ void test('discardServices drops those services\u2019 results, keeps the others 
   spool.acknowledge(3);
   assert.deepEqual(seqs(spool.peek(10)), [6]);
 });
+
+void test('discardSeqs drops exactly those results, keeps the others in order, and counts them', () => {
+  const spool = new ResultSpool(ROOMY, () => NOW);
+  for (let seq = 1; seq <= 6; seq++) spool.push(result(seq));
+  spool.acknowledge(1);
+  assert.equal(spool.discardSeqs(new Set([1, 3, 5, 99])), 2, 'seq 1 was already acknowledged');
+  assert.deepEqual(seqs(spool.peek(10)), [2, 4, 6]);
+  assert.equal(spool.dropped, 0, 'refused, not dropped for lack of room');
+});

@@ -51,6 +51,14 @@ export class ResultSpool {
     return before - this.size;
   }
 
+  /** Drops these results (the backend refuses their timestamps: they are too far from its clock). */
+  discardSeqs(seqs: ReadonlySet<number>): number {
+    const before = this.size;
+    this.items = this.items.slice(this.head).filter((r) => !seqs.has(r.seq));
+    this.head = 0;
+    return before - this.size;
+  }
+
   private enforceLimits(): void {
     const maxItems = Math.max(1, Math.floor(this.limits.maxBytes / APPROX_RESULT_BYTES));
     const oldestAllowed = this.now() - this.limits.maxAgeMs;
