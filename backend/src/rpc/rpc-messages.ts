@@ -22,7 +22,7 @@ import {
   type RpcId,
   type RpcRequest,
 } from '@vantage/common';
-import type { Logger } from '@vantage/runtime';
+import { yieldToEventLoop, type Logger } from '@vantage/runtime';
 import type { JSONRPCRequest, JSONRPCResponse, JSONRPCServer } from 'json-rpc-2.0';
 import type { RpcContext } from './rpc-server.ts';
 
@@ -77,7 +77,7 @@ export class RpcMessages {
     const answers: Answer[] = [];
     for (const [index, element] of message.entries()) {
       // Let other connections (and /api/health) in between the calls of a batch.
-      if (index > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (index > 0) await yieldToEventLoop();
       const check = checkRequest(element);
       const answer = check.valid ? await this.run(check.request, context) : errorAnswer(check.id, ErrorCode.InvalidRequest, check.message);
       if (answer) answers.push(answer);

@@ -27,8 +27,7 @@
  * progress in the log and never holds one huge transaction. The work follows
  * the data, never the distance in time: hours without raw results are
  * skipped in one indexed query (a result from 1970 costs one chunk, not one
- * per hour since), and so are retention's empty stretches. Between chunks
- * the rollup yields to the event loop, so requests are answered meanwhile.
+ * per hour since), and so are retention's empty stretches.
  */
 import { PeriodicTask, type Logger } from '@vantage/runtime';
 import type { EntityManager } from 'typeorm';
@@ -167,7 +166,6 @@ export class ResponseTimeRollup {
 
     const summary: RollupSummary = { chunks: 0, lateResults: 0, fiveMinuteDoneUntil: start, hourDoneUntil: floorTo(start, ONE_HOUR_MS) };
     do {
-      if (summary.chunks > 0) await yieldToEventLoop();
       const chunk = await this.db.transaction((manager) => this.rollUpChunk(manager, target));
       summary.chunks++;
       summary.lateResults += chunk.lateResults;
@@ -199,9 +197,7 @@ export class ResponseTimeRollup {
     const rawChunks = Math.ceil((rawCut - rawFrom) / this.chunkMs);
     if (rawChunks > 1) this.log?.info(`deleting ${formatSpan(rawCut - rawFrom)} of rolled-up raw results before ${iso(rawCut)}`);
     // At least one statement per run: late results below the mark, rolled up since, go too.
-    let statements = 0;
     do {
-      if (statements++ > 0) await yieldToEventLoop();
       // Up to the end of the chunk holding the next raw result: a stretch without any costs nothing.
       const next = await firstAtOrAfter(this.db.manager, 'poll_result', 'timestamp', rawFrom, rawCut);
       const until = next === undefined ? rawCut : Math.max(rawFrom, Math.min(rawCut, floorTo(next, this.chunkMs) + this.chunkMs));
@@ -252,7 +248,6 @@ export class ResponseTimeRollup {
         return Number(row.n);
       });
       from = until;
-      await yieldToEventLoop();
     }
     return deleted;
   }
@@ -407,11 +402,6 @@ async function firstAtOrAfter(manager: EntityManager, table: string, column: str
   if (from >= before) return undefined;
   const [row] = await manager.query(`SELECT min(${column}) AS t FROM ${table} WHERE ${column} >= $1 AND ${column} < $2`, [from, before]);
   return row?.t == null ? undefined : Number(row.t);
-}
-
-/** Lets timers and sockets in between chunks: PGlite answers within microtasks, which alone would starve them. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export function floorTo(ms: number, step: number): number {
