@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Uei } from '@vantage/common';
 import { openHttpTransport, openWsTransport, Poller, type TransportFactory } from '@vantage/frontend-poller';
-import { createLogger } from '@vantage/runtime';
+import { createLogger, systemClock, type Clock } from '@vantage/runtime';
 import type { Backend } from '@vantage/backend';
-import { EventEntity, bootTestBackend, createTestStorage, type TestStorage } from '@vantage/backend/testing';
+import { EventEntity, PollResultEntity, bootTestBackend, createTestStorage, type TestStorage } from '@vantage/backend/testing';
 import { eventually, freePort } from './support/processes.ts';
 
 let storage: TestStorage;
@@ -53,8 +53,9 @@ after(async () => {
   await storage.cleanup();
 });
 
-function makePoller(name: string, connect: TransportFactory, lines: string[]): Poller {
+function makePoller(name: string, connect: TransportFactory, lines: string[], clock?: Clock): Poller {
   return new Poller({
+    clock,
     servers: [`test://${name}`],
     location: 'LAB',
     name,
@@ -119,5 +120,21 @@ void test('a monitor deleted by an administrator registers again', async () => {
   const second = await eventually('a new registration', async () => (poller.monitorId !== first ? poller.monitorId : undefined), 5_000);
   await eventually('the new identity polls', async () => (await backend.monitors.get(second)).lastSeq >= 1, 5_000);
   assert.ok(lines.some((l) => /deleted by an administrator; registering again/.test(l)), lines.join('\n'));
+  await poller.stop();
+});
+
+void test('a poller whose clock is an hour fast has its results refused and dropped, and reports again once its clock is right', async () => {
+  const lines: string[] = [];
+  const url = `ws://127.0.0.1:${backendPort}/rpc`;
+  let offsetMs = 3_600_000;
+  const clock: Clock = { ...systemClock, now: () => Date.now() + offsetMs };
+  const poller = makePoller('ws-fast-clock', async (credentials) => openWsTransport({ url, credentials }), lines, clock);
+  void poller.start();
+  const monitorId = await eventually('registration', async () => poller.monitorId, 5_000);
+  await eventually('refused results', async () => lines.some((l) => /dropping \d+ results the backend refuses for their timestamps: .*ahead of the backend's clock/.test(l)), 10_000);
+  assert.equal(await backend.db.manager.countBy(PollResultEntity, { monitorId }), 0);
+  offsetMs = 0;
+  await eventually('results once the clock is right', async () => (await backend.db.manager.countBy(PollResultEntity, { monitorId })) >= 2, 10_000);
+  assert.ok(lines.every((l) => !/connecting to \S+ in \d+ ms/.test(l)), `refused results are dropped without a reconnection:\n${lines.join('\n')}`);
   await poller.stop();
 });

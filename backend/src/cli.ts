@@ -5,12 +5,13 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger } from '@vantage/runtime';
+import { createLogger, type Logger } from '@vantage/runtime';
 import { ConfigError } from './config/config-error.ts';
 import { startLocalPoller } from './local-poller.ts';
 import { startBackend } from './server.ts';
 import { checkCertificateName } from './tls/self-signed.ts';
 import type { TlsSettings } from './tls/backend-tls.ts';
+import type { ServerLimits } from './server-limits.ts';
 
 const USAGE = `usage: vantage [options]
 
@@ -27,6 +28,10 @@ const USAGE = `usage: vantage [options]
   --tls-name NAME       a DNS name or IP address for the self-signed certificate; repeat for more
                         (default: this host's name, localhost and its addresses)
   --log-format FORMAT   text (default) or json (one JSON object per line)
+  --max-connections N   WebSocket connections at once (default 2000)
+  --max-connections-per-address N
+                        WebSocket connections from one address (default 50; raise it
+                        when many pollers share one address, such as a NAT)
   --influx-url URL      also write response times to InfluxDB (v2 write API), with
   --influx-token T --influx-org O --influx-bucket B
   --help                this text
@@ -53,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'tls-name': { type: 'string', multiple: true },
+        'max-connections': { type: 'string' },
+        'max-connections-per-address': { type: 'string' },
         'influx-url': { type: 'string', default: process.env.VANTAGE_INFLUX_URL },
         'influx-token': { type: 'string', default: process.env.VANTAGE_INFLUX_TOKEN },
         'influx-org': { type: 'string', default: process.env.VANTAGE_INFLUX_ORG ?? 'vantage' },
@@ -78,6 +85,19 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vantage: --influx-url must be an http:// or https:// URL, got "${values['influx-url']}"\n`);
     return 2;
   }
+  const limits: Partial<ServerLimits> = {};
+  for (const [option, limit] of [
+    ['max-connections', 'maxConnections'],
+    ['max-connections-per-address', 'maxConnectionsPerAddress'],
+  ] as const) {
+    const value = values[option];
+    if (value === undefined) continue;
+    if (!/^[1-9]\d*$/.test(value)) {
+      process.stderr.write(`vantage: --${option} must be a positive whole number, got "${value}"\n`);
+      return 2;
+    }
+    limits[limit] = Number(value);
+  }
   const format = values['log-format'];
   if (format !== 'text' && format !== 'json') {
     process.stderr.write(`vantage: --log-format must be text or json, got "${format}"\n`);
@@ -91,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const log = createLogger('vantage', { format });
+  logUnexpectedFailures(log);
   // Listen for signals before anything else: one that comes while the backend is
   // still starting must not kill it half-way (the default action), but stop it cleanly once up.
   const shutdownRequested = new Promise<string>((resolveSignal) => {
@@ -117,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
       adminPassword: process.env.VANTAGE_ADMIN_PASSWORD || undefined,
       trustProxy: process.env.VANTAGE_TRUST_PROXY === '1',
       log,
+      limits,
       influx: values['influx-url']
         ? { url: values['influx-url'], token: values['influx-token'], org: values['influx-org']!, bucket: values['influx-bucket']! }
         : undefined,
@@ -170,6 +192,25 @@ function tlsSettings(values: { tls?: string; 'tls-cert'?: string; 'tls-key'?: st
   if (values['tls-cert'] === undefined && values['tls-key'] === undefined) return undefined;
   if (values['tls-cert'] === undefined || values['tls-key'] === undefined) throw new Error('--tls-cert and --tls-key go together');
   return { certFile: resolve(values['tls-cert']), keyFile: resolve(values['tls-key']) };
+}
+
+/**
+ * The last resort for failures no code path caught: each is a bug, logged
+ * with its stack. A rejected promise nobody awaited has already unwound
+ * what it was doing, so the backend logs it and carries on serving: no input
+ * may end the process. An uncaught exception is different: it escaped in
+ * the middle of synchronous work, so some state may be half-changed and
+ * Node cannot say which; the backend logs it and exits (code 70) for its
+ * service manager to start it afresh, rather than serve from that state.
+ */
+function logUnexpectedFailures(log: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    log.error(`unhandled promise rejection (a bug; the backend carries on): ${(reason as Error)?.stack ?? String(reason)}`);
+  });
+  process.on('uncaughtException', (err, origin) => {
+    log.error(`uncaught exception (${origin}; a bug): ${err?.stack ?? String(err)}; exiting`);
+    process.exit(70);
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -4,6 +4,8 @@
  * HTTP), the REST API and the disconnect sweeper, on one port: HTTP, or
  * HTTPS when TLS is configured.
  */
+import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type tls from 'node:tls';
 import { EventBus } from '@vantage/events';
@@ -31,8 +33,10 @@ import { RegistrationTokenStore } from './location-monitors/registration-tokens.
 import { registerRestRoutes } from './rest/routes.ts';
 import { ConnectionRegistry } from './rpc/connections.ts';
 import { registerHttpRpc } from './rpc/http-endpoint.ts';
+import { RpcMessages } from './rpc/rpc-messages.ts';
 import { createRpcServer } from './rpc/rpc-server.ts';
-import { attachWsEndpoint, MAX_RPC_MESSAGE_BYTES } from './rpc/ws-endpoint.ts';
+import { attachWsEndpoint } from './rpc/ws-endpoint.ts';
+import { serverLimits, TIMEOUT_CHECK_INTERVAL_MS, type ServerLimits } from './server-limits.ts';
 import { clearedAlarmCleanup } from './alarms/alarm-cleanup.ts';
 import { DEFAULT_CLEARED_ALARM_RETENTION_MS } from './alarms/alarm-store.ts';
 import { logEvents } from './event-store/event-log.ts';
@@ -68,7 +72,12 @@ export interface BackendOptions {
   tls?: TlsSettings;
   /** Limits on registerLocationMonitor other than the defaults (location-monitors/registration-limits.ts); for tests. */
   registrationLimits?: Partial<RegistrationLimits>;
+  /** Bounds on connections and request times; each defaults to DEFAULT_SERVER_LIMITS. */
+  limits?: Partial<ServerLimits>;
 }
+
+/** Request bodies of the REST API (JSON of a few fields); /rpc has its own bounds. */
+const REST_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface Backend {
   /** http://… or, with TLS, https://… */
@@ -93,6 +102,7 @@ export interface Backend {
 
 export async function startBackend(options: BackendOptions): Promise<Backend> {
   const log = options.log ?? createLogger('vantage');
+  const limits = serverLimits(options.limits);
   const host = options.host ?? '0.0.0.0';
   // The port is known before listening except for port 0 (tests), where ${backend.port} is not meaningful.
   const variables = { 'backend.port': String(options.port || 8980) };
@@ -135,12 +145,22 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
   }
 
+  // One server of ours, plain or TLS, with the request-time bounds on both (Fastify's own options reach only one of them).
+  const httpServerOptions: http.ServerOptions = {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+  };
   const app = Fastify({
     logger: false,
-    bodyLimit: MAX_RPC_MESSAGE_BYTES,
+    bodyLimit: REST_BODY_LIMIT_BYTES,
     trustProxy: options.trustProxy ?? false,
-    https: backendTls?.serverOptions ?? null,
     frameworkErrors: frameworkErrorAnswer(log.child('http')),
+    serverFactory: (handler) =>
+      backendTls
+        ? (https.createServer({ ...backendTls.serverOptions, ...httpServerOptions }, handler) as unknown as http.Server)
+        : http.createServer(httpServerOptions, handler),
   });
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
@@ -152,7 +172,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   registerErrorAnswers(app, log.child('http'));
   await app.register(fastifyCookie);
   registerAuth(app, auth);
-  registerHttpRpc(app, rpc);
+  const messages = new RpcMessages(rpc, log.child('rpc'));
+  registerHttpRpc(app, messages, monitors, log.child('rpc'));
   registerRestRoutes(app, { db, configs, monitors, tokens, blocked, reloader, outbox, bus, tls: backendTls, isConnected: (id) => connections.isConnected(id) });
 
   try {
@@ -166,7 +187,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     backendTls.attach(app.server as unknown as tls.Server);
     backendTls.watch();
   }
-  const ws = attachWsEndpoint(app.server, rpc, monitors, connections, log.child('ws'), options.trustProxy ?? false);
+  const ws = attachWsEndpoint(app.server, { messages, monitors, connections, limits, trustProxy: options.trustProxy ?? false, log: log.child('ws') });
 
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
   const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, () => monitors.sweepDisconnected(), log);

@@ -69,6 +69,7 @@ export function bootTestBackend(options: {
   trustProxy?: boolean;
   /** Registration limits other than the production defaults (tests that register many monitors quickly). */
   registrationLimits?: BackendOptions['registrationLimits'];
+  limits?: BackendOptions['limits'];
 }): Promise<Backend> {
   const quiet = process.env.VANTAGE_TEST_LOG === '1' ? undefined : () => undefined;
   return startBackend({
@@ -85,6 +86,7 @@ export function bootTestBackend(options: {
     tls: options.tls,
     trustProxy: options.trustProxy,
     registrationLimits: options.registrationLimits,
+    limits: options.limits,
   });
 }
 
@@ -95,7 +97,7 @@ export function bootTestBackend(options: {
  */
 export async function startTestBackend(
   configXml: string = TEST_CONFIG,
-  options: Pick<Parameters<typeof bootTestBackend>[0], 'tls' | 'trustProxy' | 'registrationLimits'> = {},
+  options: Pick<Parameters<typeof bootTestBackend>[0], 'tls' | 'trustProxy' | 'registrationLimits' | 'limits'> = {},
 ): Promise<TestBackend> {
   const storage = await createTestStorage();
   const configPath = join(storage.dataDir, 'polling-config.xml');

@@ -42,6 +42,15 @@ export interface ForeignServicesErrorData {
   serviceIds: string[];
 }
 
+/**
+ * Extra data of a -32602 answer to reportResults refused because of
+ * timestamps too far from the backend's clock: the seqs of those results. A
+ * poller drops them and sends the rest again.
+ */
+export interface RefusedResultsErrorData {
+  seqs: number[];
+}
+
 /** Extra data of a -32010 answer. */
 export interface OverloadedErrorData {
   retryAfterMs: number;

@@ -6,3 +6,6 @@ export * from './validate.ts';
 export * from './credentials.ts';
 export * from './network-errors.ts';
 export * from './fingerprint.ts';
+export * from './limits.ts';
+export * from './text.ts';
+export * from './envelope.ts';

@@ -106,14 +106,14 @@ const INVALID: { what: string; method: MethodName; params: unknown; message: str
     what: 'too many results',
     method: 'reportResults',
     params: { results: Array.from({ length: 10_001 }, (_, i) => ({ ...RESULT, seq: i + 1 })) },
-    message: 'invalid params: params.results: Too big: expected array to have <=10000 items',
+    message: 'invalid params: params.results: at most 10000 results in one call',
   },
   {
     what: 'several problems in one element',
     method: 'reportResults',
     params: { results: [{ ...RESULT, seq: 0, serviceId: '', timestamp: -1 }] },
     message:
-      'invalid params: params.results[0].seq: Too small: expected number to be >0; ' +
+      'invalid params: params.results[0].seq: at least 1; ' +
       'params.results[0].serviceId: must not be empty; ' +
       'params.results[0].timestamp: Too small: expected number to be >=0',
   },
@@ -152,7 +152,55 @@ const INVALID: { what: string; method: MethodName; params: unknown; message: str
     what: 'a name that is too long',
     method: 'registerLocationMonitor',
     params: { location: 'RDU', name: 'x'.repeat(201) },
-    message: 'invalid params: params.name: Too big: expected string to have <=200 characters',
+    message: 'invalid params: params.name: at most 200 characters',
+  },
+  {
+    what: 'a seq beyond 2^48',
+    method: 'reportResults',
+    params: { results: [{ ...RESULT, seq: 2 ** 48 + 1 }] },
+    message: 'invalid params: params.results[0].seq: at most 2^48 (281474976710656)',
+  },
+  {
+    what: 'a NUL character',
+    method: 'registerLocationMonitor',
+    params: { location: 'RDU\u0000', name: 'poller-1' },
+    message: 'invalid params: params.location: must not contain NUL characters or unpaired surrogates',
+  },
+  {
+    what: 'an unpaired surrogate (a pair is fine)',
+    method: 'reportResults',
+    params: { results: [{ ...RESULT, status: 'DOWN', reason: 'ok \ud83d\ude00 then \udc00' }] },
+    message: 'invalid params: params.results[0].reason: must not contain NUL characters or unpaired surrogates',
+  },
+  {
+    what: 'a map with too many entries (counted before any value is looked at)',
+    method: 'pollerCheckingIn',
+    params: { configVersion: 'abc', stats: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`s${i}`, 'not a number'])) },
+    message: 'invalid params: params.stats: at most 64 entries, got 65',
+  },
+  {
+    what: 'a map entry name that is too long',
+    method: 'registerLocationMonitor',
+    params: { location: 'RDU', name: 'poller-1', details: { os: 'linux', ['k'.repeat(65)]: 'v' } },
+    message: 'invalid params: params.details: name of entry 2: at most 64 characters',
+  },
+  {
+    what: 'a map entry name with a NUL character',
+    method: 'reportResults',
+    params: { results: [{ ...RESULT, details: { 'connect\u0000Ms': 3 } }] },
+    message: 'invalid params: params.results[0].details: name of entry 1: must not contain NUL characters or unpaired surrogates',
+  },
+  {
+    what: 'a measurement beyond 10^15',
+    method: 'reportResults',
+    params: { results: [{ ...RESULT, details: { daysLeft: -1e16 } }] },
+    message: 'invalid params: params.results[0].details.daysLeft: at least -1000000000000000',
+  },
+  {
+    what: 'a response time beyond a day',
+    method: 'reportResults',
+    params: { results: [{ ...RESULT, responseTimeMs: 86_400_001 }] },
+    message: 'invalid params: params.results[0].responseTimeMs: at most 86400000 (a day)',
   },
   {
     what: 'a wrong type',

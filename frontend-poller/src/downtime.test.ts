@@ -145,7 +145,7 @@ void test('a service that stays down is polled as the default model says, and ba
   assert.equal(t0, EPOCH_ALIGNED + phaseB, 'first DOWN check on its phase');
   await advanceTo(clock, t0 + 6 * DAY + 90 * MINUTE);
   const wallMs = performance.now() - wallStart;
-  assert.ok(wallMs < 2_000, `6 days of fake time took ${wallMs.toFixed(0)} ms`);
+  assert.ok(wallMs < 20_000, `6 days of fake time took ${wallMs.toFixed(0)} ms`);
 
   const b = startsOf('b');
   assert.equal(gapAround(b, t0, MINUTE), 30 * SECOND, 'down 1 min');
@@ -308,7 +308,7 @@ void test('setEffectiveInterval is cheap on a large schedule', async () => {
   for (let i = 0; i < count; i += 10) scheduler.setEffectiveInterval(`svc-${i}`, 30 * SECOND);
   const ms = performance.now() - t;
   // A rebuild of the heap per call would take minutes here.
-  assert.ok(ms < 500, `20,000 calls took ${ms.toFixed(0)} ms`);
+  assert.ok(ms < 5_000, `20,000 calls took ${ms.toFixed(0)} ms`);
   await scheduler.stop();
 });
 

@@ -497,12 +497,21 @@ export class Poller {
       }
       this.spool.acknowledge(Math.max(ackedSeq, lastSent));
     } catch (err) {
-      const foreign = err instanceof RpcCallError && err.code === ErrorCode.Forbidden ? (err.data as { serviceIds?: string[] })?.serviceIds : undefined;
-      if (!foreign?.length) throw err;
-      this.spool.discardServices(foreign);
-      this.log.warn(`dropping results for services no longer in our package: ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}`);
-      this.checkInDue = true;
-      this.checkInWake.wake();
+      if (!(err instanceof RpcCallError)) throw err;
+      const foreign = err.code === ErrorCode.Forbidden ? (err.data as { serviceIds?: string[] })?.serviceIds : undefined;
+      const outsideClock = err.code === ErrorCode.InvalidParams ? (err.data as { seqs?: number[] })?.seqs : undefined;
+      if (foreign?.length) {
+        this.spool.discardServices(foreign);
+        this.log.warn(`dropping results for services no longer in our package: ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}`);
+        this.checkInDue = true;
+        this.checkInWake.wake();
+      } else if (outsideClock?.length) {
+        // They would be refused again on every attempt: is this machine's clock right?
+        this.spool.discardSeqs(outsideClock);
+        this.log.warn(`dropping ${outsideClock.length} results the backend refuses for their timestamps: ${err.message}`);
+      } else {
+        throw err;
+      }
     }
     return batch.length;
   }

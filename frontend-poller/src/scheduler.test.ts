@@ -325,10 +325,8 @@ void test('100,000 services: one timer, each checked once per interval', async (
   });
   const services = Array.from({ length: count }, (_, i) => service(`svc-${String(i).padStart(6, '0')}`, intervalMs));
 
-  const setAt = performance.now();
+  // How long this takes is bench/scheduler.bench.ts's business, not a test's.
   scheduler.setServices(services);
-  const setMs = performance.now() - setAt;
-  assert.ok(setMs < 1_000, `setServices took ${setMs.toFixed(0)} ms`);
   assert.equal(scheduler.size, count);
 
   scheduler.start();

@@ -7,7 +7,7 @@
  * restart can hand out a number the backend has seen. Bounded by bytes on
  * disk and by age; the oldest results go first and every drop is counted.
  */
-import type { PollResultRecord } from '@vantage/common';
+import { MAX_REASON_LENGTH, toStorableText, type PollResultRecord } from '@vantage/common';
 import { DiskSpool, type DiskSpoolStats, type Logger } from '@vantage/runtime';
 
 export interface ResultSpoolOptions {
@@ -32,6 +32,8 @@ export class ResultSpool {
   private readonly spool: DiskSpool;
   /** Services whose results the backend refuses (no longer in the package): dropped when read. */
   private discarded = new Set<string>();
+  /** Results the backend refuses for their timestamps: dropped when read, forgotten once acknowledged past. */
+  private readonly discardedSeqs = new Set<number>();
   private discardedCount = 0;
 
   constructor(options: ResultSpoolOptions) {
@@ -54,7 +56,9 @@ export class ResultSpool {
   /** Appends the outcome of a check of `serviceId` at `timestampMs` and returns its seq. */
   add(serviceId: string, timestampMs: number, outcome: CheckOutcome): number {
     const responseTimeMs = outcome.responseTimeMs === undefined ? null : Math.round(outcome.responseTimeMs * 1000) / 1000;
-    const stored: Stored = [serviceId, outcome.status, responseTimeMs, outcome.reason ?? null, outcome.details ?? null];
+    // A reason may quote what a server sent (a banner, a body): the backend takes only storable text of bounded length.
+    const reason = outcome.reason === undefined ? null : toStorableText(outcome.reason, MAX_REASON_LENGTH);
+    const stored: Stored = [serviceId, outcome.status, responseTimeMs, reason, outcome.details ?? null];
     return this.spool.append(JSON.stringify(stored), timestampMs);
   }
 
@@ -72,7 +76,7 @@ export class ResultSpool {
           skippedTo = record.seq; // not ours to send; a damaged line is passed over
           continue;
         }
-        if (this.discarded.has(stored[0])) {
+        if (this.discarded.has(stored[0]) || this.discardedSeqs.has(record.seq)) {
           this.discardedCount++;
           if (out.length === 0) skippedTo = record.seq;
           continue;
@@ -95,6 +99,12 @@ export class ResultSpool {
   /** The backend stored every result up to `seq`. */
   acknowledge(seq: number): void {
     this.spool.acknowledge(seq);
+    for (const dropped of this.discardedSeqs) if (dropped <= seq) this.discardedSeqs.delete(dropped);
+  }
+
+  /** These results will not be sent: the backend refuses their timestamps (too far from its clock). */
+  discardSeqs(seqs: Iterable<number>): void {
+    for (const seq of seqs) this.discardedSeqs.add(seq);
   }
 
   /** The backend holds numbers up to `seq` from an earlier life of this spool: number after it. */

@@ -380,7 +380,7 @@ void test('dns: DOWN with the timeout reason when the server stays silent', asyn
     const started = performance.now();
     const outcome = await poll({ lookup: `silent.${NAME}`, protocol }, 300);
     assert.deepEqual(outcome, { status: 'DOWN', reason: 'timeout after 300 ms' }, protocol);
-    assert.ok(performance.now() - started < 1500, `${protocol}: took ${performance.now() - started} ms`);
+    assert.ok(performance.now() - started < 5_000, `${protocol}: took ${performance.now() - started} ms`);
   }
 });
 

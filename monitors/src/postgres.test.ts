@@ -124,7 +124,7 @@ void test('postgres: DOWN with the timeout reason while a query runs; the query 
     status: 'DOWN',
     reason: 'timeout after 300 ms',
   });
-  assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
+  assert.ok(performance.now() - started < 5_000, `took ${performance.now() - started} ms`);
 
   // The server stops the sleeping query well before its 30 s.
   const stillRunning = {
@@ -255,7 +255,7 @@ void test('postgres: DOWN with the timeout reason when the server never answers'
     status: 'DOWN',
     reason: 'timeout after 300 ms',
   });
-  assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
+  assert.ok(performance.now() - started < 5_000, `took ${performance.now() - started} ms`);
 
   const target = { host: '127.0.0.1', params: { port: String(silent.port) }, timeoutMs: 1234 };
   assert.deepEqual(await parseAndPoll(postgresMonitor, target, AbortSignal.abort()), {

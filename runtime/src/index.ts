@@ -5,3 +5,4 @@ export * from './min-heap.ts';
 export * from './wakeable-sleep.ts';
 export * from './periodic-task.ts';
 export * from './disk-spool.ts';
+export * from './yield.ts';

@@ -313,7 +313,7 @@ void test('expandRanges refuses a /8 over the limit without listing it', () => {
   const elapsed = performance.now() - started;
   assert.deepEqual(result, { tooMany: 16_777_216 });
   // Listing 16 million addresses takes seconds; counting takes microseconds.
-  assert.ok(elapsed < 100, `took ${elapsed} ms`);
+  assert.ok(elapsed < 1_000, `took ${elapsed} ms`);
 });
 
 void test('expandRanges counts after exclusions and against the limit exactly', () => {
@@ -338,5 +338,5 @@ void test('expandRanges lists 10,000 addresses correctly and quickly', () => {
   assert.equal(new Set(addresses).size, 10_000);
   // A generous ceiling: it takes a few milliseconds, and this only catches a
   // per-address cost gone badly wrong without failing on a busy machine.
-  assert.ok(elapsed < 250, `took ${elapsed} ms`);
+  assert.ok(elapsed < 2_500, `took ${elapsed} ms`);
 });

@@ -175,6 +175,10 @@ const INVALID: { file: string; error: string }[] = [
     error: '7: <location>: attribute coordinates must be "latitude,longitude" in degrees, such as "35.7796,-78.6382", got "139.6917,35.6895"',
   },
   { file: 'location-bad-mode.xml', error: '7: <location>: attribute mode must be "replicate" or "distribute", got "round-robin"' },
+  // What pollers send back must fit the protocol's limits.
+  { file: 'location-name-too-long.xml', error: `7: <location>: location name "${'L'.repeat(40)}…" is 257 characters; pollers can register at most 256` },
+  { file: 'location-token-too-long.xml', error: '7: <location>: registration-token is 257 characters; pollers can send at most 256' },
+  { file: 'service-id-too-long.xml', error: `2: <package>: service id "${'n'.repeat(40)}…" is 1031 characters; pollers can report at most 1024` },
   // Applications.
   { file: 'application-unknown-package.xml', error: '19: <service>: application "Shop" names unknown package "database"' },
   {

@@ -1,4 +1,5 @@
 /** Reads `<location>` (where pollers run, and which packages they poll) and `<application>` (services seen together). */
+import { MAX_LOCATION_LENGTH, MAX_TOKEN_LENGTH } from '@vantage/common';
 import type { ElementReader } from './element-reader.ts';
 import {
   DEFAULT_APPLICATION_DOWN_THRESHOLD,
@@ -14,6 +15,9 @@ export function readLocation(r: ElementReader, element: XmlElement): LocationDef
     ['name'],
     ['monitoring-area', 'registration-token', 'geolocation', 'coordinates', 'mode'],
   );
+  if (name!.length > MAX_LOCATION_LENGTH) {
+    r.fail(element, `location name "${name!.slice(0, 40)}…" is ${name!.length} characters; pollers can register at most ${MAX_LOCATION_LENGTH}`);
+  }
   const location: LocationDefinition = {
     name: name!,
     monitoringArea: area ?? name!,
@@ -22,6 +26,7 @@ export function readLocation(r: ElementReader, element: XmlElement): LocationDef
   };
   if (token !== undefined) {
     if (token.length < 8) r.fail(element, 'registration-token must be at least 8 characters');
+    if (token.length > MAX_TOKEN_LENGTH) r.fail(element, `registration-token is ${token.length} characters; pollers can send at most ${MAX_TOKEN_LENGTH}`);
     location.registrationToken = token;
   }
   if (geolocation !== undefined) location.geolocation = geolocation;

@@ -2,10 +2,11 @@
  * Reads `<package>`: its targets (specifics and address ranges), its services
  * with their parameters, its downtime model and the outage calendars it names.
  */
-import type { Downtime } from '@vantage/common';
+import { MAX_SERVICE_ID_LENGTH, type Downtime } from '@vantage/common';
 import { expandRanges, findOverlap, parseRange, type AddressRange } from './address-ranges.ts';
 import type { ElementReader } from './element-reader.ts';
 import { MAX_TARGETS_PER_PACKAGE, type PackageDefinition, type ServiceDefinition, type Target } from './polling-config.ts';
+import { serviceIdOf } from './service-id.ts';
 import type { XmlElement } from './xml-tree.ts';
 
 /** Host names and addresses: letters, digits, dots, hyphens, colons (IPv6), underscores. */
@@ -90,6 +91,14 @@ export function readPackage(r: ElementReader, element: XmlElement): PackageDefin
   }
   if (pkg.targets.length === 0) {
     r.fail(element, `package "${pkg.name}" has no target: add a <specific> or an <include-range> (exclusions may have removed every address)`);
+  }
+  // Pollers send service ids back with every result, and the protocol bounds them.
+  const longestLabel = pkg.targets.reduce((longest, t) => (t.nodeLabel.length > longest.length ? t.nodeLabel : longest), '');
+  for (const service of pkg.services) {
+    const id = serviceIdOf(longestLabel, service.name);
+    if (id.length > MAX_SERVICE_ID_LENGTH) {
+      r.fail(element, `service id "${id.slice(0, 40)}…" is ${id.length} characters; pollers can report at most ${MAX_SERVICE_ID_LENGTH}`);
+    }
   }
   return pkg;
 }

@@ -3,7 +3,9 @@
  * otherwise the embedded PGlite in a data folder. Both run the same
  * migrations, so one SQL dialect serves both.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
+import { yieldToEventLoop } from '@vantage/runtime';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { ENTITIES } from './entities.ts';
@@ -21,8 +23,8 @@ export class Database {
 
   private constructor(
     readonly dataSource: DataSource,
-    /** PGlite has one connection: transactions must take turns or they interleave. */
-    private readonly serializeTransactions: boolean,
+    /** PGlite's one session: transactions must take turns or they interleave. Undefined on PostgreSQL. */
+    private readonly session: PGliteSession | undefined,
     readonly description: string,
   ) {}
 
@@ -30,13 +32,15 @@ export class Database {
     const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: false, synchronize: false, logging: false } as const;
     let dataSource: DataSource;
     let description: string;
+    let session: PGliteSession | undefined;
     if (options.url) {
       dataSource = new DataSource({ type: 'postgres', url: options.url, ...common });
       description = describePostgresUrl(options.url);
     } else {
       const dataDir = options.dataDir ?? './data/db';
       if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-      const driver = new PGliteDriver({ dataDir: dataDir.startsWith('memory://') ? undefined : dataDir }).driver;
+      session = new PGliteSession();
+      const driver = session.driver(new PGliteDriver({ dataDir: dataDir.startsWith('memory://') ? undefined : dataDir }).driver);
       // typeorm-pglite plugs in as the `pg` driver; the postgres type then does the rest.
       dataSource = new DataSource({ type: 'postgres', driver, ...common } as ConstructorParameters<typeof DataSource>[0]);
       description = dataDir.startsWith('memory://') ? 'embedded PGlite in memory' : `embedded PGlite in ${dataDir}`;
@@ -46,7 +50,7 @@ export class Database {
     } catch (err) {
       throw new Error(`cannot open the database (${description}): ${(err as Error).message}`, { cause: err });
     }
-    const db = new Database(dataSource, !options.url, description);
+    const db = new Database(dataSource, session, description);
     // Nothing else uses the connection yet, so migrations need no turn in the queue.
     await dataSource.runMigrations({ transaction: 'all' });
     return db;
@@ -62,8 +66,9 @@ export class Database {
    * interleave; on PostgreSQL they run concurrently under row locks.
    */
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serializeTransactions) return this.dataSource.transaction(work);
-    const run = this.writeQueue.then(() => this.dataSource.transaction(work));
+    const session = this.session;
+    if (!session) return this.dataSource.transaction(work);
+    const run = this.writeQueue.then(() => session.exclusive(() => this.dataSource.transaction(work)));
     this.writeQueue = run.catch(() => undefined);
     return run;
   }
@@ -91,3 +96,65 @@ export function describePostgresUrl(url: string): string {
   const where = `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`;
   return `PostgreSQL at ${where}${parsed.search ? ' (query parameters not shown)' : ''}`;
 }
+
+/** How long PGlite may run queries back to back before the event loop gets a turn. */
+const PGLITE_SLICE_MS = 10;
+
+/**
+ * The embedded PGlite's one session, shared by every query of the process.
+ *
+ * PGlite runs in this process and answers each query within microtasks, so a
+ * transaction of thousands of small queries (a batch of results that changes
+ * many services, a rollup) would let no timer, socket or request in until it
+ * ended: seconds, on a big batch. So queries give the event loop a turn once
+ * they have run for PGLITE_SLICE_MS. A query from outside the open
+ * transaction (a REST read on `db.manager`) then waits for that transaction
+ * to end, as it did when nothing could run in between: it never runs inside
+ * someone else's transaction, sees its uncommitted rows, or aborts it.
+ */
+class PGliteSession {
+  private readonly owner = new AsyncLocalStorage<object>();
+  private open: { owner: object; ended: Promise<void> } | undefined;
+  private sliceStartedAt = performance.now();
+
+  /** Runs one transaction (BEGIN to COMMIT) as the session's owner. */
+  async exclusive<T>(transaction: () => Promise<T>): Promise<T> {
+    const owner = {};
+    let end = () => {};
+    this.open = { owner, ended: new Promise<void>((resolve) => (end = resolve)) };
+    try {
+      return await this.owner.run(owner, transaction);
+    } finally {
+      this.open = undefined;
+      end();
+    }
+  }
+
+  /** Before every query: wait out another's transaction, and let the event loop in once a slice is used up. */
+  async beforeQuery(): Promise<void> {
+    for (;;) {
+      const open = this.open;
+      if (open && this.owner.getStore() !== open.owner) {
+        await open.ended;
+      } else if (performance.now() - this.sliceStartedAt >= PGLITE_SLICE_MS) {
+        await yieldToEventLoop();
+        this.sliceStartedAt = performance.now();
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** typeorm-pglite's driver, with every query going through beforeQuery. */
+  driver(base: PGliteDriver['driver']): PGliteDriver['driver'] {
+    const beforeQuery = () => this.beforeQuery();
+    class SessionPool extends base.Pool {
+      override async query(...args: Parameters<InstanceType<PGliteDriver['driver']['Pool']>['query']>) {
+        await beforeQuery();
+        return super.query(...args);
+      }
+    }
+    return Object.assign(class {}, { Pool: SessionPool });
+  }
+}
+

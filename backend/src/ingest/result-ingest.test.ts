@@ -12,10 +12,12 @@ before(async () => {
 after(() => t.close());
 
 type Status = 'UP' | 'DOWN' | 'UNKNOWN';
+/** An hour ago: results must be within the backend's clock window (the spool's maximum age back). */
+const BASE_MS = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
 const r = (seq: number, status: Status, serviceId = 'web1/HTTP', reason?: string) => ({
   seq,
   serviceId,
-  timestamp: 1_700_000_000_000 + seq * 1000,
+  timestamp: BASE_MS + seq * 1000,
   status,
   responseTimeMs: status === 'UP' ? 2 : undefined,
   reason,

@@ -23,6 +23,7 @@ import type { Database } from '../db/database.ts';
 import { LocationMonitorEntity, PollResultEntity, ServiceStateEntity, type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
 import type { EventRecorder } from '../event-store/event-recorder.ts';
 import { closeOutage, openOutage } from '../outages/outage-store.ts';
+import { outsideClockWindow } from './clock-window.ts';
 import { serviceTransition } from './service-transition.ts';
 
 /** Rows per INSERT statement: keeps bind parameters well under PostgreSQL's 65,535. */
@@ -57,6 +58,9 @@ export class ResultIngest {
         { serviceIds: foreign },
       );
     }
+    const spoolMaxAgeMs = pkg?.settings.spoolMaxAgeMs ?? this.configs.config.settings.spoolMaxAgeMs;
+    const outside = outsideClockWindow(params.results, this.now(), spoolMaxAgeMs);
+    if (outside) throw outside;
 
     const outcome = await this.db.transaction(async (manager) => {
       const locked = await manager.findOne(LocationMonitorEntity, { where: { id: monitor.id }, lock: { mode: 'pessimistic_write' } });

@@ -9,9 +9,19 @@ import { Uei, type MonitorCredentials } from '@vantage/common';
 import { AlarmEntity, EventEntity, OutageEntity, PollResultEntity } from '../db/entities.ts';
 import { registerApproved, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 
-// 1_700_000_000_000 is 2023-11-14T22:13:20Z: inside the window below.
-const IN_WINDOW = 1_700_000_000_000;
-const AFTER_WINDOW = Date.UTC(2023, 10, 14, 23, 30);
+// A window of one hour that ended an hour ago: results must be within the backend's clock window (the spool's maximum age back).
+const WINDOW_BEGIN = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
+const WINDOW_END = WINDOW_BEGIN + 3_600_000;
+const IN_WINDOW = WINDOW_BEGIN + 13 * 60_000;
+const AFTER_WINDOW = WINDOW_END + 30 * 60_000;
+
+/** "14-Nov-2023 22:00:00" (UTC), as <time begin end> of a specific outage reads it. */
+function outageTime(ms: number): string {
+  const d = new Date(ms);
+  const month = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getUTCDate())}-${month}-${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+}
 
 const CONFIG = `<poller-configuration>
   <package name="maintained">
@@ -25,7 +35,7 @@ const CONFIG = `<poller-configuration>
   </package>
   <monitor service="TCP" type="tcp"/>
   <outage name="upgrade" type="specific" time-zone="UTC">
-    <time begin="14-Nov-2023 22:00:00" end="14-Nov-2023 23:00:00"/>
+    <time begin="${outageTime(WINDOW_BEGIN)}" end="${outageTime(WINDOW_END)}"/>
   </outage>
   <location name="RDU"><polling-package name="maintained"/><polling-package name="plain"/></location>
 </poller-configuration>`;

@@ -107,6 +107,130 @@ const badCalls: {
     code: ErrorCode.NotAuthenticated,
     message: /unknown monitor or wrong secret/,
   },
+  // Every string, map and number is bounded; NUL and lone surrogates are refused by name, never stored.
+  {
+    name: 'a NUL character in a name',
+    method: 'registerLocationMonitor',
+    params: () => ({ location: 'RDU', name: 'evil\u0000name' }),
+    code: ErrorCode.InvalidParams,
+    message: /params\.name: must not contain NUL characters or unpaired surrogates/,
+  },
+  {
+    name: 'a lone surrogate in a detail',
+    method: 'registerLocationMonitor',
+    params: () => ({ location: 'RDU', name: 'x', details: { hostname: 'host\ud800' } }),
+    code: ErrorCode.InvalidParams,
+    message: /params\.details\.hostname: must not contain NUL characters or unpaired surrogates/,
+  },
+  {
+    name: 'a NUL character in a detail name',
+    method: 'registerLocationMonitor',
+    params: () => ({ location: 'RDU', name: 'x', details: { 'host\u0000name': 'h' } }),
+    code: ErrorCode.InvalidParams,
+    message: /params\.details.*must not contain NUL characters or unpaired surrogates/,
+  },
+  {
+    name: 'details of 100 keys at registration',
+    method: 'registerLocationMonitor',
+    params: () => ({ location: 'RDU', name: 'x', details: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, 'v'])) }),
+    code: ErrorCode.InvalidParams,
+    message: /params\.details: at most 32 entries/,
+  },
+  {
+    name: 'details of 10,000 keys of 1 KB',
+    method: 'pollerStarting',
+    params: () => ({ details: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, 'v'.repeat(1024)])) }),
+    credentials: () => approved,
+    code: ErrorCode.InvalidParams,
+    message: /params\.details: at most 32 entries/,
+  },
+  {
+    name: 'a detail of 1 KB',
+    method: 'pollerStarting',
+    params: () => ({ details: { hostname: 'h'.repeat(1024) } }),
+    credentials: () => approved,
+    code: ErrorCode.InvalidParams,
+    message: /params\.details\.hostname: .*at most 256 characters/,
+  },
+  {
+    name: 'check-in stats of 10,000 keys',
+    method: 'pollerCheckingIn',
+    params: () => ({ configVersion: '', stats: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`s${'x'.repeat(1000)}${i}`, i])) }),
+    credentials: () => approved,
+    code: ErrorCode.InvalidParams,
+    message: /params\.stats: at most 64 entries/,
+  },
+  {
+    name: 'a check-in stat beyond 10^15',
+    method: 'pollerCheckingIn',
+    params: () => ({ configVersion: '', stats: { spooled: 1e300 } }),
+    credentials: () => approved,
+    code: ErrorCode.InvalidParams,
+    message: /params\.stats\.spooled: /,
+  },
+  {
+    name: 'a config version of 10 KB',
+    method: 'pollerCheckingIn',
+    params: () => ({ configVersion: 'v'.repeat(10_000) }),
+    credentials: () => approved,
+    code: ErrorCode.InvalidParams,
+    message: /params\.configVersion: .*at most 128 characters/,
+  },
+  {
+    name: 'a registration token of 10 KB',
+    method: 'registerLocationMonitor',
+    params: () => ({ location: 'NYC', name: 'x', token: 't'.repeat(10_000) }),
+    code: ErrorCode.InvalidParams,
+    message: /params\.token: .*at most 256 characters/,
+  },
+  {
+    name: 'a seq beyond 2^48',
+    method: 'reportResults',
+    params: () => ({ results: [{ ...result(1), seq: Number.MAX_SAFE_INTEGER }] }),
+    credentials: () => approved,
+    code: ErrorCode.InvalidParams,
+    message: /params\.results\[0\]\.seq: .*281474976710656/,
+  },
+  {
+    name: 'a NUL character in a reason',
+    method: 'reportResults',
+    params: () => ({ results: [{ ...result(1), status: 'DOWN', reason: 'banner \u0000\u0000' }] }),
+    credentials: () => approved,
+    code: ErrorCode.InvalidParams,
+    message: /params\.results\[0\]\.reason: must not contain NUL characters or unpaired surrogates/,
+  },
+  {
+    name: 'result details of 1,000 keys',
+    method: 'reportResults',
+    params: () => ({ results: [{ ...result(1), details: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`m${i}Ms`, i])) }] }),
+    credentials: () => approved,
+    code: ErrorCode.InvalidParams,
+    message: /params\.results\[0\]\.details: at most 16 entries/,
+  },
+  {
+    name: 'a response time of 10^300 ms',
+    method: 'reportResults',
+    params: () => ({ results: [{ ...result(1), responseTimeMs: 1e300 }] }),
+    credentials: () => approved,
+    code: ErrorCode.InvalidParams,
+    message: /params\.results\[0\]\.responseTimeMs: /,
+  },
+  {
+    name: 'a result a year in the future',
+    method: 'reportResults',
+    params: () => ({ results: [result(1), { ...result(2), timestamp: Date.now() + 365 * 86_400_000 }] }),
+    credentials: () => approved,
+    code: ErrorCode.InvalidParams,
+    message: /params\.results\[1\]\.timestamp: .* ahead of the backend's clock by more than 300000 ms \(the clock skew tolerance\)/,
+  },
+  {
+    name: 'a result at timestamp 0',
+    method: 'reportResults',
+    params: () => ({ results: [{ ...result(1), timestamp: 0 }] }),
+    credentials: () => approved,
+    code: ErrorCode.InvalidParams,
+    message: /params\.results\[0\]\.timestamp: .* older than the spool's maximum age/,
+  },
   {
     name: 'results for a service not in the package',
     method: 'reportResults',
@@ -126,6 +250,23 @@ for (const bad of badCalls) {
     assert.deepEqual(await counts(), before, 'nothing is stored');
   });
 }
+
+void test('results outside the clock window are refused by seq in error.data, and the rest is then stored', async () => {
+  const creds = await registerApproved(t, 'RDU', 'skewed');
+  const now = Date.now();
+  const batch = [
+    { ...result(1), timestamp: now - 2 * 86_400_000 },
+    result(2),
+    { ...result(3), timestamp: now + 3_600_000 },
+    result(4),
+  ];
+  const refused = await t.call('reportResults', { results: batch }, creds);
+  assert.equal(refused.error?.code, ErrorCode.InvalidParams);
+  assert.deepEqual(refused.error?.data, { seqs: [1, 3] });
+  assert.equal(await t.backend.db.manager.countBy(PollResultEntity, { monitorId: creds.monitorId }), 0, 'nothing of a refused batch is stored');
+  const rest = await t.call('reportResults', { results: [batch[1], batch[3]] }, creds);
+  assert.deepEqual(rest.result, { ackedSeq: 4 });
+});
 
 void test('a refused batch names the foreign services in error.data', async () => {
   const answer = await t.call('reportResults', { results: [result(1, 'nowhere/HTTP')] }, approved);

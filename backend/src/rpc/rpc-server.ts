@@ -78,6 +78,16 @@ export function createRpcServer(monitors: LocationMonitorService, ingest: Result
     });
   }
 
+  answerErrors(server, log);
+  return server;
+}
+
+/**
+ * What a method throws becomes its answer: a protocol failure keeps its code,
+ * message and data; anything else is a bug, logged with its stack and
+ * answered -32603 without internals.
+ */
+export function answerErrors(server: JSONRPCServer<RpcContext>, log: Logger): void {
   server.mapErrorToJSONRPCErrorResponse = (id: JSONRPCID, error: unknown) => {
     if (error instanceof ProtocolError || error instanceof JSONRPCErrorException) {
       return createJSONRPCErrorResponse(id, error.code, error.message, error.data);
@@ -85,5 +95,4 @@ export function createRpcServer(monitors: LocationMonitorService, ingest: Result
     log.error(`internal error answering RPC request ${String(id)}: ${(error as Error)?.stack ?? String(error)}`);
     return createJSONRPCErrorResponse(id, ErrorCode.InternalError, 'internal error; the backend logged the details');
   };
-  return server;
 }

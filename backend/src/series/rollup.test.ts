@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { createLogger } from '@vantage/runtime';
+import type { Database } from '../db/database.ts';
 import { FIVE_MINUTES_MS, ONE_HOUR_MS, ResponseTimeRollup, readProgress } from './rollup.ts';
 import {
   addMonitor,
@@ -282,4 +283,45 @@ void test('a run stopped between chunks resumes where it stopped', async () => {
   assert.equal(rest.fiveMinuteDoneUntil, T0 + 10 * ONE_HOUR_MS - FIVE_MINUTES_MS);
   assert.equal(await scalar(t.db, `SELECT sum(count) FROM response_time_5m`), seriesFigures(0, 10 * 12 - 2).count);
   assert.equal(await scalar(t.db, `SELECT count(*) FROM response_time_1h`), 9);
+});
+
+/**
+ * The same database, counting the transactions run through it; `stop` is
+ * aborted once they pass `abortAfter`, so a run that walks too far is
+ * stopped at its next chunk (a timer may never fire while it walks: PGlite
+ * answers within microtasks).
+ */
+function countingTransactions(db: Database, abortAfter: number): { db: Database; transactions: () => number; stop: AbortSignal } {
+  let count = 0;
+  const stop = new AbortController();
+  const counted = Object.create(db) as Database;
+  counted.transaction = (work) => {
+    if (++count > abortAfter) stop.abort();
+    return db.transaction(work);
+  };
+  return { db: counted, transactions: () => count, stop: stop.signal };
+}
+
+void test('a result from 1970 costs a handful of transactions, not one per hour since', async () => {
+  const now = T0 + DAY;
+  // Ingest refuses such a timestamp now; one stored before that, or by hand, must not stall the rollup.
+  await insertResults(t.db, 'm1', [{ serviceId: HTTP, timestamp: 1_000, status: 'UP', responseTimeMs: 5 }]);
+  await insertSeries(t.db, 'm1', HTTP, now - 3 * ONE_HOUR_MS, 5 * MIN, 36); // the last three hours
+  const { db, transactions, stop } = countingTransactions(t.db, 100);
+  const rollup = new ResponseTimeRollup(db);
+
+  const summary = await rollup.runOnce(now, stop);
+  assert.ok(transactions() <= 12, `${transactions()} transactions`);
+  assert.equal(summary.fiveMinuteDoneUntil, now - FIVE_MINUTES_MS);
+  assert.equal(summary.hourDoneUntil, now - ONE_HOUR_MS);
+  // Every result before the 5m mark is counted; the 1970 one, past every retention, is gone from every tier.
+  assert.equal(await scalar(t.db, `SELECT sum(count) FROM response_time_5m`), seriesFigures(0, 34).count);
+  assert.equal(await scalar(t.db, `SELECT count(*) FROM response_time_1h`), 2);
+  assert.equal(await scalar(t.db, `SELECT count(*) FROM poll_result WHERE timestamp < $1`, [T0]), 0);
+  assert.equal(summary.rawDeleted, 1);
+
+  // Caught up, the next run is as small as ever.
+  const before = transactions();
+  await rollup.runOnce(now + MIN);
+  assert.ok(transactions() - before <= 3, `${transactions() - before} transactions`);
 });

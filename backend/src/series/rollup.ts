@@ -24,7 +24,10 @@
  *
  * Work is done in chunks of one hour of raw results per transaction, so a
  * backlog (after downtime, or on first start over an old database) shows its
- * progress in the log and never holds one huge transaction.
+ * progress in the log and never holds one huge transaction. The work follows
+ * the data, never the distance in time: hours without raw results are
+ * skipped in one indexed query (a result from 1970 costs one chunk, not one
+ * per hour since), and so are retention's empty stretches.
  */
 import { PeriodicTask, type Logger } from '@vantage/runtime';
 import type { EntityManager } from 'typeorm';
@@ -156,8 +159,8 @@ export class ResponseTimeRollup {
   async rollUp(nowMs: number, signal?: AbortSignal): Promise<RollupSummary> {
     const target = floorTo(nowMs - this.graceMs, FIVE_MINUTES_MS);
     const start = await this.initialize(target);
-    const totalChunks = Math.max(1, Math.ceil((target - start) / this.chunkMs));
-    const backlog = totalChunks > 1;
+    const backlog = target - start > this.chunkMs;
+    const totalChunks = backlog ? await this.chunksToRollUp(start, target) : 1;
     const reportEvery = Math.max(1, Math.ceil(totalChunks / 10));
     if (backlog) this.log?.info(`rolling up ${formatSpan(target - start)} of results from ${iso(start)} to ${iso(target)} in ${totalChunks} chunks`);
 
@@ -189,18 +192,15 @@ export class ResponseTimeRollup {
     if (fiveDone === undefined || hourDone === undefined) return { rawDeleted: 0, fiveMinuteDeleted: 0, hourDeleted: 0 };
 
     const rawCut = Math.min(floorTo(nowMs - this.retention.rawRetentionMs, FIVE_MINUTES_MS), fiveDone);
-    let rawFrom = progress.get(RAW);
-    if (rawFrom === undefined) {
-      const [row] = await this.db.manager.query(`SELECT min(timestamp) AS t FROM poll_result`);
-      rawFrom = row?.t == null ? rawCut : Math.min(rawCut, floorTo(Number(row.t), FIVE_MINUTES_MS));
-      await this.db.transaction((manager) => setProgress(manager, RAW, rawFrom!));
-    }
+    let rawFrom = progress.get(RAW) ?? (await this.initializeRawMark(rawCut));
     let rawDeleted = 0;
     const rawChunks = Math.ceil((rawCut - rawFrom) / this.chunkMs);
     if (rawChunks > 1) this.log?.info(`deleting ${formatSpan(rawCut - rawFrom)} of rolled-up raw results before ${iso(rawCut)}`);
     // At least one statement per run: late results below the mark, rolled up since, go too.
     do {
-      const until = Math.max(rawFrom, Math.min(rawCut, floorTo(rawFrom, this.chunkMs) + this.chunkMs));
+      // Up to the end of the chunk holding the next raw result: a stretch without any costs nothing.
+      const next = await firstAtOrAfter(this.db.manager, 'poll_result', 'timestamp', rawFrom, rawCut);
+      const until = next === undefined ? rawCut : Math.max(rawFrom, Math.min(rawCut, floorTo(next, this.chunkMs) + this.chunkMs));
       rawDeleted += await this.db.transaction(async (manager) => {
         const [row] = await manager.query(
           `WITH gone AS (
@@ -211,7 +211,7 @@ export class ResponseTimeRollup {
            SELECT count(*) AS n FROM gone`,
           [until],
         );
-        if (until > rawFrom!) await setProgress(manager, RAW, until);
+        if (until > rawFrom) await setProgress(manager, RAW, until);
         return Number(row.n);
       });
       rawFrom = until;
@@ -227,14 +227,22 @@ export class ResponseTimeRollup {
     return { rawDeleted, fiveMinuteDeleted, hourDeleted };
   }
 
-  /** Deletes a tier's buckets before `cut`, a day of buckets per transaction. */
+  /** The `raw` mark on a database that never had one: the bucket of the oldest raw result, at most `rawCut`. */
+  private async initializeRawMark(rawCut: number): Promise<number> {
+    const [row] = await this.db.manager.query(`SELECT min(timestamp) AS t FROM poll_result`);
+    const rawFrom = row?.t == null ? rawCut : Math.min(rawCut, floorTo(Number(row.t), FIVE_MINUTES_MS));
+    await this.db.transaction((manager) => setProgress(manager, RAW, rawFrom));
+    return rawFrom;
+  }
+
+  /** Deletes a tier's buckets before `cut`, a day of buckets per transaction, skipping days without any. */
   private async deleteBuckets(table: 'response_time_5m' | 'response_time_1h', cut: number, signal?: AbortSignal): Promise<number> {
-    const [first] = await this.db.manager.query(`SELECT min(bucket_start) AS t FROM ${table}`);
-    if (first?.t == null) return 0;
-    let from = Number(first.t);
     let deleted = 0;
-    while (from < cut && !signal?.aborted) {
-      const until = Math.min(cut, floorTo(from, ONE_DAY_MS) + ONE_DAY_MS);
+    let from = Number.MIN_SAFE_INTEGER;
+    while (!signal?.aborted) {
+      const first = await firstAtOrAfter(this.db.manager, table, 'bucket_start', from, cut);
+      if (first === undefined) break;
+      const until = Math.min(cut, floorTo(first, ONE_DAY_MS) + ONE_DAY_MS);
       deleted += await this.db.transaction(async (manager) => {
         const [row] = await manager.query(`WITH gone AS (DELETE FROM ${table} WHERE bucket_start < $1 RETURNING 1) SELECT count(*) AS n FROM gone`, [until]);
         return Number(row.n);
@@ -242,6 +250,19 @@ export class ResponseTimeRollup {
       from = until;
     }
     return deleted;
+  }
+
+  /**
+   * How many transactions rolling up from `start` to `target` takes: one per
+   * chunk that holds raw results (the empty ones in between are skipped), at
+   * least one. Only for the log of a backlog; counted on the time index.
+   */
+  private async chunksToRollUp(start: number, target: number): Promise<number> {
+    const [row] = await this.db.manager.query(
+      `SELECT count(DISTINCT timestamp / $3::bigint) AS n FROM poll_result WHERE timestamp >= $1 AND timestamp < $2`,
+      [floorTo(start, this.chunkMs) + this.chunkMs, target, this.chunkMs],
+    );
+    return 1 + Number(row?.n ?? 0);
   }
 
   /**
@@ -310,7 +331,10 @@ export class ResponseTimeRollup {
       [fiveFrom, hourFrom],
     );
 
-    const fiveUntil = Math.max(fiveFrom, Math.min(target, floorTo(fiveFrom, this.chunkMs) + this.chunkMs));
+    // This window ends with the chunk that holds the next raw result (or at the target): hours with none are skipped, not walked.
+    const next = await firstAtOrAfter(manager, 'poll_result', 'timestamp', fiveFrom, target);
+    const windowEnd = next === undefined ? target : floorTo(Math.max(fiveFrom, next), this.chunkMs) + this.chunkMs;
+    const fiveUntil = Math.max(fiveFrom, Math.min(target, windowEnd));
     if (fiveUntil > fiveFrom) {
       await manager.query(
         `INSERT INTO response_time_5m (${COLUMNS})
@@ -368,6 +392,16 @@ async function setProgress(manager: EntityManager, tier: string, doneUntil: numb
     `INSERT INTO rollup_progress (tier, done_until) VALUES ($1, $2) ON CONFLICT (tier) DO UPDATE SET done_until = EXCLUDED.done_until`,
     [tier, doneUntil],
   );
+}
+
+/**
+ * The smallest `column` of `table` in [from, before), or undefined: one step
+ * down the column's index, however far the next value is.
+ */
+async function firstAtOrAfter(manager: EntityManager, table: string, column: string, from: number, before: number): Promise<number | undefined> {
+  if (from >= before) return undefined;
+  const [row] = await manager.query(`SELECT min(${column}) AS t FROM ${table} WHERE ${column} >= $1 AND ${column} < $2`, [from, before]);
+  return row?.t == null ? undefined : Number(row.t);
 }
 
 export function floorTo(ms: number, step: number): number {

@@ -173,7 +173,8 @@ void test('write never waits: 1,000,000 writes while InfluxDB is down return at 
   assert.equal(returned, undefined, 'write returns nothing to await');
   // Synchronous throughout: no network I/O happened in the loop (nothing was attempted yet).
   assert.equal(w.stats().lastError, undefined);
-  assert.ok(elapsedMs < 8000, `1,000,000 writes took ${Math.round(elapsedMs)} ms`);
+  // A write that waited on I/O would take minutes here; a busy machine takes seconds.
+  assert.ok(elapsedMs < 30_000, `1,000,000 writes took ${Math.round(elapsedMs)} ms`);
 
   const closeStarted = performance.now();
   await w.close();
