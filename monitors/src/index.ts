@@ -30,10 +30,8 @@ export const monitors = {
 /** The name of a built-in monitor. */
 export type MonitorName = keyof typeof monitors;
 
-/** Monitors by name, as {@link prepareCheck} looks them up; tests pass their own. */
-export type MonitorRegistry = Readonly<Record<string, ServiceMonitor>>;
 
-export type { PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
+export type { MonitorRegistry, PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
 export type { HttpPhases, StatusRange } from './http.ts';
 export type { CheckSettings, CheckedService, PreparedCheck } from './run-check.ts';
 export type { ParameterTable, RawParams } from './params.ts';

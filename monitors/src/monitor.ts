@@ -53,3 +53,6 @@ export interface ServiceMonitor<S = unknown> {
   parse(params: RawParams): S;
   poll(target: PollTarget<S>, signal: AbortSignal): Promise<PollOutcome>;
 }
+
+/** Monitors by name, as {@link prepareCheck} looks them up; tests pass their own. */
+export type MonitorRegistry = Readonly<Record<string, ServiceMonitor>>;

@@ -1,12 +1,11 @@
 // The wording every monitor shares for the outcomes of a check: timeouts,
 // network failures, and the time a check took.
 import { NETWORK_ERROR_WORDS } from '@vantage/common';
+import { errorMessage } from '@vantage/runtime';
 import type { PollOutcome } from './monitor.ts';
 
-/** The message of anything thrown, Error or not. */
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+/** The message of anything thrown, Error or not (the runtime's, where the monitors look for it). */
+export { errorMessage };
 
 /** The reason every monitor gives when the caller's signal ran out. */
 export function timeoutReason(timeoutMs: number): string {

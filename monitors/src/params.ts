@@ -2,7 +2,7 @@
 // ranges, allowed values and defaults), read once into typed values when a
 // package arrives or the configuration loads. Every problem is a
 // ParameterError whose message names the parameter.
-import { errorMessage } from './outcomes.ts';
+import { errorMessage } from '@vantage/runtime';
 
 /** A service's parameters as the configuration gives them: key → text. */
 export type RawParams = Readonly<Record<string, string>>;

@@ -1,5 +1,4 @@
-import type { MonitorRegistry } from './index.ts';
-import type { PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
+import type { MonitorRegistry, PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
 import { errorMessage } from './outcomes.ts';
 import { ParameterError, defineParameters, param, type RawParams } from './params.ts';
 

@@ -6,3 +6,4 @@ export * from './wakeable-sleep.ts';
 export * from './periodic-task.ts';
 export * from './disk-spool.ts';
 export * from './yield.ts';
+export * from './error-message.ts';
