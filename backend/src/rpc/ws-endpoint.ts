@@ -10,7 +10,7 @@ import type { Logger } from '@vantage/runtime';
 import type { JSONRPCServer } from 'json-rpc-2.0';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
-import type { ConnectionRegistry } from './connections.ts';
+import type { ConnectionRegistry, PollerConnection } from './connections.ts';
 import type { RpcContext } from './rpc-server.ts';
 
 export const MAX_RPC_MESSAGE_BYTES = 32 * 1024 * 1024;
@@ -56,7 +56,8 @@ export function attachWsEndpoint(
 
   function serve(ws: WebSocket, request: IncomingMessage, credentials: MonitorCredentials | undefined, monitorId?: string) {
     const peer = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
-    const connection = {
+    const connection: PollerConnection = {
+      transport: 'websocket',
       send: (message: string) => ws.readyState === ws.OPEN && ws.send(message),
       close: (reason: string) => ws.close(CLOSE_POLICY_VIOLATION, reason),
     };
