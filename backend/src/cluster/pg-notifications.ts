@@ -4,7 +4,8 @@
  * stop listening), `subscribe(channel, handler)` for any number of channels,
  * and on a lost connection a reconnect with the runtime's backoff that
  * listens to every channel again and tells each subscriber, who may have
- * missed notifications meanwhile and catches up its own way.
+ * missed notifications meanwhile and catches up its own way. Subscribers
+ * hear that a connection listens before any notification it brings.
  *
  * Only for PostgreSQL: on the embedded PGlite there is one process, and the
  * local event bus is the whole story.
@@ -97,7 +98,10 @@ export class PgNotifications {
         client.on('error', (err) => resolve(errorText(err)));
         client.on('end', () => resolve('the connection ended'));
       });
-      client.on('notification', (message) => this.dispatch(message.channel, message.payload ?? ''));
+      // Held until the subscribers were told the connection listens: a catch-up must start from what came before it.
+      let told = false;
+      const early: pg.Notification[] = [];
+      client.on('notification', (message) => (told ? this.dispatch(message.channel, message.payload ?? '') : early.push(message)));
       try {
         await client.connect();
         for (const channel of this.channels.keys()) await client.query(`LISTEN ${quoteIdentifier(channel)}`);
@@ -106,6 +110,8 @@ export class PgNotifications {
         if (this.backoff.consecutiveFailures > 0) this.log.info('the LISTEN connection to PostgreSQL is back');
         this.backoff.reset();
         for (const set of this.channels.values()) for (const subscription of set) this.listened(subscription);
+        told = true;
+        for (const message of early.splice(0)) this.dispatch(message.channel, message.payload ?? '');
         const why = await lost;
         if (!this.closed) this.log.warn(`the LISTEN connection to PostgreSQL was lost (${why}); reconnecting`);
       } catch (err) {
