@@ -10,6 +10,7 @@ import { ErrorCode, type MonitorCredentials } from '@vantage/common';
 import { Poller, RpcCallError, type Transport } from '@vantage/frontend-poller';
 import type { Logger } from '@vantage/runtime';
 import type { JSONRPCResponse } from 'json-rpc-2.0';
+import type { PollerConnection } from './rpc/connections.ts';
 import type { Backend } from './server.ts';
 
 export const LOCAL_LOCATION = 'Default';
@@ -50,7 +51,8 @@ function inProcessTransport(backend: Backend, credentials: MonitorCredentials | 
   let nextId = 1;
   let notificationHandler: ((method: string, params: unknown) => void) | undefined;
   const removers: (() => void)[] = [];
-  const connection = {
+  const connection: PollerConnection = {
+    transport: 'local',
     send: (message: string) => {
       const { method, params } = JSON.parse(message) as { method: string; params: unknown };
       // Delivered asynchronously, as a socket would.

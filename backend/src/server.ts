@@ -2,7 +2,9 @@
  * Composes the backend: configuration, database, event bus, the monitor
  * lifecycle and ingest services, the JSON-RPC endpoints (WebSocket and
  * HTTP), the REST API and the disconnect sweeper, on one port: HTTP, or
- * HTTPS when TLS is configured.
+ * HTTPS when TLS is configured. With several instances on one PostgreSQL
+ * database: this instance's registration and heartbeat, its poller
+ * connections in the database, and the relay of events between instances.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -15,6 +17,9 @@ import Fastify from 'fastify';
 import { registerAuth } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
 import { PasswordGate } from './auth/password-gate.ts';
+import { InstanceRegistry, newInstanceIdentity, INSTANCE_EXPIRY_MS, type InstanceIdentity } from './cluster/instances.ts';
+import { PgNotifications } from './cluster/pg-notifications.ts';
+import { monitorConnections, PollerConnectionStore } from './cluster/poller-connections.ts';
 import { ConfigHolder } from './config/config-holder.ts';
 import { ConfigReloader } from './config/config-reloader.ts';
 import { loadPollingConfigFile } from './config/load-config.ts';
@@ -41,7 +46,9 @@ import { clearedAlarmCleanup } from './alarms/alarm-cleanup.ts';
 import { DEFAULT_CLEARED_ALARM_RETENTION_MS } from './alarms/alarm-store.ts';
 import { logEvents } from './event-store/event-log.ts';
 import { EventRecorder } from './event-store/event-recorder.ts';
+import { EventRelay } from './event-store/event-relay.ts';
 import { startNotifications } from './notifications/notifications.ts';
+import { listNotifications } from './notifications/outbox-store.ts';
 import { matchingSinks } from './notifications/rules.ts';
 import { exportResultsToInflux } from './series/influx/export-results.ts';
 import { InfluxWriter } from './series/influx/influx-writer.ts';
@@ -78,11 +85,15 @@ export interface BackendOptions {
 
 /** Request bodies of the REST API (JSON of a few fields); /rpc has its own bounds. */
 const REST_BODY_LIMIT_BYTES = 1024 * 1024;
+/** How long the start waits for the LISTEN connection that relays other instances' events (then it goes on, and the relay catches up once listening). */
+const FIRST_LISTEN_WAIT_MS = 10_000;
 
 export interface Backend {
   /** http://… or, with TLS, https://… */
   url: string;
   port: number;
+  /** This process among the instances on its database. */
+  instance: InstanceIdentity;
   /** The certificate in service when the backend serves TLS. */
   tls: TlsStatus | undefined;
   db: Database;
@@ -114,9 +125,16 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   log.info(`database: ${db.description}`);
 
   const bus = new EventBus((name, event, err) => log.error(`event subscriber "${name}" failed on event ${event.id} (${event.uei}): ${String(err)}`));
-  logEvents(bus, log.child('events'));
+  // Several instances need PostgreSQL; on the embedded database this process is the only one, and its bus sees every event.
+  const listen = options.databaseUrl ? new PgNotifications(options.databaseUrl, log.child('listen')) : undefined;
+  const relay = listen ? new EventRelay(db, bus, log.child('relay')) : undefined;
+  if (listen && relay) {
+    relay.attach(listen);
+    listen.start();
+  }
+  logEvents(bus, log.child('events'), (id) => relay?.isRelayed(id) ?? false);
   const connections = new ConnectionRegistry();
-  const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event));
+  const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event), Date.now, relay);
   const tokens = new RegistrationTokenStore(db, recorder, bus, log.child('registration'));
   await tokens.syncWithConfiguration(config);
   // Failures are logged by the store; a later reload tries again.
@@ -126,7 +144,6 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const monitors = new LocationMonitorService(db, configs, bus, connections, recorder, { admission, blocked });
   const ingest = new ResultIngest(db, configs, bus, recorder);
   const rpc = createRpcServer(monitors, ingest, await readInstallationId(db), log.child('rpc'));
-  const { outbox, dispatcher } = await startNotifications(db, configs, bus, options.notificationRetry ?? {}, log.child('notifications'));
 
   const influx = options.influx
     ? new InfluxWriter({ ...options.influx, spoolDir: `${options.dataDir}/influx-spool`, log: log.child('influx') })
@@ -174,15 +191,51 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   registerAuth(app, auth);
   const messages = new RpcMessages(rpc, log.child('rpc'));
   registerHttpRpc(app, messages, monitors, log.child('rpc'));
-  registerRestRoutes(app, { db, configs, monitors, tokens, blocked, reloader, outbox, bus, tls: backendTls, isConnected: (id) => connections.isConnected(id) });
+  // Known once listening (below); the routes answer nothing of it before.
+  const self: { instance?: InstanceIdentity; registry?: InstanceRegistry } = {};
+  registerRestRoutes(app, {
+    db,
+    configs,
+    monitors,
+    tokens,
+    blocked,
+    reloader,
+    outbox: { list: (state, limit) => listNotifications(db, state, limit) },
+    bus,
+    tls: backendTls,
+    connectionsOf: (ids) => monitorConnections(db, INSTANCE_EXPIRY_MS, ids),
+    instances: async () => (await self.registry?.list()) ?? [],
+    instanceId: () => self.instance?.id,
+  });
 
+  if (relay && !(await relay.listeningWithin(FIRST_LISTEN_WAIT_MS))) {
+    log.warn(`not yet listening for other instances' events after ${FIRST_LISTEN_WAIT_MS} ms: starting anyway; they reach this instance's live views once the LISTEN connection is up`);
+  }
   try {
     await app.listen({ port: options.port, host });
   } catch (err) {
+    await listen?.close();
     await db.close();
     throw new Error(`cannot listen on ${host}:${options.port}: ${(err as Error).message}`, { cause: err });
   }
   const port = (app.server.address() as AddressInfo).port;
+  // The instance id names the port it serves, known only now (port 0 in tests); no poller connection or claim exists before.
+  const instance = newInstanceIdentity(host, port);
+  const registry = new InstanceRegistry(db, instance, { log: log.child('instances'), exclusive: !options.databaseUrl });
+  Object.assign(self, { instance, registry });
+  try {
+    await registry.start();
+  } catch (err) {
+    await app.close();
+    await listen?.close();
+    await db.close();
+    throw new Error(`cannot register this instance in the database: ${(err as Error).message}`, { cause: err });
+  }
+  log.info(`instance ${instance.id}`);
+  const connectionStore = new PollerConnectionStore(db, instance.id, log.child('connections'));
+  registry.onRegisteredAgain(() => connectionStore.reassert());
+  connections.track(connectionStore);
+  const { dispatcher } = startNotifications(db, configs, bus, options.notificationRetry ?? {}, instance.id, log.child('notifications'));
   if (backendTls) {
     backendTls.attach(app.server as unknown as tls.Server);
     backendTls.watch();
@@ -203,6 +256,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   return {
     url,
     port,
+    instance,
     tls: backendTls,
     db,
     bus,
@@ -225,6 +279,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       await sweeper.stop();
       await ws.close();
       await app.close();
+      await connectionStore.close();
+      // Its connections go with it: other instances show its pollers disconnected at once.
+      await registry.stop();
+      await listen?.close();
       await bus.drain();
       await db.close();
     },

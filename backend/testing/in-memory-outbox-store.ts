@@ -3,7 +3,7 @@
  * The backend's real one is notifications/outbox-store.ts.
  */
 import type { StoredEvent } from '@vantage/events';
-import type { OutboxStore } from '../src/notifications/dispatcher.ts';
+import type { ClaimedNotification, OutboxStore } from '../src/notifications/dispatcher.ts';
 import type { Notification } from '../src/notifications/message.ts';
 
 /** A dead letter as {@link InMemoryOutboxStore} keeps it. */
@@ -15,11 +15,15 @@ export interface DeadLetter {
 
 /**
  * An {@link OutboxStore} in memory, for tests and for trying things out: nothing
- * survives a restart. `claimDue` returns copies, as a database would.
+ * survives a restart. `claimDue` returns copies, as a database would. One
+ * process holds it, so its claims never expire; outcomes count only under the
+ * lease they were claimed with.
  */
 export class InMemoryOutboxStore implements OutboxStore {
+  readonly leaseMs = Infinity;
   private nextId = 1;
-  private readonly rows = new Map<number, { notification: Notification; inFlight: boolean }>();
+  private nextLease = 1;
+  private readonly rows = new Map<number, Row>();
   readonly delivered: Notification[] = [];
   readonly dead: DeadLetter[] = [];
 
@@ -28,7 +32,7 @@ export class InMemoryOutboxStore implements OutboxStore {
   /** Adds a notification for `event` to `sink`, due at `dueAt` (now by default). */
   enqueue(sink: string, event: StoredEvent, dueAt: number = this.now()): Notification {
     const notification: Notification = { id: this.nextId++, sink, event, attempts: 0, nextAttemptAt: dueAt };
-    this.rows.set(notification.id, { notification, inFlight: false });
+    this.rows.set(notification.id, { notification });
     return { ...notification };
   }
 
@@ -39,48 +43,61 @@ export class InMemoryOutboxStore implements OutboxStore {
 
   /** Notifications claimed and not yet marked. */
   get inFlight(): number {
-    return [...this.rows.values()].filter((row) => row.inFlight).length;
+    return [...this.rows.values()].filter((row) => row.lease !== undefined).length;
   }
 
-  claimDue(nowMs: number, limit: number): Promise<Notification[]> {
+  claimDue(nowMs: number, limit: number): Promise<ClaimedNotification[]> {
     const due = [...this.rows.values()]
-      .filter((row) => !row.inFlight && row.notification.nextAttemptAt <= nowMs)
+      .filter((row) => row.lease === undefined && row.notification.nextAttemptAt <= nowMs)
       .sort((a, b) => a.notification.nextAttemptAt - b.notification.nextAttemptAt || a.notification.id - b.notification.id)
       .slice(0, Math.max(0, limit));
-    for (const row of due) row.inFlight = true;
-    return Promise.resolve(due.map((row) => ({ ...row.notification })));
+    for (const row of due) row.lease = this.nextLease++;
+    return Promise.resolve(due.map((row) => ({ ...row.notification, lease: row.lease! })));
   }
 
-  markDelivered(id: number): Promise<void> {
-    const row = this.take(id);
-    this.delivered.push({ ...row.notification });
-    return Promise.resolve();
+  renewLease(claim: ClaimedNotification): Promise<boolean> {
+    return Promise.resolve(this.held(claim) !== undefined);
   }
 
-  markFailed(id: number, error: string, nextAttemptAt: number): Promise<void> {
-    const row = this.row(id);
-    row.notification = { ...row.notification, attempts: row.notification.attempts + 1, lastError: error, nextAttemptAt };
-    row.inFlight = false;
-    return Promise.resolve();
+  markDelivered(claim: ClaimedNotification): Promise<boolean> {
+    const row = this.take(claim);
+    if (row) this.delivered.push({ ...row.notification });
+    return Promise.resolve(row !== undefined);
   }
 
-  markDead(id: number, error: string): Promise<void> {
-    const row = this.take(id);
-    const notification = { ...row.notification, attempts: row.notification.attempts + 1, lastError: error };
-    this.dead.push({ notification, error, diedAt: this.now() });
-    return Promise.resolve();
+  markFailed(claim: ClaimedNotification, error: string, nextAttemptAt: number): Promise<boolean> {
+    const row = this.held(claim);
+    if (row) {
+      row.notification = { ...row.notification, attempts: row.notification.attempts + 1, lastError: error, nextAttemptAt };
+      row.lease = undefined;
+    }
+    return Promise.resolve(row !== undefined);
   }
 
-  private row(id: number): { notification: Notification; inFlight: boolean } {
-    const row = this.rows.get(id);
-    if (!row) throw new Error(`no notification ${id} in the outbox`);
-    if (!row.inFlight) throw new Error(`notification ${id} is not in flight`);
+  markDead(claim: ClaimedNotification, error: string): Promise<boolean> {
+    const row = this.take(claim);
+    if (row) {
+      const notification = { ...row.notification, attempts: row.notification.attempts + 1, lastError: error };
+      this.dead.push({ notification, error, diedAt: this.now() });
+    }
+    return Promise.resolve(row !== undefined);
+  }
+
+  /** The row while `claim` holds it. */
+  private held(claim: ClaimedNotification): Row | undefined {
+    const row = this.rows.get(claim.id);
+    return row && row.lease === claim.lease ? row : undefined;
+  }
+
+  private take(claim: ClaimedNotification): Row | undefined {
+    const row = this.held(claim);
+    if (row) this.rows.delete(claim.id);
     return row;
   }
+}
 
-  private take(id: number): { notification: Notification; inFlight: boolean } {
-    const row = this.row(id);
-    this.rows.delete(id);
-    return row;
-  }
+interface Row {
+  notification: Notification;
+  /** The lease of the claim holding it; undefined when not in flight. */
+  lease?: number;
 }

@@ -141,6 +141,9 @@ void test('sign in, register and approve a monitor, see availability change, pau
   await row.getByRole('button', { name: /^approve$/i }).click();
   await eventuallyVisible(`[data-testid="monitor-${name}"][data-status="STARTED"]`, 15_000);
   await poller.waitForLine(/polling 1 service/, 15_000);
+  // Which backend instance holds its connection (host:port), and since when.
+  await eventuallyVisible(`[data-testid="connection-${name}"]:has-text(":${new URL(base).port}")`, 15_000, true);
+  assert.match((await page.getByTestId(`connection-${name}`).textContent()) ?? '', /since/);
   await screenshot('monitor-started');
 
   // The availability matrix: the Shop is up from RDU; stop the target and the cell goes down.

@@ -18,8 +18,9 @@ import { del, get, post, seg } from './api.js';
  * GET /api/monitors. `stats` holds what the poller reports at check-in
  * (checksDone, checksStarted, lateMsP50, clockMs, …), absent until its first.
  * `address` is where it registered from (null for the built-in poller);
- * `revokedAt` when an administrator revoked its secret; `server` the one it uses (home or a standby).
- * @typedef {{ id: string, name: string, location: string, status: string, paused: boolean, local: boolean, connected: boolean, registeredAt: number, lastCheckInAt: number | null, lastSeq: number, details: Record<string, string>, stats: Record<string, number> | null, address: string | null, revokedAt: number | null, server: string | null, serverRole: 'home' | 'standby' | null }} Monitor
+ * `revokedAt` when an administrator revoked its secret; `server` the one it uses (home or a standby);
+ * `instance` the backend instance holding its connection (`host:port:random`) and `connectedSince` since when, null when not connected.
+ * @typedef {{ id: string, name: string, location: string, status: string, paused: boolean, local: boolean, connected: boolean, instance: string | null, connectedSince: number | null, registeredAt: number, lastCheckInAt: number | null, lastSeq: number, details: Record<string, string>, stats: Record<string, number> | null, address: string | null, revokedAt: number | null, server: string | null, serverRole: 'home' | 'standby' | null }} Monitor
  */
 
 /**

@@ -285,6 +285,12 @@ export interface NotificationRow {
   lastError: string | null;
   createdAt: number;
   finishedAt: number | null;
+  /** The instance that claimed it last (delivering it while in flight; the one that finished it after). */
+  claimedBy: string | null;
+  /** While in flight: until when the claim holds unless renewed (the database's clock); another instance takes it over after. */
+  leaseExpiresAt: number | null;
+  /** Which claim of it this is: each claim, a takeover included, counts one. */
+  leaseSeq: number;
 }
 
 export const NotificationEntity = new EntitySchema<NotificationRow>({
@@ -301,6 +307,9 @@ export const NotificationEntity = new EntitySchema<NotificationRow>({
     lastError: { type: 'text', name: 'last_error', nullable: true },
     createdAt: { type: 'bigint', name: 'created_at', transformer: bigintAsNumber },
     finishedAt: { type: 'bigint', name: 'finished_at', nullable: true, transformer: bigintAsNumber },
+    claimedBy: { type: 'text', name: 'claimed_by', nullable: true },
+    leaseExpiresAt: { type: 'bigint', name: 'lease_expires_at', nullable: true, transformer: bigintAsNumber },
+    leaseSeq: { type: 'int', name: 'lease_seq', default: 0 },
   },
 });
 

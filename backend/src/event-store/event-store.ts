@@ -35,6 +35,13 @@ export async function insertEvents(manager: EntityManager, events: readonly NewE
   return rows.map((row, i) => ({ ...row, id: Number((inserted.raw as { id: string | number }[])[i]!.id) }) as StoredEvent);
 }
 
+/** The stored events with these ids, oldest id first (ids not stored are left out). */
+export async function eventsByIds(db: Database, ids: readonly number[]): Promise<StoredEvent[]> {
+  if (ids.length === 0) return [];
+  const rows: EventRow[] = await db.manager.getRepository(EventEntity).createQueryBuilder('e').where('e.id IN (:...ids)', { ids }).orderBy('e.id', 'ASC').getMany();
+  return rows as StoredEvent[];
+}
+
 export async function queryEvents(db: Database, query: EventQuery): Promise<StoredEvent[]> {
   const qb = db.manager.getRepository(EventEntity).createQueryBuilder('e');
   if (query.location !== undefined) qb.andWhere('e.location = :location', { location: query.location });

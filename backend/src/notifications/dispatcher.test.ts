@@ -117,9 +117,11 @@ void test('wake() looks at the outbox at once; passes never overlap', async () =
       claiming--;
       return inner.claimDue(nowMs, limit);
     },
-    markDelivered: (id) => inner.markDelivered(id),
-    markFailed: (id, e, at) => inner.markFailed(id, e, at),
-    markDead: (id, e) => inner.markDead(id, e),
+    leaseMs: inner.leaseMs,
+    renewLease: (claim) => inner.renewLease(claim),
+    markDelivered: (claim) => inner.markDelivered(claim),
+    markFailed: (claim, e, at) => inner.markFailed(claim, e, at),
+    markDead: (claim, e) => inner.markDead(claim, e),
   };
   const delivered: number[] = [];
   const sink: NotificationSink = { name: 's', deliver: (n) => Promise.resolve(void delivered.push(n.event.id)) };
@@ -146,9 +148,11 @@ void test('a failing store is logged and tried again at the next poll', async ()
   let failures = 1;
   const flaky: OutboxStore = {
     claimDue: (nowMs, limit) => (failures-- > 0 ? Promise.reject(new Error('database is restarting')) : inner.claimDue(nowMs, limit)),
-    markDelivered: (id) => inner.markDelivered(id),
-    markFailed: (id, e, at) => inner.markFailed(id, e, at),
-    markDead: (id, e) => inner.markDead(id, e),
+    leaseMs: inner.leaseMs,
+    renewLease: (claim) => inner.renewLease(claim),
+    markDelivered: (claim) => inner.markDelivered(claim),
+    markFailed: (claim, e, at) => inner.markFailed(claim, e, at),
+    markDead: (claim, e) => inner.markDead(claim, e),
   };
   const log = recordingLog();
   const sink: NotificationSink = { name: 's', deliver: () => Promise.resolve() };

@@ -3,26 +3,50 @@
  * notification in the transaction that stores its event; the dispatcher claims
  * the due ones, hands each to its sink, and records the outcome: delivered, failed
  * (tried again later, with exponential backoff), or dead (the dead-letter record).
+ *
+ * A claim is a lease: while a delivery lasts longer than a part of it, the
+ * dispatcher renews it, so no other instance takes the notification over while
+ * this one is alive; if this instance dies, the lease expires and another
+ * claims the notification again. An outcome is recorded only under the lease
+ * it was claimed with.
  */
 import { backoffDelayMs, systemClock, type BackoffOptions, type Clock, type Logger, type TimerHandle } from '@vantage/runtime';
 import type { Notification } from './message.ts';
 import { errorMessage } from './sinks/delivery-errors.ts';
 import type { NotificationSink } from './sinks/sink.ts';
 
-/** The outbox, as the dispatcher needs it. Every failed or dead outcome counts one attempt. */
-export interface OutboxStore {
-  /**
-   * Up to `limit` notifications with `nextAttemptAt <= nowMs` that are not in flight,
-   * oldest due first, marked in flight so no other claim returns them.
-   */
-  claimDue(nowMs: number, limit: number): Promise<Notification[]>;
-  /** Delivered: it leaves the outbox. */
-  markDelivered(id: number): Promise<void>;
-  /** This attempt failed: one more attempt, `error` kept, not in flight, due again at `nextAttemptAt`. */
-  markFailed(id: number, error: string, nextAttemptAt: number): Promise<void>;
-  /** Given up (the last attempt failed, or its sink does not exist): kept as a dead letter with `error`. */
-  markDead(id: number, error: string): Promise<void>;
+/** A notification as claimed from the outbox: by this claimant, under one lease. */
+export interface ClaimedNotification extends Notification {
+  /** Which claim of the notification this is: one taken over gets a new lease, and the former holder's outcomes no longer count. */
+  lease: number;
 }
+
+/**
+ * The outbox, as the dispatcher needs it. Every failed or dead outcome counts
+ * one attempt. Outcomes and renewals hold only for the claim's holder under the
+ * same lease: they resolve false, changing nothing, once it was lost.
+ */
+export interface OutboxStore {
+  /** How long a claim holds unless renewed; Infinity for a store whose claims never expire (one process). */
+  readonly leaseMs: number;
+  /**
+   * Up to `limit` notifications with `nextAttemptAt <= nowMs` that are not in flight
+   * (or whose claim expired), oldest due first, marked in flight under a new lease
+   * so no other claim returns them while it holds.
+   */
+  claimDue(nowMs: number, limit: number): Promise<ClaimedNotification[]>;
+  /** The delivery goes on: the lease holds for another `leaseMs`. */
+  renewLease(claim: ClaimedNotification): Promise<boolean>;
+  /** Delivered: it leaves the outbox. */
+  markDelivered(claim: ClaimedNotification): Promise<boolean>;
+  /** This attempt failed: one more attempt, `error` kept, not in flight, due again at `nextAttemptAt`. */
+  markFailed(claim: ClaimedNotification, error: string, nextAttemptAt: number): Promise<boolean>;
+  /** Given up (the last attempt failed, or its sink does not exist): kept as a dead letter with `error`. */
+  markDead(claim: ClaimedNotification, error: string): Promise<boolean>;
+}
+
+/** A delivery renews its lease this many times per lease: a renewal can fail or come late thrice before the lease runs out. */
+export const LEASE_RENEWALS_PER_LEASE = 4;
 
 export interface DispatcherOptions {
   /** Attempts before a notification is dead. Default 8. */
@@ -192,14 +216,58 @@ export class NotificationDispatcher {
   }
 
   /** Never rejects: every outcome is recorded or logged. */
-  private async deliver(notification: Notification): Promise<void> {
+  private async deliver(notification: ClaimedNotification): Promise<void> {
+    const renewal = this.renewWhileDelivering(notification);
+    try {
+      await this.attempt(notification);
+    } finally {
+      renewal.stop();
+    }
+  }
+
+  /** Renews the lease every part of it until stopped; says so once if the lease was lost. */
+  private renewWhileDelivering(claim: ClaimedNotification): { stop(): void } {
+    if (!Number.isFinite(this.store.leaseMs)) return { stop: () => undefined };
+    const everyMs = Math.max(1, Math.floor(this.store.leaseMs / LEASE_RENEWALS_PER_LEASE));
+    let timer: TimerHandle | undefined;
+    let stopped = false;
+    const schedule = () => {
+      timer = this.clock.setTimer(() => void renew(), everyMs);
+      (timer as { unref?: () => void } | null)?.unref?.();
+    };
+    const renew = async () => {
+      timer = undefined;
+      try {
+        if (!(await this.store.renewLease(claim))) {
+          this.log.warn(`${describe(claim)}: its lease expired and another claim took it over while this delivery went on; this outcome will not be recorded`);
+          return;
+        }
+      } catch (err) {
+        // The next renewal may get through before the lease runs out.
+        this.log.error(`${describe(claim)}: renewing its lease failed: ${errorMessage(err)}`);
+      }
+      if (!stopped) schedule();
+    };
+    schedule();
+    return {
+      stop: () => {
+        stopped = true;
+        if (timer !== undefined) this.clock.clearTimer(timer);
+      },
+    };
+  }
+
+  private async attempt(notification: ClaimedNotification): Promise<void> {
     const attempt = notification.attempts + 1;
+    const recorded = (held: boolean) => {
+      if (!held) this.log.warn(`${describe(notification)}: the outcome of attempt ${attempt} was not recorded: the claim's lease was lost to another claim`);
+    };
     try {
       const sink = this.sinks.get(notification.sink);
       if (!sink) {
         const error = `no notification sink named "${notification.sink}" is configured`;
         this.log.warn(`${describe(notification)} is dead: ${error}`);
-        await this.store.markDead(notification.id, error);
+        recorded(await this.store.markDead(notification, error));
         return;
       }
       let failure: string | undefined;
@@ -210,18 +278,18 @@ export class NotificationDispatcher {
       }
       if (failure === undefined) {
         this.log.debug(`${describe(notification)} delivered on attempt ${attempt}`);
-        await this.store.markDelivered(notification.id);
+        recorded(await this.store.markDelivered(notification));
         return;
       }
       if (attempt >= this.maxAttempts) {
         this.log.warn(`${describe(notification)} is dead after ${attempt} attempts: ${failure}`);
-        await this.store.markDead(notification.id, failure);
+        recorded(await this.store.markDead(notification, failure));
         return;
       }
       const delayMs = backoffDelayMs(attempt, this.backoff, this.random);
       const nextAttemptAt = this.now() + delayMs;
       this.log.info(`${describe(notification)} failed (attempt ${attempt} of ${this.maxAttempts}), again in ${delayMs} ms: ${failure}`);
-      await this.store.markFailed(notification.id, failure, nextAttemptAt);
+      recorded(await this.store.markFailed(notification, failure, nextAttemptAt));
       this.scheduleAt(nextAttemptAt);
     } catch (err) {
       this.log.error(`${describe(notification)}: recording the outcome of attempt ${attempt} failed: ${errorMessage(err)}`);

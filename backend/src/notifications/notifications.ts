@@ -1,7 +1,10 @@
 /**
  * Wires notification delivery into a running backend: the dispatcher over the
- * database outbox, sinks from the configuration in force (replaced on reload),
- * woken when the bus says events were committed.
+ * database outbox, claiming as this instance, sinks from the configuration in
+ * force (replaced on reload), woken when the bus says events were committed
+ * (by this instance or, relayed, by another). Nothing is released at start:
+ * claims left by a dead instance, or an earlier run of this one, expire with
+ * their lease and are taken over by whichever instance claims next.
  */
 import type { EventBus } from '@vantage/events';
 import type { Logger } from '@vantage/runtime';
@@ -19,16 +22,20 @@ export interface NotificationRetry {
   maxMs?: number;
 }
 
-export async function startNotifications(
+export function startNotifications(
   db: Database,
   configs: ConfigHolder,
   bus: EventBus,
   retry: NotificationRetry,
+  /** The instance id: the owner of this process's claims. */
+  claimant: string,
   log: Logger,
-): Promise<{ outbox: DbOutboxStore; dispatcher: NotificationDispatcher }> {
-  const outbox = new DbOutboxStore(db);
-  const released = await outbox.releaseStaleClaims();
-  if (released > 0) log.info(`${released} notification${released === 1 ? '' : 's'} left in flight by an earlier run will be delivered again`);
+): { outbox: DbOutboxStore; dispatcher: NotificationDispatcher } {
+  const outbox = new DbOutboxStore(db, {
+    claimant,
+    onTakeover: (n, former) =>
+      log.warn(`notification ${n.id} (event ${n.event.id} ${n.event.uei}) to "${n.sink}": the claim of ${former ?? 'an earlier version'} expired unfinished; delivering it again`),
+  });
   const sinksOf = (c: PollingConfig) => [...c.notificationSinks.values()].map((sink) => createSink(sink));
   const dispatcher = new NotificationDispatcher(outbox, sinksOf(configs.config), {
     maxAttempts: retry.maxAttempts,

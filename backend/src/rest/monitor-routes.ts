@@ -1,5 +1,6 @@
 /** REST for location monitors: list, one, its services, approve/deny (and block its address)/pause/resume, revoke its secret, delete. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { MonitorConnection } from '../cluster/poller-connections.ts';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { Database } from '../db/database.ts';
 import { ServiceStateEntity } from '../db/entities.ts';
@@ -13,13 +14,18 @@ export interface MonitorRouteDependencies {
   db: Database;
   configs: ConfigHolder;
   monitors: LocationMonitorService;
-  isConnected: (monitorId: string) => boolean;
+  /** The open connections of these monitors (of all when absent), on every live instance. */
+  connectionsOf: (monitorIds?: readonly string[]) => Promise<Map<string, MonitorConnection>>;
 }
 
 export function registerMonitorRoutes(app: FastifyInstance, deps: MonitorRouteDependencies): void {
-  const present = (row: Parameters<typeof monitorView>[0]) => monitorView(row, deps.isConnected(row.id));
+  const present = async (row: Parameters<typeof monitorView>[0]) => monitorView(row, (await deps.connectionsOf([row.id])).get(row.id));
 
-  app.get<{ Querystring: { location?: string } }>('/api/monitors', async (request) => (await deps.monitors.list(request.query.location)).map(present));
+  app.get<{ Querystring: { location?: string } }>('/api/monitors', async (request) => {
+    const rows = await deps.monitors.list(request.query.location);
+    const connections = await deps.connectionsOf();
+    return rows.map((row) => monitorView(row, connections.get(row.id)));
+  });
 
   app.get<{ Params: { id: string } }>('/api/monitors/:id', async (request, reply) =>
     withErrors(reply, async () => present(await deps.monitors.get(request.params.id))),

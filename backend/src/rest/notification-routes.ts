@@ -1,9 +1,9 @@
 /** REST for notifications: the outbox, by state (pending, in flight, delivered, dead letters). */
 import type { FastifyInstance } from 'fastify';
-import type { DbOutboxStore } from '../notifications/outbox-store.ts';
+import type { NotificationList } from '../notifications/outbox-store.ts';
 import { QueryReader } from './query-params.ts';
 
-export function registerNotificationRoutes(app: FastifyInstance, outbox: DbOutboxStore): void {
+export function registerNotificationRoutes(app: FastifyInstance, outbox: NotificationList): void {
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/notifications', async (request, reply) => {
     const q = new QueryReader(request.query, ['state', 'limit']);
     const state = q.oneOf('state', ['pending', 'inflight', 'delivered', 'dead'] as const);

@@ -41,7 +41,12 @@ const OPERATIONS: Operation[] = [
     summary: 'Availability of each application at each location over a window, with coverage and current state',
     query: { window: '24h | 7d | 30d (default 24h)', from: 'custom range start, epoch ms', to: 'custom range end, epoch ms' },
   },
-  { method: 'get', path: '/api/monitors', summary: 'Location monitors (not deleted) with status, last check-in, details and statistics', query: { location: 'only this location' } },
+  {
+    method: 'get',
+    path: '/api/monitors',
+    summary: 'Location monitors (not deleted) with status, last check-in, details, statistics, and whether connected: to which instance, since when',
+    query: { location: 'only this location' },
+  },
   { method: 'get', path: '/api/monitors/{id}', summary: 'One location monitor' },
   { method: 'delete', path: '/api/monitors/{id}', summary: 'Delete a monitor (the built-in local poller cannot be deleted)' },
   { method: 'get', path: '/api/monitors/{id}/services', summary: "The services of the monitor's package with what it last saw of each" },
@@ -69,7 +74,12 @@ const OPERATIONS: Operation[] = [
     path: '/api/events/catalogue',
     summary: 'Every event Vantage emits: {severities (lowest first), events: [{uei, name, label, description, severity, alarm: raises | clears | null}]}',
   },
-  { method: 'get', path: '/api/live', summary: 'Server-Sent Events: every event as it is stored' },
+  { method: 'get', path: '/api/live', summary: 'Server-Sent Events: every event as it is stored, whichever instance stored it' },
+  {
+    method: 'get',
+    path: '/api/instances',
+    summary: 'The backend instances on this database: {id, host, port, startedAt, heartbeatAt, alive, connections, self (the one answering)}',
+  },
   {
     method: 'get',
     path: '/api/alarms',

@@ -5,19 +5,21 @@
  */
 import type { EventBus } from '@vantage/events';
 import type { FastifyInstance } from 'fastify';
+import type { MonitorConnection } from '../cluster/poller-connections.ts';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { ConfigReloader } from '../config/config-reloader.ts';
 import type { Database } from '../db/database.ts';
 import type { BlockedAddressStore } from '../location-monitors/blocked-addresses.ts';
 import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import type { RegistrationTokenStore } from '../location-monitors/registration-tokens.ts';
-import type { DbOutboxStore } from '../notifications/outbox-store.ts';
+import type { NotificationList } from '../notifications/outbox-store.ts';
 import type { TlsStatus } from '../tls/backend-tls.ts';
 import { registerAlarmRoutes } from './alarm-routes.ts';
 import { registerApplicationRoutes } from './application-routes.ts';
 import { PollerBundle, registerDownloadRoutes } from './download-routes.ts';
 import { registerBlockedAddressRoutes } from './blocked-address-routes.ts';
 import { registerEventRoutes } from './event-routes.ts';
+import { registerInstanceRoutes, type InstanceRouteDependencies } from './instance-routes.ts';
 import { registerLiveRoute } from './live-routes.ts';
 import { registerLocationRoutes } from './location-routes.ts';
 import { registerMonitorRoutes } from './monitor-routes.ts';
@@ -27,18 +29,19 @@ import { registerResponseTimeRoutes } from './response-time-routes.ts';
 import { registerSystemRoutes } from './system-routes.ts';
 import { registerWebUi } from './webui-routes.ts';
 
-export interface RestDependencies {
+export interface RestDependencies extends InstanceRouteDependencies {
   db: Database;
   configs: ConfigHolder;
   monitors: LocationMonitorService;
   tokens: RegistrationTokenStore;
   blocked: BlockedAddressStore;
   reloader: ConfigReloader;
-  outbox: DbOutboxStore;
+  outbox: NotificationList;
   bus: EventBus;
   /** The certificate in service, when the backend serves TLS. */
   tls: TlsStatus | undefined;
-  isConnected: (monitorId: string) => boolean;
+  /** The open connections of these monitors (of all when absent), on every live instance. */
+  connectionsOf: (monitorIds?: readonly string[]) => Promise<Map<string, MonitorConnection>>;
 }
 
 export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies): void {
@@ -50,6 +53,7 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   registerApplicationRoutes(app, deps);
   registerEventRoutes(app, deps.db);
   registerLiveRoute(app, deps.bus);
+  registerInstanceRoutes(app, deps);
   registerAlarmRoutes(app, deps.db);
   registerOutageRoutes(app, deps.db);
   registerResponseTimeRoutes(app, deps.db);

@@ -20,7 +20,7 @@ import type { LocationMonitorService } from '../location-monitors/location-monit
 import type { ServerLimits } from '../server-limits.ts';
 import { clientAddress } from './client-address.ts';
 import { ConnectionSlots, type ConnectionSlot } from './connection-slots.ts';
-import type { ConnectionRegistry } from './connections.ts';
+import type { ConnectionRegistry, PollerConnection } from './connections.ts';
 import { errorAnswer, type RpcMessages } from './rpc-messages.ts';
 import type { RpcContext } from './rpc-server.ts';
 
@@ -92,7 +92,8 @@ export function attachWsEndpoint(httpServer: Server, options: WsEndpointOptions)
 
   function serve(ws: WebSocket, request: IncomingMessage, address: string | undefined, slot: ConnectionSlot, credentials: MonitorCredentials | undefined, monitorId?: string) {
     const peer = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
-    const connection = {
+    const connection: PollerConnection = {
+      transport: 'websocket',
       send: (message: string) => ws.readyState === ws.OPEN && ws.send(message),
       // A connection whose credentials no longer hold (revoked by an administrator).
       close: (reason: string) => ws.close(POLICY_VIOLATION, reason),

@@ -154,6 +154,7 @@ function LocationSection({ location, monitors, rates, reload }) {
               <tr>
                 <th scope="col" class="sticky-col">Monitor</th>
                 <th scope="col">Status</th>
+                <th scope="col"><abbr title="The backend instance holding the poller's connection, and since when (the same on every instance)">Connected to</abbr></th>
                 <th scope="col">Last check-in</th>
                 <th scope="col">Actions</th>
                 <th scope="col">Host</th>
@@ -232,6 +233,11 @@ function MonitorRow({ monitor: m, perMinute, reload }) {
       ${m.server && !m.local
         ? html`<div class="muted small" data-testid=${`server-${m.name}`} title=${m.server}>${m.serverRole === 'standby' ? 'on standby ' : 'via '}${serverHost(m.server)}</div>`
         : null}
+    </td>
+    <td data-testid=${`connection-${m.name}`}>
+      ${m.instance
+        ? html`<span title=${m.instance}>${instanceHost(m.instance)}</span><div class="muted small">since <${Time} ms=${m.connectedSince} /></div>`
+        : html`<span class="muted">—</span>`}
     </td>
     <td><${Time} ms=${m.lastCheckInAt} /><div class="muted small">registered <${Time} ms=${m.registeredAt} /></div></td>
     <td class="actions-cell">
@@ -393,6 +399,12 @@ function serverHost(/** @type {string} */ url) {
   } catch {
     return url;
   }
+}
+
+/** An instance id (`host:port:random`) without its random part, short enough for a table cell; the whole id is its title. */
+function instanceHost(/** @type {string} */ id) {
+  const parts = id.split(':');
+  return parts.length >= 3 ? parts.slice(0, -1).join(':') : id;
 }
 
 /** What happens when the command runs, and where the token is. @param {import('../rest.js').Registration} r @param {boolean} justRotated */

@@ -5,6 +5,8 @@ import { ResponseTimeRollups1764000000000 } from './0004-response-time-rollups.t
 import { UsersAndSessions1764100000000 } from './0005-users-and-sessions.ts';
 import { InstallationAndPollerServers1764200000000 } from './0006-installation-and-poller-servers.ts';
 import { RegistrationSecurity1764210000000 } from './0007-registration-security.ts';
+import { InstancesAndPollerConnections1764224100000 } from './0008-instances-and-poller-connections.ts';
+import { NotificationLeases1764224200000 } from './0009-notification-leases.ts';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -15,4 +17,6 @@ export const MIGRATIONS = [
   UsersAndSessions1764100000000,
   InstallationAndPollerServers1764200000000,
   RegistrationSecurity1764210000000,
+  InstancesAndPollerConnections1764224100000,
+  NotificationLeases1764224200000,
 ];
