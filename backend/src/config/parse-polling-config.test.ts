@@ -175,6 +175,8 @@ const INVALID: { file: string; error: string }[] = [
     error: '7: <location>: attribute coordinates must be "latitude,longitude" in degrees, such as "35.7796,-78.6382", got "139.6917,35.6895"',
   },
   { file: 'location-bad-mode.xml', error: '7: <location>: attribute mode must be "replicate" or "distribute", got "round-robin"' },
+  { file: 'location-min-online-replicate.xml', error: '7: <location>: min-online applies only to mode="distribute" (in replicate mode every monitor polls everything)' },
+  { file: 'location-bad-min-online.xml', error: '7: <location>: attribute min-online must be a positive whole number of monitors, got "0"' },
   // Applications.
   { file: 'application-unknown-package.xml', error: '19: <service>: application "Shop" names unknown package "database"' },
   {
@@ -531,7 +533,7 @@ const EXTENDED = `<?xml version="1.0" encoding="UTF-8"?>
   <outage name="new year" type="specific">
     <time begin="2026-12-31T22:00:00Z" end="2027-01-01T02:00:00Z"/>
   </outage>
-  <location name="Default" mode="distribute">
+  <location name="Default" mode="distribute" min-online="2">
     <polling-package name="net"/>
   </location>
   <location name="RDU" monitoring-area="raleigh" geolocation="Raleigh, NC" coordinates="35.7796,-78.6382" mode="replicate">
@@ -691,13 +693,14 @@ void test('outage calendars are parsed with their type, time zone and times', ()
   assert.equal(parse(VALID).outageCalendars.size, 0);
 });
 
-void test('locations are parsed with their geolocation, coordinates and mode', () => {
+void test('locations are parsed with their geolocation, coordinates, mode and min-online', () => {
   const locations = parse(EXTENDED).locations;
   assert.deepEqual(locations.get('Default'), {
     name: 'Default',
     monitoringArea: 'Default',
     packageNames: ['net'],
     mode: 'distribute',
+    minOnline: 2,
   });
   assert.deepEqual(locations.get('RDU'), {
     name: 'RDU',
