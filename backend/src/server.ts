@@ -31,6 +31,7 @@ import { registerSecurityHeaders } from './http/security-headers.ts';
 import { ResultIngest } from './ingest/result-ingest.ts';
 import { announceConfiguration } from './location-monitors/announce-configuration.ts';
 import { BlockedAddressStore } from './location-monitors/blocked-addresses.ts';
+import { DistributedRebalance } from './location-monitors/distributed-rebalance.ts';
 import { LocationMonitorService } from './location-monitors/location-monitor-service.ts';
 import { RegistrationAdmission } from './location-monitors/registration-admission.ts';
 import { DEFAULT_REGISTRATION_LIMITS, type RegistrationLimits } from './location-monitors/registration-limits.ts';
@@ -143,6 +144,11 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const admission = new RegistrationAdmission({ ...DEFAULT_REGISTRATION_LIMITS, ...options.registrationLimits }, tokens, blocked);
   const monitors = new LocationMonitorService(db, configs, bus, connections, recorder, { admission, blocked });
   const ingest = new ResultIngest(db, configs, bus, recorder);
+  // `distribute` locations: hand-off, minimum online and hints after each change of their members.
+  const rebalance = new DistributedRebalance(db, configs, recorder, bus, connections, log.child('distribute'));
+  monitors.onMembershipChanged(async (location) => void (await rebalance.rebalance(location)));
+  configs.onReplaced(() => void rebalance.rebalanceAll({ onlyChanged: true }));
+  await rebalance.rebalanceAll();
   const rpc = createRpcServer(monitors, ingest, await readInstallationId(db), log.child('rpc'));
 
   const influx = options.influx
@@ -279,6 +285,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       await sweeper.stop();
       await ws.close();
       await app.close();
+      await rebalance.idle();
       await connectionStore.close();
       // Its connections go with it: other instances show its pollers disconnected at once.
       await registry.stop();

@@ -22,6 +22,9 @@ export const Uei = {
   registrationTokenRevoked: 'uei.vantage/location/registrationTokenRevoked',
   pendingMonitorsPurged: 'uei.vantage/location/pendingMonitorsPurged',
   monitorCredentialsRevoked: 'uei.vantage/location/monitorCredentialsRevoked',
+  // Vantage's own: a `distribute` location with fewer members than its min-online (Zabbix proxy groups' minimum online).
+  locationBelowMinimumOnline: 'uei.vantage/location/locationBelowMinimumOnline',
+  locationMinimumOnlineRestored: 'uei.vantage/location/locationMinimumOnlineRestored',
 } as const;
 
 export type UeiName = keyof typeof Uei;

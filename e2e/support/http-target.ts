@@ -10,6 +10,8 @@ export class HttpTarget {
   private server: Server | undefined;
   /** Requests answered since construction. */
   requests = 0;
+  /** The same, by request path (a service per path tells which services were polled). */
+  readonly requestsByPath = new Map<string, number>();
 
   constructor(
     readonly port: number,
@@ -17,8 +19,10 @@ export class HttpTarget {
   ) {}
 
   async start(): Promise<void> {
-    const server = createServer((_req, res) => {
+    const server = createServer((req, res) => {
       this.requests++;
+      const path = req.url ?? '/';
+      this.requestsByPath.set(path, (this.requestsByPath.get(path) ?? 0) + 1);
       res.end(this.body);
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));

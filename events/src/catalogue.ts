@@ -14,6 +14,8 @@ export interface AlarmKeyFields {
   uei: string;
   monitorId: string | null;
   serviceId: string | null;
+  /** The event's location, for alarms kept per location. */
+  location?: string | null;
   params: Record<string, string>;
 }
 
@@ -35,6 +37,7 @@ export interface EventDefinition {
 const perMonitor = (uei: string) => (e: AlarmKeyFields) => `${uei}:${e.monitorId}`;
 const perServiceAndMonitor = (uei: string) => (e: AlarmKeyFields) => `${uei}:${e.monitorId}:${e.serviceId}`;
 const perApplication = (uei: string) => (e: AlarmKeyFields) => `${uei}:${e.params.application}`;
+const perLocation = (uei: string) => (e: AlarmKeyFields) => `${uei}:${e.location}`;
 
 const definitions: EventDefinition[] = [
   {
@@ -160,6 +163,21 @@ const definitions: EventDefinition[] = [
     severity: 'Warning',
     label: "A location monitor's credentials have been revoked",
     description: "Sent when an administrator revokes a monitor's secret: its calls are refused from then on and the poller stops.",
+  },
+  {
+    uei: Uei.locationBelowMinimumOnline,
+    severity: 'Major',
+    label: 'A distributed location has fewer monitors online than its minimum',
+    description:
+      'Sent when a location in distribute mode has fewer started, unpaused monitors than its min-online: the ones left poll every service between them, so each carries more (params: online, minOnline).',
+    alarm: { type: 'problem', reductionKey: perLocation(Uei.locationBelowMinimumOnline) },
+  },
+  {
+    uei: Uei.locationMinimumOnlineRestored,
+    severity: 'Normal',
+    label: 'A distributed location has its minimum of monitors online again',
+    description: 'Sent when a location in distribute mode that was below its min-online has at least that many started, unpaused monitors again (params: online, minOnline).',
+    alarm: { type: 'resolution', clears: perLocation(Uei.locationBelowMinimumOnline) },
   },
 ];
 

@@ -11,7 +11,7 @@ import { del, get, post, seg } from './api.js';
 
 /**
  * GET /api/locations
- * @typedef {{ name: string, monitoringArea: string, geolocation: string | null, coordinates: { latitude: number, longitude: number } | null, mode: string, packages: string[], admission: 'token' | 'approval', packageVersion: string | null, services: number, monitors: number, monitorsByStatus: Record<string, number> }} Location
+ * @typedef {{ name: string, monitoringArea: string, geolocation: string | null, coordinates: { latitude: number, longitude: number } | null, mode: string, minOnline: number | null, packages: string[], admission: 'token' | 'approval', packageVersion: string | null, services: number, monitors: number, monitorsByStatus: Record<string, number>, shares: Record<string, number> | null }} Location
  */
 
 /**
@@ -37,7 +37,7 @@ import { del, get, post, seg } from './api.js';
 
 /**
  * GET /api/availability: one cell per application and location.
- * @typedef {{ location: string, availability: number | null, coverage: number, upMs: number, downMs: number, noDataMs: number, state: CellState }} Cell
+ * @typedef {{ location: string, availability: number | null, coverage: number, upMs: number, downMs: number, noDataMs: number, state: CellState, distributed: boolean }} Cell
  * @typedef {{ window: { fromMs: number, toMs: number, nowMs: number, measuredFromMs: number, measuredToMs: number }, applications: { name: string, cells: Cell[] }[] }} Matrix
  */
 

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { computeAvailability, stateAt, stateOf, type AvailabilityInput, type OutageSpan } from './availability.ts';
-import type { Interval } from './timeline.ts';
+import { holderOf } from '../packages/rendezvous.ts';
+import { subtract, type Interval } from './timeline.ts';
 
 const M = 60_000;
 const span = (from: number, to: number): Interval => ({ startMs: from * M, endMs: to * M });
@@ -261,5 +262,97 @@ void test('random timelines agree with an instant-by-instant evaluation of the d
     assert.equal(r.downMs, down, `down: ${context}`);
     assert.equal(r.noDataMs, noData, `no data: ${context}`);
     assert.equal(r.availability, up + down > 0 ? up / (up + down) : null, context);
+  }
+});
+
+// ---- a location in distribute mode: one view of each service, its holder's ----
+
+/** Two monitors, and which of them holds www/HTTP when both are members (rendezvous, as the packages are split). */
+const [HOLDER, OTHER] = ((): [string, string] => {
+  const holder = holderOf('www/HTTP', ['d1', 'd2'])!;
+  return [holder, holder === 'd1' ? 'd2' : 'd1'];
+})();
+
+void test('distribute: the service is down where its holder sees it down; the other monitor, which does not poll it, is not asked', () => {
+  // The holder sees it down [10, 20); the other has a stale outage of it [30, 40) (from before it moved, say).
+  const outages = [outage(HOLDER, 'www/HTTP', 10, 20), outage(OTHER, 'www/HTTP', 30, 40)];
+  const distributed = figures(input({ monitors: [always(HOLDER), always(OTHER)], outages, distributed: true }));
+  assert.deepEqual([distributed.down, distributed.downIntervals], [10, [[10, 20]]]);
+  // In replicate mode the same outages mean: each time, the other monitor still reached it.
+  assert.equal(figures(input({ monitors: [always(HOLDER), always(OTHER)], outages })).down, 0);
+});
+
+void test('distribute: when the holder leaves, the service goes to the other member, whose view counts from then on', () => {
+  const monitors = [
+    // The holder is a member until 50 (then stopped); it reports until 45 (the silence before it was declared disconnected, say).
+    { monitorId: HOLDER, reporting: [span(0, 45)], member: [span(0, 50)] },
+    always(OTHER),
+  ];
+  const outages = [
+    outage(HOLDER, 'www/HTTP', 40, 60), // seen down from 40; silent from 45; holds nothing from 50
+    outage(OTHER, 'www/HTTP', 20, 30), // before 50 the other does not hold it: ignored
+    outage(OTHER, 'www/HTTP', 60, 70), // from 50 it does
+  ];
+  const r = figures(input({ monitors, outages, distributed: true }));
+  assert.deepEqual(r.downIntervals, [
+    [40, 45],
+    [60, 70],
+  ]);
+  assert.equal(r.coverage, 1, 'the other monitor reported all along');
+  assert.equal(stateAt({ nowMs: 100 * M, members: ['www/HTTP'], monitors, outages, distributed: true }, 25 * M), 'up');
+  assert.equal(stateAt({ nowMs: 100 * M, members: ['www/HTTP'], monitors, outages, distributed: true }, 65 * M), 'down');
+});
+
+void test('stateOf, distribute: the holder decides; never partial', () => {
+  const members = ['www/HTTP'];
+  const m = (monitorId: string, reporting: boolean, ...downServices: string[]) => ({ monitorId, reporting, member: reporting, downServices });
+  const cases: [string, ReturnType<typeof m>[], string][] = [
+    ['the holder sees it down', [m(HOLDER, true, 'www/HTTP'), m(OTHER, true)], 'down'],
+    ['only the other sees it down', [m(HOLDER, true), m(OTHER, true, 'www/HTTP')], 'up'],
+    ['the holder is gone: the other holds it and sees it down', [m(HOLDER, false), m(OTHER, true, 'www/HTTP')], 'down'],
+    ['nobody reporting', [m(HOLDER, false, 'www/HTTP')], 'no data'],
+  ];
+  for (const [name, monitors, expected] of cases) assert.equal(stateOf(members, monitors, true), expected, name);
+  // A member that is not reporting (its connectivity lost) still holds its services: not seen down, not handed over.
+  assert.equal(stateOf(members, [{ monitorId: HOLDER, reporting: false, member: true, downServices: ['www/HTTP'] }, m(OTHER, true, 'www/HTTP')], true), 'up');
+});
+
+void test('distribute: random timelines agree with an instant-by-instant evaluation of the definitions', () => {
+  const next = random(7);
+  const int = (n: number) => Math.floor(next() * n);
+  const members = ['s1', 's2', 's3'];
+  for (let round = 0; round < 300; round++) {
+    const fromMs = int(20);
+    const toMs = fromMs + 1 + int(60);
+    const nowMs = int(90);
+    const monitorIds = ['a', 'b', 'c'].slice(0, 1 + int(3));
+    const monitors = monitorIds.map((monitorId) => {
+      const member = Array.from({ length: int(4) }, () => {
+        const start = int(90) - 5;
+        return { startMs: start, endMs: start + int(30) };
+      });
+      // Reporting only while a member, with gaps (connectivity lost, silence before a disconnection).
+      const gaps = Array.from({ length: int(3) }, () => {
+        const start = int(90);
+        return { startMs: start, endMs: start + int(10) };
+      });
+      return { monitorId, member, reporting: subtract(member, gaps) };
+    });
+    const outages = Array.from({ length: int(8) }, () => {
+      const startedAt = int(90) - 5;
+      return { monitorId: monitorIds[int(monitorIds.length)]!, serviceId: ['s1', 's2', 's3', 's4'][int(4)]!, startedAt, endedAt: next() < 0.2 ? null : startedAt + int(40) };
+    });
+    const i: AvailabilityInput = { window: { fromMs, toMs }, nowMs, members, monitors, outages, distributed: true };
+    const r = computeAvailability(i);
+    const counted = { up: 0, down: 0, noData: 0 };
+    for (let t = fromMs; t < Math.min(toMs, nowMs); t++) {
+      const state = stateAt(i, t);
+      assert.notEqual(state, 'partial', 'a distributed location is one view');
+      if (state === 'no data') counted.noData++;
+      else if (state === 'down') counted.down++;
+      else counted.up++;
+    }
+    const context = JSON.stringify(i);
+    assert.deepEqual({ up: r.upMs, down: r.downMs, noData: r.noDataMs }, counted, context);
   }
 });

@@ -32,10 +32,21 @@
  * - noDataMs = that length − coveredMs.
  *
  * Services the location does not poll have no outages there, so they never
- * count as down. Every monitor of the location is taken to poll every
- * service of its package (the `replicate` mode).
+ * count as down.
+ *
+ * That is the `replicate` mode, where every monitor polls every service of
+ * the location. In `distribute` mode (input `distributed`) the monitors split
+ * the services, and the location is still one perspective: at each instant a
+ * service is held by one *member* (a monitor started and not paused), the
+ * one ranked highest for it by rendezvous hashing among the members of that
+ * instant, as the packages were split; the location sees the service down
+ * when its holder is reporting and has an outage of it. A service whose
+ * holder is not reporting (its connectivity lost, or the silence before it
+ * was declared disconnected, after which its services move) is not seen
+ * down. Coverage is as in `replicate`: some monitor of the location reporting.
  */
-import { clip, contains, normalize, subtract, totalMs, union, type Interval } from './timeline.ts';
+import { hashKey, outranks, weightOf } from '../packages/rendezvous.ts';
+import { clip, contains, intersect, normalize, subtract, totalMs, union, type Interval } from './timeline.ts';
 
 export interface AvailabilityWindow {
   fromMs: number;
@@ -47,6 +58,11 @@ export interface MonitorTimeline {
   monitorId: string;
   /** When the monitor was reporting (any order; overlaps allowed). */
   reporting: readonly Interval[];
+  /**
+   * `distribute` only: when it was a member (started, not paused), holding
+   * its share whether reporting or not. Default: when it was reporting.
+   */
+  member?: readonly Interval[];
 }
 
 export interface OutageSpan {
@@ -66,6 +82,8 @@ export interface AvailabilityInput {
   monitors: readonly MonitorTimeline[];
   /** Outages seen from that location; those of services that are not members are ignored. */
   outages: readonly OutageSpan[];
+  /** The location is in `distribute` mode: each service is seen by the member holding it. */
+  distributed?: boolean;
 }
 
 export interface Availability {
@@ -113,12 +131,36 @@ function downAndCovered(input: AvailabilityInput, measured: Interval): { down: I
     byService.set(o.serviceId, [...(byService.get(o.serviceId) ?? []), span]);
   }
 
+  if (input.distributed) {
+    const membership = new Map(input.monitors.map((m) => [m.monitorId, clip(m.member ?? m.reporting, startMs, endMs)]));
+    const downByService = [...members].map((serviceId) => {
+      // Walk the monitors from the highest-ranked for the service down: each holds it while a member and no higher one is.
+      let taken: Interval[] = [];
+      const down: Interval[][] = [];
+      for (const monitorId of ranked(serviceId, [...reporting.keys()])) {
+        const member = membership.get(monitorId) ?? [];
+        const holding = subtract(member, taken);
+        down.push(intersect(intersect(holding, reporting.get(monitorId)!), outages.get(monitorId)?.get(serviceId) ?? []));
+        taken = union(taken, member);
+      }
+      return union(...down);
+    });
+    return { down: union(...downByService), covered };
+  }
+
   const downByService = [...members].map((serviceId) => {
     // Where some reporting monitor still sees the service up: reporting, minus its outages of it.
     const seenUp = union(...[...reporting].map(([monitorId, r]) => subtract(r, outages.get(monitorId)?.get(serviceId) ?? [])));
     return subtract(covered, seenUp);
   });
   return { down: union(...downByService), covered };
+}
+
+/** Monitor ids from the highest-ranked for the service to the lowest (rendezvous weights, as the packages are split). */
+function ranked(serviceId: string, monitorIds: readonly string[]): string[] {
+  const serviceHash = hashKey(serviceId);
+  const weighed = monitorIds.map((id) => ({ id, weight: weightOf(serviceHash, hashKey(id)) }));
+  return weighed.sort((a, b) => (outranks(a, b) ? -1 : outranks(b, a) ? 1 : 0)).map((m) => m.id);
 }
 
 export function computeAvailability(input: AvailabilityInput): Availability {
@@ -153,19 +195,33 @@ export function computeAvailability(input: AvailabilityInput): Availability {
  *   service some monitor still reaches it (monitor A seeing only S1 down and
  *   monitor B seeing only S2 down is partial, not down);
  * - `up`: some monitor is reporting and none sees a member service down.
+ * In `distribute` mode each service has one view, its holder's: `down` when
+ * the holder of a member service is reporting and sees it down, else `up`
+ * (never `partial`: nobody else polls the service to disagree).
  */
 export type CellState = 'up' | 'partial' | 'down' | 'no data';
 
 export interface MonitorSnapshot {
   monitorId: string;
   reporting: boolean;
+  /** `distribute` only: a member now (started, not paused), holding its share. Default: `reporting`. */
+  member?: boolean;
   /** The services this monitor has an open outage of. */
   downServices: readonly string[];
 }
 
-export function stateOf(members: readonly string[], monitors: readonly MonitorSnapshot[]): CellState {
+export function stateOf(members: readonly string[], monitors: readonly MonitorSnapshot[], distributed = false): CellState {
   const reporting = monitors.filter((m) => m.reporting);
   if (reporting.length === 0) return 'no data';
+  if (distributed) {
+    const memberMonitors = monitors.filter((m) => m.member ?? m.reporting);
+    const byId = new Map(memberMonitors.map((m) => [m.monitorId, m]));
+    const seenDown = members.some((serviceId) => {
+      const holder = byId.get(ranked(serviceId, [...byId.keys()])[0] ?? '');
+      return holder !== undefined && holder.reporting && holder.downServices.includes(serviceId);
+    });
+    return seenDown ? 'down' : 'up';
+  }
   const sees = reporting.map((m) => new Set(m.downServices));
   if (members.some((s) => sees.every((down) => down.has(s)))) return 'down';
   if (members.some((s) => sees.some((down) => down.has(s)))) return 'partial';
@@ -179,10 +235,12 @@ export function stateAt(input: Omit<AvailabilityInput, 'window'>, instantMs: num
     input.monitors.map((m) => ({
       monitorId: m.monitorId,
       reporting: contains(normalize(m.reporting), instantMs),
+      member: contains(normalize(m.member ?? m.reporting), instantMs),
       downServices: input.outages
         .filter((o) => o.monitorId === m.monitorId && o.startedAt <= instantMs && instantMs < (o.endedAt ?? input.nowMs))
         .map((o) => o.serviceId),
     })),
+    input.distributed,
   );
 }
 

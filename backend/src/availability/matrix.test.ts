@@ -212,6 +212,7 @@ void test('the matrix: every application × every location that polls it, with a
     downMs: 23,
     noDataMs: 5,
     state: 'down',
+    distributed: false,
   });
   // Web at A: www only: down [10, 20) + [68, 70) = 12; a2 sees www down now, a1 does not.
   assert.deepEqual(inMinutes(cell(matrix, 'Web', 'A')), {
@@ -222,6 +223,7 @@ void test('the matrix: every application × every location that polls it, with a
     downMs: 12,
     noDataMs: 5,
     state: 'partial',
+    distributed: false,
   });
   // B: reporting 70 minutes, down [20, 30) + [40, 50) = 20; b1's connectivity is lost now, b2 is deleted.
   for (const application of ['Shop', 'Web']) {
@@ -233,6 +235,7 @@ void test('the matrix: every application × every location that polls it, with a
       downMs: 20,
       noDataMs: 30,
       state: 'no data',
+      distributed: false,
     });
   }
   assert.deepEqual(inMinutes(cell(matrix, 'Mail', 'C')), {
@@ -243,6 +246,7 @@ void test('the matrix: every application × every location that polls it, with a
     downMs: 0,
     noDataMs: 100,
     state: 'no data',
+    distributed: false,
   });
 });
 
@@ -261,6 +265,7 @@ void test('a window reaching past now gives the same figures; a past window ends
     downMs: 11,
     noDataMs: 0,
     state: 'down',
+    distributed: false,
   });
 });
 

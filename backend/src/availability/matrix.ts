@@ -6,7 +6,9 @@
  * Each location's timelines are read once and shared by its applications.
  * A monitor is not reporting during the configured disconnect timeout before
  * each of its disconnections (it had stopped checking in), nor while its own
- * connectivity is lost (reporting-periods.ts).
+ * connectivity is lost (reporting-periods.ts). A location in `distribute`
+ * mode is one perspective like the others: each service is seen by the
+ * monitor holding it (availability.ts).
  */
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { Database } from '../db/database.ts';
@@ -26,6 +28,8 @@ export interface MatrixCell {
   noDataMs: number;
   /** Now (see stateOf in availability.ts). */
   state: CellState;
+  /** The location is in `distribute` mode: its monitors split the services, one view of each. */
+  distributed: boolean;
 }
 
 export interface AvailabilityMatrix {
@@ -83,6 +87,7 @@ export async function availabilityMatrix(db: Pick<Database, 'manager'>, configs:
     const names = seen.get(location);
     if (!names) continue;
     const relevant = applications.filter((a) => names.has(a.name));
+    const distributed = configs.location(location)?.mode === 'distribute';
     const serviceIds = [...new Set(relevant.flatMap((a) => a.members.map((m) => m.serviceId)))];
     const timelines = await loadLocationTimelines(db, {
       location,
@@ -94,7 +99,7 @@ export async function availabilityMatrix(db: Pick<Database, 'manager'>, configs:
     });
     for (const application of relevant) {
       const members = [...new Set(application.members.map((m) => m.serviceId))];
-      const result = computeAvailability({ window, nowMs, members, monitors: timelines.monitors, outages: timelines.outages });
+      const result = computeAvailability({ window, nowMs, members, monitors: timelines.monitors, outages: timelines.outages, distributed });
       cells.get(application.name)!.push({
         location,
         availability: result.availability,
@@ -102,7 +107,8 @@ export async function availabilityMatrix(db: Pick<Database, 'manager'>, configs:
         upMs: result.upMs,
         downMs: result.downMs,
         noDataMs: result.noDataMs,
-        state: stateOf(members, timelines.current),
+        state: stateOf(members, timelines.current, distributed),
+        distributed,
       });
     }
   }

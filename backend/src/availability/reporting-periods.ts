@@ -157,6 +157,8 @@ export interface LoadOptions {
   silenceBeforeDisconnectMs?: number;
   /** Default true. */
   connectivityLostIsNoData?: boolean;
+  /** The location is in `distribute` mode (see availability.ts); passed on to computeAvailability. */
+  distributed?: boolean;
 }
 
 export interface LocationTimelines {
@@ -260,15 +262,18 @@ export async function loadLocationTimelines(db: Queryable, options: LoadOptions 
     eventsByMonitor.set(row.monitorId, list);
   }
 
-  const monitors: MonitorTimeline[] = monitorRows.map((m) => ({
-    monitorId: m.id,
-    reporting: reportingIntervals(eventsByMonitor.get(m.id) ?? [], { fromMs: measured.startMs, toMs: measured.endMs }, {
-      silenceBeforeDisconnectMs: silence,
-      connectivityLostIsNoData,
-      // Deletion raises no event; a deleted monitor checks in no more, so its last check-in ends it.
-      endMs: m.lifecycle === 'DELETED' ? Number(m.lastCheckInAt ?? m.registeredAt) : null,
-    }),
-  }));
+  const monitors: MonitorTimeline[] = monitorRows.map((m) => {
+    const events = eventsByMonitor.get(m.id) ?? [];
+    const window = { fromMs: measured.startMs, toMs: measured.endMs };
+    // Deletion raises no event; a deleted monitor checks in no more, so its last check-in ends it.
+    const endMs = m.lifecycle === 'DELETED' ? Number(m.lastCheckInAt ?? m.registeredAt) : null;
+    return {
+      monitorId: m.id,
+      reporting: reportingIntervals(events, window, { silenceBeforeDisconnectMs: silence, connectivityLostIsNoData, endMs }),
+      // Started and not paused, whatever its connectivity and silence: what a `distribute` location splits its services by.
+      member: reportingIntervals(events, window, { connectivityLostIsNoData: false, endMs }),
+    };
+  });
 
   let outages: OutageSpan[] = [];
   let open: OutageDbRow[] = [];
@@ -297,6 +302,7 @@ export async function loadLocationTimelines(db: Queryable, options: LoadOptions 
   const current: MonitorSnapshot[] = monitorRows.map((m) => ({
     monitorId: m.id,
     reporting: m.lifecycle === 'STARTED' && !m.paused && !(connectivityLostIsNoData && m.connectivityLost),
+    member: m.lifecycle === 'STARTED' && !m.paused,
     downServices: open.filter((o) => o.monitorId === m.id).map((o) => o.serviceId),
   }));
   return { monitors, outages, current };
@@ -309,5 +315,5 @@ export async function loadAvailabilityInputs(
 ): Promise<AvailabilityInput & { current: MonitorSnapshot[] }> {
   const members = [...new Set(options.application.members.map((m) => m.serviceId))];
   const timelines = await loadLocationTimelines(db, { ...options, serviceIds: members });
-  return { window: options.window, nowMs: options.nowMs, members, ...timelines };
+  return { window: options.window, nowMs: options.nowMs, members, distributed: options.distributed ?? false, ...timelines };
 }

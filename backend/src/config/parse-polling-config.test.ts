@@ -179,6 +179,8 @@ const INVALID: { file: string; error: string }[] = [
   { file: 'location-name-too-long.xml', error: `7: <location>: location name "${'L'.repeat(40)}…" is 257 characters; pollers can register at most 256` },
   { file: 'location-token-too-long.xml', error: '7: <location>: registration-token is 257 characters; pollers can send at most 256' },
   { file: 'service-id-too-long.xml', error: `2: <package>: service id "${'n'.repeat(40)}…" is 1031 characters; pollers can report at most 1024` },
+  { file: 'location-min-online-replicate.xml', error: '7: <location>: min-online applies only to mode="distribute" (in replicate mode every monitor polls everything)' },
+  { file: 'location-bad-min-online.xml', error: '7: <location>: attribute min-online must be a positive whole number of monitors, got "0"' },
   // Applications.
   { file: 'application-unknown-package.xml', error: '19: <service>: application "Shop" names unknown package "database"' },
   {
@@ -535,7 +537,7 @@ const EXTENDED = `<?xml version="1.0" encoding="UTF-8"?>
   <outage name="new year" type="specific">
     <time begin="2026-12-31T22:00:00Z" end="2027-01-01T02:00:00Z"/>
   </outage>
-  <location name="Default" mode="distribute">
+  <location name="Default" mode="distribute" min-online="2">
     <polling-package name="net"/>
   </location>
   <location name="RDU" monitoring-area="raleigh" geolocation="Raleigh, NC" coordinates="35.7796,-78.6382" mode="replicate">
@@ -695,13 +697,14 @@ void test('outage calendars are parsed with their type, time zone and times', ()
   assert.equal(parse(VALID).outageCalendars.size, 0);
 });
 
-void test('locations are parsed with their geolocation, coordinates and mode', () => {
+void test('locations are parsed with their geolocation, coordinates, mode and min-online', () => {
   const locations = parse(EXTENDED).locations;
   assert.deepEqual(locations.get('Default'), {
     name: 'Default',
     monitoringArea: 'Default',
     packageNames: ['net'],
     mode: 'distribute',
+    minOnline: 2,
   });
   assert.deepEqual(locations.get('RDU'), {
     name: 'RDU',

@@ -48,6 +48,12 @@ export interface LocationDefinition {
   geolocation?: string;
   coordinates?: { latitude: number; longitude: number };
   mode: LocationMode;
+  /**
+   * `distribute` only: with fewer members (STARTED, unpaused monitors) than
+   * this, the location raises locationBelowMinimumOnline (an alarm) until it
+   * has enough again. The members left keep polling everything between them.
+   */
+  minOnline?: number;
 }
 
 /** One service of an application: a service of a node in a package. */

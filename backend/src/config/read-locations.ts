@@ -10,10 +10,10 @@ import { serviceIdOf } from './service-id.ts';
 import type { XmlElement } from './xml-tree.ts';
 
 export function readLocation(r: ElementReader, element: XmlElement): LocationDefinition {
-  const [name, area, token, geolocation, coordinates, mode] = r.attributes(
+  const [name, area, token, geolocation, coordinates, mode, minOnline] = r.attributes(
     element,
     ['name'],
-    ['monitoring-area', 'registration-token', 'geolocation', 'coordinates', 'mode'],
+    ['monitoring-area', 'registration-token', 'geolocation', 'coordinates', 'mode', 'min-online'],
   );
   if (name!.length > MAX_LOCATION_LENGTH) {
     r.fail(element, `location name "${name!.slice(0, 40)}…" is ${name!.length} characters; pollers can register at most ${MAX_LOCATION_LENGTH}`);
@@ -24,6 +24,10 @@ export function readLocation(r: ElementReader, element: XmlElement): LocationDef
     packageNames: [],
     mode: mode === undefined ? 'replicate' : r.oneOf(element, 'mode', mode, ['replicate', 'distribute']),
   };
+  if (minOnline !== undefined) {
+    if (location.mode !== 'distribute') r.fail(element, 'min-online applies only to mode="distribute" (in replicate mode every monitor polls everything)');
+    location.minOnline = r.positiveInt(element, 'min-online', minOnline, 'number of monitors');
+  }
   if (token !== undefined) {
     if (token.length < 8) r.fail(element, 'registration-token must be at least 8 characters');
     if (token.length > MAX_TOKEN_LENGTH) r.fail(element, `registration-token is ${token.length} characters; pollers can send at most ${MAX_TOKEN_LENGTH}`);

@@ -5,6 +5,11 @@
  * instead of a lost-service alarm per service; lost-service alarms already
  * raised for it are cleared as explained, and its announcements wait until
  * it sees a service up again.
+ *
+ * "Every service it polls" is its package, or at a `distribute` location its
+ * share (the services it holds; the hand-off removes its state of the
+ * others), and "other locations" are other locations only: the monitors of
+ * its own location poll other services (distribute) or share its network.
  */
 import { Uei, type UeiValue } from '@vantage/common';
 import { alarmActionFor, type NewEvent } from '@vantage/events';
@@ -20,10 +25,11 @@ export type ConnectivityChange = { kind: 'lost'; events: NewEvent[] } | { kind: 
 export async function evaluateConnectivity(
   manager: EntityManager,
   monitor: LocationMonitorRow,
-  packageServiceIds: readonly string[],
+  /** How many services the monitor polls: its package, or its share at a `distribute` location. */
+  polledCount: number,
   nowMs: number,
 ): Promise<ConnectivityChange> {
-  if (packageServiceIds.length < MIN_SERVICES_FOR_CONNECTIVITY) return null;
+  if (polledCount < MIN_SERVICES_FOR_CONNECTIVITY) return null;
   const [counts] = (await manager.query(
     `SELECT count(*) FILTER (WHERE status = 'DOWN')::int AS down, count(*) FILTER (WHERE status = 'UP')::int AS up
        FROM service_state WHERE monitor_id = $1`,
@@ -40,12 +46,12 @@ export async function evaluateConnectivity(
     };
   }
 
-  if ((counts?.down ?? 0) < packageServiceIds.length) return null;
+  if ((counts?.down ?? 0) < polledCount) return null;
   const [others] = (await manager.query(
     `SELECT count(DISTINCT lm.location)::int AS locations
        FROM service_state ss JOIN location_monitor lm ON lm.id = ss.monitor_id
       WHERE ss.status = 'UP' AND lm.location <> $1 AND lm.lifecycle = 'STARTED' AND NOT lm.connectivity_lost
-        AND ss.service_id IN (SELECT service_id FROM service_state WHERE monitor_id = $2)`,
+        AND ss.service_id IN (SELECT service_id FROM service_state WHERE monitor_id = $2 AND status = 'DOWN')`,
     [monitor.location, monitor.id],
   )) as { locations: number }[];
   if ((others?.locations ?? 0) === 0) return null;
@@ -66,7 +72,7 @@ export async function evaluateConnectivity(
         uei: Uei.monitorConnectivityLost,
         params: {
           monitorName: monitor.name,
-          reason: `all ${packageServiceIds.length} services are down from this monitor while ${others!.locations} other location${others!.locations === 1 ? '' : 's'} see them up`,
+          reason: `all ${polledCount} services are down from this monitor while ${others!.locations} other location${others!.locations === 1 ? '' : 's'} see them up`,
         },
       },
     ],

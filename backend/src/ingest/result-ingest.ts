@@ -11,6 +11,13 @@
  * inside an outage calendar window and while the monitor's own connectivity
  * is lost. After the batch: the monitor's connectivity, and the applications
  * whose services changed.
+ *
+ * At a `distribute` location only the monitor that holds a service now
+ * speaks for it. A result from another monitor of the location (one the
+ * service moved away from a moment ago, sent before it fetched its new
+ * share) is a real observation: it is stored (and goes to the response-time
+ * series) but changes no service state, outage or alarm, which the holder's
+ * results drive.
  */
 import { ErrorCode, ProtocolError, Uei, type ParamsOf, type ResultOf } from '@vantage/common';
 import type { EventBus, NewEvent } from '@vantage/events';
@@ -19,6 +26,7 @@ import type { ConfigHolder } from '../config/config-holder.ts';
 import type { ApplicationDefinition } from '../config/polling-config.ts';
 import { evaluateApplication } from '../correlation/application-state.ts';
 import { evaluateConnectivity } from '../correlation/connectivity.ts';
+import { locationMembers } from '../packages/membership.ts';
 import type { Database } from '../db/database.ts';
 import { LocationMonitorEntity, PollResultEntity, ServiceStateEntity, type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
 import type { EventRecorder } from '../event-store/event-recorder.ts';
@@ -48,7 +56,8 @@ export class ResultIngest {
   }
 
   async report(monitor: LocationMonitorRow, params: ParamsOf<'reportResults'>): Promise<ResultOf<'reportResults'>> {
-    // Results gathered before a pause are still valid, so membership is checked against the location's package.
+    // Results gathered before a pause (or before a rebalance of a `distribute` location) are still valid,
+    // so membership is checked against the location's package.
     const pkg = this.configs.packageFor(monitor.location);
     const foreign = [...new Set(params.results.map((r) => r.serviceId).filter((id) => !pkg?.serviceIds.has(id)))];
     if (foreign.length > 0) {
@@ -67,6 +76,8 @@ export class ResultIngest {
       if (!locked) return { ackedSeq: 0, events: [], fresh: [] };
       const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
       if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh };
+      // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.
+      const split = pkg?.shares ? pkg.shares.splitFor(await locationMembers(manager, monitor.location)) : null;
 
       for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
         const chunk = fresh.slice(i, i + INSERT_CHUNK).map((r) => ({
@@ -93,6 +104,7 @@ export class ResultIngest {
       const touched = new Map<string, ServiceStateRow>();
       const changedServices = new Set<string>();
       for (const result of fresh) {
+        if (split && split.holderOf(result.serviceId) !== monitor.id) continue;
         const scheduled = this.configs.inScheduledOutage(monitor.location, result.serviceId, result.timestamp);
         const transition = serviceTransition(states.get(result.serviceId), monitor.id, result, scheduled || locked.connectivityLost);
         if (!transition) continue;
@@ -129,7 +141,8 @@ export class ResultIngest {
       const now = this.now();
       let announced = events;
       if (changedServices.size > 0) {
-        const connectivity = await evaluateConnectivity(manager, locked, pkg ? [...pkg.serviceIds] : [], now);
+        const polled = split ? split.sizeOf(monitor.id) : (pkg?.serviceIds.size ?? 0);
+        const connectivity = await evaluateConnectivity(manager, locked, polled, now);
         if (connectivity?.kind === 'lost') {
           // This batch's lost/regained announcements are explained by the connectivity loss too.
           announced = connectivity.events;
@@ -137,7 +150,7 @@ export class ResultIngest {
           announced = [...events, ...connectivity.events];
         }
         for (const application of this.applicationsOf(changedServices)) {
-          const applicationEvent = await evaluateApplication(manager, application, now);
+          const applicationEvent = await evaluateApplication(manager, application, now, this.distributed);
           if (applicationEvent) announced.push(applicationEvent);
         }
       }
@@ -147,6 +160,9 @@ export class ResultIngest {
     if (outcome.fresh.length > 0) for (const listener of this.listeners) listener(monitor, outcome.fresh);
     return { ackedSeq: outcome.ackedSeq };
   }
+
+  /** Whether a location is in `distribute` mode (one perspective per location), by the configuration in force. */
+  private readonly distributed = (location: string): boolean => this.configs.location(location)?.mode === 'distribute';
 
   private applicationsOf(serviceIds: ReadonlySet<string>): ApplicationDefinition[] {
     const applications = new Set<ApplicationDefinition>();

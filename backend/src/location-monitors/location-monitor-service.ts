@@ -17,6 +17,8 @@ import {
   type ParamsOf,
   type ResultOf,
   type Connection,
+  type PollingPackage,
+  type PolledService,
 } from '@vantage/common';
 import type { EventBus, NewEvent } from '@vantage/events';
 import type { EntityManager } from 'typeorm';
@@ -24,7 +26,8 @@ import type { ConfigHolder } from '../config/config-holder.ts';
 import type { Database } from '../db/database.ts';
 import { LocationMonitorEntity, type LocationMonitorRow } from '../db/entities.ts';
 import type { EventRecorder } from '../event-store/event-recorder.ts';
-import { pausedVersion } from '../packages/location-packages.ts';
+import { pausedVersion, type LocationPackage } from '../packages/location-packages.ts';
+import { isMember, locationMembers } from '../packages/membership.ts';
 import type { BlockedAddressStore } from './blocked-addresses.ts';
 import { applyTrigger, TransitionError, wireStatus, type Trigger } from './monitor-state.ts';
 import type { RegistrationAdmission } from './registration-admission.ts';
@@ -54,10 +57,19 @@ export interface AdmissionControl {
 /** The address of a caller the transport could not name: they all share one allowance. */
 const UNKNOWN_ADDRESS = 'unknown';
 
+/**
+ * Told after a change of a monitor's lifecycle or pause flag has committed
+ * that made it join or leave its location's members (STARTED and not
+ * paused). Must not reject.
+ */
+export type MembershipListener = (location: string) => Promise<void>;
+
 export class NotFoundError extends Error {}
 export class ForbiddenActionError extends Error {}
 
 export class LocationMonitorService {
+  private readonly membershipListeners: MembershipListener[] = [];
+
   constructor(
     private readonly db: Database,
     private readonly configs: ConfigHolder,
@@ -67,6 +79,11 @@ export class LocationMonitorService {
     private readonly control: AdmissionControl,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Called, and awaited, after each change of a location's members (a `distribute` location rebalances then). */
+  onMembershipChanged(listener: MembershipListener): void {
+    this.membershipListeners.push(listener);
+  }
 
   // ---- protocol ----
 
@@ -112,6 +129,8 @@ export class LocationMonitorService {
       ]);
     });
     this.bus.publish(stored);
+    // The local identity it replaced may have been one of the location's members.
+    if (local) await this.membershipChanged(location.name);
     return { monitorId, secret, status: lifecycle };
   }
 
@@ -172,32 +191,40 @@ export class LocationMonitorService {
       },
       events: (r) => this.switchEvents(r, params.connection),
     });
-    return { status: this.statusForPoller(row, params.configVersion), serverTime: this.now() };
+    return { status: await this.statusForPoller(row, params.configVersion), serverTime: this.now() };
   }
 
   async getPackage(monitor: LocationMonitorRow, knownVersion: string | undefined): Promise<ResultOf<'getPollingPackage'>> {
     const pkg = this.configs.packageFor(monitor.location);
     if (!pkg) throw new ProtocolError(ErrorCode.NoSuchLocation, `location "${monitor.location}" is no longer configured`);
     const paused = monitor.paused;
-    const version = paused ? pausedVersion(pkg.settings) : pkg.version;
+    const offer = paused ? { version: pausedVersion(pkg.settings), package: { ...pkg.package, services: [] } } : await this.offerFor(monitor, pkg);
+    const version = offer.version;
     if (knownVersion === version) return { version, notModified: true };
-    if (!paused && monitor.deliveredVersion !== pkg.version) {
+    if (!paused && monitor.deliveredVersion !== version) {
       const previous = monitor.deliveredVersion;
       const stored = await this.db.transaction(async (manager) => {
-        await manager.update(LocationMonitorEntity, { id: monitor.id }, { deliveredVersion: pkg.version });
+        await manager.update(LocationMonitorEntity, { id: monitor.id }, { deliveredVersion: version });
         // The first delivery is not a change; a later different version is one the monitor has now detected.
         return previous === null
           ? []
-          : this.recorder.record(manager, [this.event(monitor, Uei.configurationChangeDetected, { version: pkg.version, previousVersion: previous })]);
+          : this.recorder.record(manager, [this.event(monitor, Uei.configurationChangeDetected, { version, previousVersion: previous })]);
       });
       this.bus.publish(stored);
     }
-    return {
-      version,
-      package: paused ? { ...pkg.package, services: [] } : pkg.package,
-      settings: pkg.settings,
-      serverTime: this.now(),
-    };
+    return { version, package: offer.package, settings: pkg.settings, serverTime: this.now() };
+  }
+
+  /**
+   * What a monitor that is not paused polls: its location's package, or, at
+   * a `distribute` location, its share of it. A monitor that is not a member
+   * yet (it fetches its package as it starts, racing the change that makes
+   * it one) gets the share it holds once it is.
+   */
+  private async offerFor(monitor: LocationMonitorRow, pkg: LocationPackage): Promise<{ version: string; package: PollingPackage }> {
+    if (!pkg.shares) return { version: pkg.version, package: pkg.package };
+    const members = await locationMembers(this.db.manager, monitor.location);
+    return pkg.shares.splitFor([...members, monitor.id]).shareOf(monitor.id);
   }
 
   async stopping(monitor: LocationMonitorRow): Promise<ResultOf<'pollerStopping'>> {
@@ -206,6 +233,26 @@ export class LocationMonitorService {
   }
 
   // ---- administrators ----
+
+  /**
+   * The services a monitor is responsible for now, for administrators: its
+   * location's package, or at a `distribute` location its share (nothing
+   * when it is not a member: stopped, disconnected, paused).
+   */
+  async servicesOf(monitor: LocationMonitorRow): Promise<readonly PolledService[]> {
+    const pkg = this.configs.packageFor(monitor.location);
+    if (!pkg) return [];
+    if (!pkg.shares) return pkg.package.services;
+    if (!isMember(monitor)) return [];
+    return (await this.offerFor(monitor, pkg)).package.services;
+  }
+
+  /** Each member's number of services at a `distribute` location (null in `replicate` mode), from monitors already read. */
+  shareSizes(location: string, monitors: readonly LocationMonitorRow[]): Record<string, number> | null {
+    const shares = this.configs.packageFor(location)?.shares;
+    if (!shares) return null;
+    return shares.splitFor(monitors.filter((m) => m.location === location && isMember(m)).map((m) => m.id)).shareSizes();
+  }
 
   async list(location?: string): Promise<LocationMonitorRow[]> {
     const qb = this.db.manager.getRepository(LocationMonitorEntity).createQueryBuilder('m').where("m.lifecycle <> 'DELETED'");
@@ -304,13 +351,18 @@ export class LocationMonitorService {
 
   // ---- internals ----
 
-  private statusForPoller(row: LocationMonitorRow, configVersion: string): MonitorStatus {
+  private async statusForPoller(row: LocationMonitorRow, configVersion: string): Promise<MonitorStatus> {
     const status = wireStatus(row);
     if (status === 'DENIED') throw new ProtocolError(ErrorCode.Forbidden, 'this monitor was denied by an administrator');
     if (status === 'REVOKED') throw new ProtocolError(ErrorCode.CredentialsRevoked, 'the credentials of this monitor were revoked by an administrator');
     const pkg = this.configs.packageFor(row.location);
-    if (status === 'STARTED' && pkg && configVersion !== pkg.version) return 'CONFIG_CHANGED';
+    // At a `distribute` location, a monitor's share changes when another joins or leaves: it learns so here.
+    if (status === 'STARTED' && pkg && configVersion !== (await this.offerFor(row, pkg)).version) return 'CONFIG_CHANGED';
     return status;
+  }
+
+  private async membershipChanged(location: string): Promise<void> {
+    for (const listener of this.membershipListeners) await listener(location);
   }
 
   /** A poller that just switched servers: the server it arrived at records it (alarm-free). */
@@ -336,8 +388,9 @@ export class LocationMonitorService {
       events?: (row: LocationMonitorRow) => NewEvent[];
     } = {},
   ): Promise<LocationMonitorRow> {
-    const { row, events } = await this.db.transaction(async (manager) => {
+    const { row, events, membershipChanged } = await this.db.transaction(async (manager) => {
       const row = await this.lockedRow(manager, monitorId);
+      const wasMember = isMember(row);
       options.edit?.(row);
       const transition = applyTrigger(row, trigger);
       Object.assign(row, transition.state);
@@ -348,9 +401,10 @@ export class LocationMonitorService {
         ...transition.events.map((uei) => this.event(row, uei, params)),
         ...(options.events?.(row) ?? []),
       ]);
-      return { row, events };
+      return { row, events, membershipChanged: wasMember !== isMember(row) };
     });
     this.bus.publish(events);
+    if (membershipChanged) await this.membershipChanged(row.location);
     return row;
   }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { PolledService, PollerSettings, PollingPackage } from '@vantage/common';
 import type { BackendPollerSettings, PollingConfig } from '../config/polling-config.ts';
 import { serviceIdOf } from '../config/service-id.ts';
+import { LocationShares } from './distribute.ts';
 
 export interface LocationPackage {
   package: PollingPackage;
@@ -18,6 +19,12 @@ export interface LocationPackage {
   servicesById: ReadonlyMap<string, PolledService>;
   /** Outage calendars that apply to each service (from its package); backend-side, not sent to pollers. */
   outageCalendars: ReadonlyMap<string, readonly string[]>;
+  /**
+   * For a location in `distribute` mode, its services split among its
+   * members (the split of each membership is cached here, so it lives as
+   * long as this configuration); null in `replicate` mode.
+   */
+  shares: LocationShares | null;
 }
 
 export function computeLocationPackages(config: PollingConfig): Map<string, LocationPackage> {
@@ -55,13 +62,15 @@ export function computeLocationPackages(config: PollingConfig): Map<string, Loca
       location: location.name,
       services: [...services.values()].sort((a, b) => (a.serviceId < b.serviceId ? -1 : a.serviceId > b.serviceId ? 1 : 0)),
     };
+    const version = versionOf({ pkg, settings });
     result.set(location.name, {
       package: pkg,
       settings,
-      version: versionOf({ pkg, settings }),
+      version,
       serviceIds: new Set(services.keys()),
       servicesById: services,
       outageCalendars: calendars,
+      shares: location.mode === 'distribute' ? new LocationShares(pkg, version) : null,
     });
   }
   return result;

@@ -10,7 +10,7 @@ export function registerApplicationRoutes(app: FastifyInstance, deps: { db: Data
   app.get('/api/applications', async () =>
     Promise.all(
       [...deps.configs.config.applications.values()].map(async (application) => {
-        const view = await viewApplication(deps.db.manager, application);
+        const view = await viewApplication(deps.db.manager, application, (location) => deps.configs.location(location)?.mode === 'distribute');
         const down = isApplicationDown(view, application.downThreshold);
         return {
           name: application.name,

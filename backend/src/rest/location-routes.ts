@@ -70,12 +70,15 @@ export function registerLocationRoutes(app: FastifyInstance, deps: LocationRoute
         geolocation: location.geolocation ?? null,
         coordinates: location.coordinates ?? null,
         mode: location.mode,
+        minOnline: location.minOnline ?? null,
         packages: location.packageNames,
         admission: withToken.has(location.name) ? 'token' : 'approval',
         packageVersion: pkg?.version ?? null,
         services: pkg?.package.services.length ?? 0,
         monitors: own.length,
         monitorsByStatus: countBy(own.map((m) => wireStatus(m))),
+        // `distribute` mode: how many services each member (started, unpaused monitor) polls; null in `replicate` mode.
+        shares: deps.monitors.shareSizes(location.name, own),
       };
     });
   });

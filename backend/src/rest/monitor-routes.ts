@@ -35,8 +35,8 @@ export function registerMonitorRoutes(app: FastifyInstance, deps: MonitorRouteDe
     withErrors(reply, async () => {
       const monitor = await deps.monitors.get(request.params.id);
       const states = new Map((await deps.db.manager.findBy(ServiceStateEntity, { monitorId: monitor.id })).map((s) => [s.serviceId, s]));
-      // Every service of the location's package, with what this monitor last saw of it.
-      return (deps.configs.packageFor(monitor.location)?.package.services ?? []).map((service) => {
+      // Every service of the location's package (its share at a `distribute` location), with what this monitor last saw of it.
+      return (await deps.monitors.servicesOf(monitor)).map((service) => {
         const state = states.get(service.serviceId);
         return {
           serviceId: service.serviceId,

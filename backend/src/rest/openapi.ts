@@ -18,7 +18,7 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/session', summary: 'The signed-in user and the CSRF token changes must send as X-CSRF-Token' },
   { method: 'delete', path: '/api/session', summary: 'Sign out' },
   { method: 'post', path: '/api/session/password', summary: 'Change the password; ends every session of the user', body: '{current, next}' },
-  { method: 'get', path: '/api/locations', summary: 'Configured locations with their packages, admission and monitors by status' },
+  { method: 'get', path: '/api/locations', summary: 'Configured locations with their packages, mode, admission and monitors by status; in distribute mode, shares: services per member monitor' },
   {
     method: 'get',
     path: '/api/locations/{name}/registration',
@@ -49,7 +49,7 @@ const OPERATIONS: Operation[] = [
   },
   { method: 'get', path: '/api/monitors/{id}', summary: 'One location monitor' },
   { method: 'delete', path: '/api/monitors/{id}', summary: 'Delete a monitor (the built-in local poller cannot be deleted)' },
-  { method: 'get', path: '/api/monitors/{id}/services', summary: "The services of the monitor's package with what it last saw of each" },
+  { method: 'get', path: '/api/monitors/{id}/services', summary: "The services of the monitor's package (its share in distribute mode) with what it last saw of each" },
   { method: 'post', path: '/api/monitors/{id}/approve', summary: 'Approve a pending monitor' },
   {
     method: 'post',

@@ -162,7 +162,13 @@ function MatrixTable({ matrix, locations, selected, onSelect, windowLabel }) {
       <thead>
         <tr>
           <th scope="col" class="sticky-col">Application</th>
-          ${locations.map((l) => html`<th scope="col" data-testid=${`matrix-location-${l}`}>${l}</th>`)}
+          ${locations.map((l) => {
+            // A location in distribute mode: its monitors split the services, and it is one view like the others.
+            const shared = matrix.applications.some((a) => a.cells.some((c) => c.location === l && c.distributed));
+            return html`<th scope="col" data-testid=${`matrix-location-${l}`}>
+              ${l}${shared ? html`<div class="muted small" title="Its monitors share the services between them; each service is seen by the monitor polling it">shared</div>` : null}
+            </th>`;
+          })}
         </tr>
       </thead>
       <tbody>

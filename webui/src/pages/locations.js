@@ -4,7 +4,8 @@
  * block its address, pause, resume, revoke its credentials, delete; pause
  * all, resume all and purge pending per location). Each location shows the
  * exact command that registers a new monitor there, with Rotate token and
- * Revoke token; the list follows live events (or polls every 3 s), so a new
+ * Revoke token. At a location in distribute mode each monitor shows how many
+ * of the location's services it polls (its share). The list follows live events (or polls every 3 s), so a new
  * poller appears as it registers, with its Approve button. Blocked addresses
  * are listed at the end, each with Unblock.
  */
@@ -129,7 +130,7 @@ function LocationSection({ location, monitors, rates, reload }) {
             location.monitoringArea && `area ${location.monitoringArea}`,
             location.geolocation,
             location.coordinates && `${location.coordinates.latitude.toFixed(3)}, ${location.coordinates.longitude.toFixed(3)}`,
-            `${location.mode === 'distribute' ? 'monitors share the work' : 'every monitor polls everything'} (${location.mode})`,
+            `${location.mode === 'distribute' ? 'monitors share the work' : 'every monitor polls everything'} (${location.mode}${location.minOnline ? `, at least ${location.minOnline} online` : ''})`,
             `${location.services} service${location.services === 1 ? '' : 's'} in ${location.packages.join(', ') || 'no package'}`,
             location.admission === 'token' ? 'admission by token' : 'admission by approval',
           ]
@@ -166,7 +167,10 @@ function LocationSection({ location, monitors, rates, reload }) {
               </tr>
             </thead>
             <tbody>
-              ${sorted.map((m) => html`<${MonitorRow} key=${m.id} monitor=${m} perMinute=${rates.get(m.id)?.perMinute ?? null} reload=${reload} />`)}
+              ${sorted.map(
+                (m) => html`<${MonitorRow} key=${m.id} monitor=${m} perMinute=${rates.get(m.id)?.perMinute ?? null} reload=${reload}
+                  share=${location.shares ? { size: location.shares[m.id] ?? 0, of: location.services } : null} />`,
+              )}
             </tbody>
           </table>
         </${TableWrap}>`}
@@ -174,8 +178,11 @@ function LocationSection({ location, monitors, rates, reload }) {
   </section>`;
 }
 
-/** @param {{ monitor: Monitor, perMinute: number | null, reload: () => Promise<void> }} props */
-function MonitorRow({ monitor: m, perMinute, reload }) {
+/**
+ * `share`: at a location in distribute mode, how many of its services the monitor polls; null in replicate mode.
+ * @param {{ monitor: Monitor, perMinute: number | null, reload: () => Promise<void>, share: { size: number, of: number } | null }} props
+ */
+function MonitorRow({ monitor: m, perMinute, reload, share }) {
   const s = m.stats ?? {};
   const act = (/** @type {'approve' | 'pause' | 'resume'} */ action) => async () => {
     await administerMonitor(m.id, action);
@@ -226,6 +233,12 @@ function MonitorRow({ monitor: m, perMinute, reload }) {
     <th scope="row" class="sticky-col">
       <span class="monitor-name">${m.name}</span>
       <div class="muted small">${m.local ? 'built-in poller' : html`<span title=${m.id}>${m.id.slice(0, 8)}</span>`}${m.address ? ` · from ${m.address}` : ''}</div>
+      ${share
+        ? html`<div class="muted small" data-testid=${`share-${m.name}`}
+            title="Its share of the location's services: the monitors started and not paused split them between them">
+            ${share.size > 0 || m.status === 'STARTED' ? `polls ${count(share.size)} of ${count(share.of)} services` : 'polls nothing (not started, or paused)'}
+          </div>`
+        : null}
     </th>
     <td>
       <${MonitorStatusBadge} status=${m.status} paused=${m.paused} />
