@@ -137,7 +137,17 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const connections = new ConnectionRegistry();
   const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event), Date.now, relay);
   const tokens = new RegistrationTokenStore(db, recorder, bus, log.child('registration'));
-  await tokens.syncWithConfiguration(config);
+  const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
+  // What the first instance on a database creates, once: the others wait and find it done.
+  const admin = await db.underStartLock(async () => {
+    await tokens.syncWithConfiguration(config);
+    return auth.ensureAdmin(options.adminPassword);
+  });
+  if (admin.generatedPassword) {
+    log.info(`created the user "admin" with the password ${admin.generatedPassword} (shown once: sign in and change it, or set VANTAGE_ADMIN_PASSWORD before the first start)`);
+  } else if (admin.created) {
+    log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
+  }
   // Failures are logged by the store; a later reload tries again.
   configs.onReplaced((replaced) => void tokens.syncWithConfiguration(replaced).catch(() => undefined));
   const blocked = new BlockedAddressStore(db);
@@ -159,14 +169,6 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     exportResultsToInflux(ingest, configs, influx);
   }
   const reloader = new ConfigReloader(options.configPath, variables, configs, announceConfiguration(configs, monitors, connections), log.child('config'));
-
-  const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
-  const admin = await auth.ensureAdmin(options.adminPassword);
-  if (admin.generatedPassword) {
-    log.info(`created the user "admin" with the password ${admin.generatedPassword} (shown once: sign in and change it, or set VANTAGE_ADMIN_PASSWORD before the first start)`);
-  } else if (admin.created) {
-    log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
-  }
 
   // One server of ours, plain or TLS, with the request-time bounds on both (Fastify's own options reach only one of them).
   const httpServerOptions: http.ServerOptions = {
