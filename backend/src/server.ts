@@ -18,6 +18,7 @@ import { registerAuth } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
 import { PasswordGate } from './auth/password-gate.ts';
 import { InstanceRegistry, newInstanceIdentity, INSTANCE_EXPIRY_MS, type InstanceIdentity } from './cluster/instances.ts';
+import { LeaderJob, Leadership } from './cluster/leadership.ts';
 import { PgNotifications } from './cluster/pg-notifications.ts';
 import { monitorConnections, PollerConnectionStore } from './cluster/poller-connections.ts';
 import { ConfigHolder } from './config/config-holder.ts';
@@ -250,13 +251,16 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   }
   const ws = attachWsEndpoint(app.server, { messages, monitors, connections, limits, trustProxy: options.trustProxy ?? false, log: log.child('ws') });
 
+  // Every instance runs the timers; only each job's leader does the work (cluster/leadership.ts).
+  const leadership = new Leadership(db, instance.id, Object.values(LeaderJob), log.child('leader'));
+  await leadership.start();
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
-  const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, () => monitors.sweepDisconnected(), log);
+  const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, leadership.whenLeading(LeaderJob.disconnectSweep, () => monitors.sweepDisconnected()), log);
   sweeper.start();
-  const alarmCleanup = clearedAlarmCleanup(db, options.clearedAlarmRetentionMs ?? DEFAULT_CLEARED_ALARM_RETENTION_MS, log);
+  const alarmCleanup = clearedAlarmCleanup(db, options.clearedAlarmRetentionMs ?? DEFAULT_CLEARED_ALARM_RETENTION_MS, log, () => leadership.leads(LeaderJob.clearedAlarmCleanup));
   alarmCleanup.start();
   const rollup = new ResponseTimeRollup(db, { log: log.child('series') });
-  const rollupTask = rollup.task(log.child('series'));
+  const rollupTask = rollup.task(log.child('series'), undefined, () => leadership.leads(LeaderJob.responseTimeRollup));
   rollupTask.start();
   if (options.watchConfig !== false) reloader.watch();
 
@@ -285,6 +289,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       rollup.stop();
       await rollupTask.stop();
       await sweeper.stop();
+      await leadership.stop();
       await ws.close();
       await app.close();
       await rebalance.idle();
