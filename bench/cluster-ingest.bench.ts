@@ -157,12 +157,13 @@ async function runCase(benchCase: BenchCase, backendCount: number): Promise<void
     let results = 0;
     let measuring = false;
     const stopAt = Date.now() + (WARMUP_S + seconds) * 1000;
-    const perPollerPerSend = (benchCase.rate / benchCase.pollers) * (benchCase.sendEveryMs / 1000);
+    const perPollerRate = benchCase.rate / benchCase.pollers;
     const run = pollers.map(async (poller, index) => {
       // Spread the pollers over the send and check-in periods, as real ones drift apart.
       let sendDue = performance.now() + (index / pollers.length) * benchCase.sendEveryMs;
       let checkInDue = performance.now() + (index / pollers.length) * CHECK_IN_INTERVAL_MS;
       let owed = 0;
+      let lastSendAt = performance.now();
       while (Date.now() < stopAt) {
         const wait = Math.min(sendDue, checkInDue) - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -173,8 +174,10 @@ async function runCase(benchCase: BenchCase, backendCount: number): Promise<void
           if (measuring) checkInMs.push(performance.now() - t0);
           continue;
         }
-        sendDue += benchCase.sendEveryMs;
-        owed += perPollerPerSend;
+        // What came due since the last send: a poller held up by a slow answer sends a bigger batch next, as a real spool does.
+        sendDue = Math.max(sendDue + benchCase.sendEveryMs, performance.now());
+        owed += (perPollerRate * (performance.now() - lastSendAt)) / 1000;
+        lastSendAt = performance.now();
         const count = Math.floor(owed);
         if (count === 0) continue;
         owed -= count;
