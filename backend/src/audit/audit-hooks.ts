@@ -1,10 +1,11 @@
 /**
  * Carries each changing request's pending audit entry (set at sign-in,
  * auth/auth-routes.ts) through its handler, so that the change's transaction
- * writes it (Database.transaction). When the answer is sent: a success that
+ * writes it (Database.transaction). Before the answer is sent: a success that
  * wrote nothing to the database (a configuration reload) is recorded then;
- * an answer of 400 or more changed nothing, so an entry that a transaction
- * wrote on the way (one that changed no row, say) is taken back.
+ * a 4xx answer means the request changed nothing, so an entry that a
+ * transaction wrote on the way (one that changed no row) is taken back. After
+ * a 5xx the entry stays: a change may have committed before the failure.
  */
 import type { Logger } from '@vantage/runtime';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -17,19 +18,21 @@ export function registerAuditHooks(app: FastifyInstance, db: Database, log: Logg
     runWithAudit(request.pendingAudit, done);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Before the answer goes out, so whoever reads the trail after it finds the entry (or none).
+  app.addHook('onSend', async (request, reply, payload) => {
     const pending = request.pendingAudit;
-    if (!pending) return;
+    if (!pending || pending.closed) return payload;
     pending.closed = true;
     try {
       if (reply.statusCode < 400 && pending.writtenId === undefined) {
         await db.transaction((m) => writeAudit(m, pending, Date.now()));
-      } else if (reply.statusCode >= 400 && pending.writtenId !== undefined) {
+      } else if (reply.statusCode >= 400 && reply.statusCode < 500 && pending.writtenId !== undefined) {
         await db.transaction((m) => m.query(`DELETE FROM audit_entry WHERE id = $1`, [pending.writtenId]));
       }
     } catch (err) {
       log.error(`cannot record ${describe(request)} in the audit trail: ${(err as Error).message}`);
     }
+    return payload;
   });
 }
 
