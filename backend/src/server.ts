@@ -14,8 +14,10 @@ import { EventBus } from '@vantage/events';
 import { createLogger, PeriodicTask, type Logger } from '@vantage/runtime';
 import fastifyCookie from '@fastify/cookie';
 import Fastify from 'fastify';
+import { registerAuditHooks } from './audit/audit-hooks.ts';
 import { registerAuth } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { UserStore } from './auth/user-store.ts';
 import { PasswordGate } from './auth/password-gate.ts';
 import { InstanceRegistry, newInstanceIdentity, INSTANCE_EXPIRY_MS, type InstanceIdentity } from './cluster/instances.ts';
 import { LeaderJob, Leadership } from './cluster/leadership.ts';
@@ -37,6 +39,7 @@ import { LocationMonitorService } from './location-monitors/location-monitor-ser
 import { RegistrationAdmission } from './location-monitors/registration-admission.ts';
 import { DEFAULT_REGISTRATION_LIMITS, type RegistrationLimits } from './location-monitors/registration-limits.ts';
 import { RegistrationTokenStore } from './location-monitors/registration-tokens.ts';
+import { routeAccess } from './rest/route-roles.ts';
 import { registerRestRoutes } from './rest/routes.ts';
 import { ConnectionRegistry } from './rpc/connections.ts';
 import { registerHttpRpc } from './rpc/http-endpoint.ts';
@@ -190,7 +193,12 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   });
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      // A route nobody declared a role for would be refused to everyone: say so at once rather than at the first request.
+      if (route.config?.public !== true && !routeAccess(method, route.url)) throw new Error(`route ${method} ${route.url} has no role in rest/route-roles.ts`);
+      routes.push(`${method} ${route.url}`);
+    }
   });
   // Hooks run in this order: headers, then the target's form, then cookies and sign-in.
   registerSecurityHeaders(app);
@@ -198,6 +206,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   registerErrorAnswers(app, log.child('http'));
   await app.register(fastifyCookie);
   registerAuth(app, auth);
+  registerAuditHooks(app, db, log.child('audit'));
   const messages = new RpcMessages(rpc, log.child('rpc'));
   registerHttpRpc(app, messages, monitors, log.child('rpc'));
   // Known once listening (below); the routes answer nothing of it before.
@@ -211,6 +220,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     reloader,
     outbox: { list: (state, limit) => listNotifications(db, state, limit) },
     bus,
+    users: new UserStore(db, () => auth.forgetCredentials()),
     tls: backendTls,
     connectionsOf: (ids) => monitorConnections(db, INSTANCE_EXPIRY_MS, ids),
     instances: async () => (await self.registry?.list()) ?? [],
