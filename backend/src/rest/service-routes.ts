@@ -140,7 +140,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
       Promise.resolve(catalog()),
       monitorsByLocation(),
       deps.db.manager.find(ServiceStateEntity),
-      serviceActivity(deps.db, { fromMs: window.fromMs, toMs: window.toMs, stepMs: window.stepMs }),
+      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs }),
     ]);
     const seen = new Map(stateRows.map((r) => [activityKey(r.serviceId, r.monitorId), r]));
     const all = [...entries.values()].map((entry) => summarize(entry, statesOf(entry, at, seen), activity.get(entry.service.serviceId), window));
@@ -175,7 +175,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
     const [{ rows, at }, stateRows, activity, series, outages] = await Promise.all([
       monitorsByLocation(),
       deps.db.manager.findBy(ServiceStateEntity, { serviceId }),
-      serviceActivity(deps.db, { fromMs: window.fromMs, toMs: window.toMs, stepMs: window.stepMs, serviceId, byMonitor: true }),
+      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs, serviceId, byMonitor: true }),
       queryResponseTimes(deps.db, { serviceId, fromMs: window.fromMs, toMs: window.toMs, maxPoints: 400 }),
       queryOutages(deps.db, { serviceId, fromMs: window.fromMs, toMs: window.toMs, limit: 500 }),
     ]);
@@ -220,8 +220,10 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
 function windowOf(key: WindowKey, nowMs: number) {
   const { ms, stepMs } = SERVICE_WINDOWS[key];
   const fromMs = nowMs - ms;
-  const periodStarts: number[] = [];
-  for (let t = Math.floor(fromMs / stepMs) * stepMs; t < nowMs; t += stepMs) periodStarts.push(t);
+  // A fixed number of periods, the last one the current (partial) one: every list has as many bars.
+  const last = Math.floor(nowMs / stepMs) * stepMs;
+  const periods = Math.round(ms / stepMs);
+  const periodStarts = Array.from({ length: periods }, (_, i) => last - (periods - 1 - i) * stepMs);
   return { fromMs, toMs: nowMs, stepMs, periodStarts };
 }
 
