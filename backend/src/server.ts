@@ -20,10 +20,11 @@ import { PasswordGate } from './auth/password-gate.ts';
 import { InstanceRegistry, newInstanceIdentity, INSTANCE_EXPIRY_MS, type InstanceIdentity } from './cluster/instances.ts';
 import { LeaderJob, Leadership } from './cluster/leadership.ts';
 import { PgNotifications } from './cluster/pg-notifications.ts';
+import { configurationDigest, SharedConfiguration } from './cluster/shared-configuration.ts';
 import { monitorConnections, PollerConnectionStore } from './cluster/poller-connections.ts';
 import { ConfigHolder } from './config/config-holder.ts';
 import { ConfigReloader } from './config/config-reloader.ts';
-import { loadPollingConfigFile } from './config/load-config.ts';
+import { parsePollingConfigText, readPollingConfigText } from './config/load-config.ts';
 import { Database } from './db/database.ts';
 import { readInstallationId } from './db/installation.ts';
 import { frameworkErrorAnswer, registerErrorAnswers } from './http/error-answers.ts';
@@ -119,7 +120,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const host = options.host ?? '0.0.0.0';
   // The port is known before listening except for port 0 (tests), where ${backend.port} is not meaningful.
   const variables = { 'backend.port': String(options.port || 8980) };
-  const config = await loadPollingConfigFile(options.configPath, variables);
+  const configText = await readPollingConfigText(options.configPath);
+  const config = parsePollingConfigText(configText, options.configPath, variables);
   const configs = new ConfigHolder(config);
   // Before the database: a certificate problem should stop the start at once, naming the file.
   const backendTls = options.tls ? await BackendTls.load(options.tls, options.dataDir, log.child('tls')) : undefined;
@@ -140,7 +142,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const tokens = new RegistrationTokenStore(db, recorder, bus, log.child('registration'));
   const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
   // What the first instance on a database creates, once: the others wait and find it done.
+  // The file read at this start is the configuration in force for every instance, as a reload would make it.
+  const sharedConfig = new SharedConfiguration(db, listen !== undefined);
   const admin = await db.underStartLock(async () => {
+    await sharedConfig.store(configText);
     await tokens.syncWithConfiguration(config);
     return auth.ensureAdmin(options.adminPassword);
   });
@@ -169,7 +174,17 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     log.info(`response times also go to InfluxDB at ${options.influx!.url} (bucket ${options.influx!.bucket})`);
     exportResultsToInflux(ingest, configs, influx);
   }
-  const reloader = new ConfigReloader(options.configPath, variables, configs, announceConfiguration(configs, monitors, connections), log.child('config'));
+  const reloader = new ConfigReloader(
+    options.configPath,
+    variables,
+    configs,
+    announceConfiguration(configs, monitors, connections),
+    log.child('config'),
+    configurationDigest(configText),
+    sharedConfig,
+  );
+  // A reload on another instance: its configuration in force here too, and this instance's pollers told.
+  const unfollowConfig = listen ? sharedConfig.follow(listen, (stored) => reloader.adopt(stored), log.child('config')) : undefined;
 
   // One server of ours, plain or TLS, with the request-time bounds on both (Fastify's own options reach only one of them).
   const httpServerOptions: http.ServerOptions = {
@@ -281,6 +296,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     reloader,
     routes,
     async close() {
+      unfollowConfig?.();
       await reloader.close();
       await backendTls?.close();
       await dispatcher.close();
