@@ -20,6 +20,7 @@ import { PasswordGate } from './auth/password-gate.ts';
 import { InstanceRegistry, newInstanceIdentity, INSTANCE_EXPIRY_MS, type InstanceIdentity } from './cluster/instances.ts';
 import { LeaderJob, Leadership } from './cluster/leadership.ts';
 import { PgNotifications } from './cluster/pg-notifications.ts';
+import { ClusterPollerHints } from './cluster/poller-hints.ts';
 import { configurationDigest, SharedConfiguration } from './cluster/shared-configuration.ts';
 import { monitorConnections, PollerConnectionStore } from './cluster/poller-connections.ts';
 import { ConfigHolder } from './config/config-holder.ts';
@@ -138,6 +139,9 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   }
   logEvents(bus, log.child('events'), (id) => relay?.isRelayed(id) ?? false);
   const connections = new ConnectionRegistry();
+  // An operator's action here reaches the monitor's poller whichever instance it is connected to.
+  const hints = new ClusterPollerHints(connections, db, log.child('hints'));
+  const unfollowHints = listen ? hints.attach(listen) : undefined;
   const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event), Date.now, relay);
   const tokens = new RegistrationTokenStore(db, recorder, bus, log.child('registration'));
   const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
@@ -158,10 +162,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   configs.onReplaced((replaced) => void tokens.syncWithConfiguration(replaced).catch(() => undefined));
   const blocked = new BlockedAddressStore(db);
   const admission = new RegistrationAdmission({ ...DEFAULT_REGISTRATION_LIMITS, ...options.registrationLimits }, tokens, blocked);
-  const monitors = new LocationMonitorService(db, configs, bus, connections, recorder, { admission, blocked });
+  const monitors = new LocationMonitorService(db, configs, bus, listen ? hints : connections, recorder, { admission, blocked });
   const ingest = new ResultIngest(db, configs, bus, recorder);
   // `distribute` locations: hand-off, minimum online and hints after each change of their members.
-  const rebalance = new DistributedRebalance(db, configs, recorder, bus, connections, log.child('distribute'));
+  const rebalance = new DistributedRebalance(db, configs, recorder, bus, listen ? hints : connections, log.child('distribute'));
   monitors.onMembershipChanged(async (location) => void (await rebalance.rebalance(location)));
   configs.onReplaced(() => void rebalance.rebalanceAll({ onlyChanged: true }));
   await rebalance.rebalanceAll();
@@ -178,6 +182,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     options.configPath,
     variables,
     configs,
+    // Only this instance's pollers: every instance announces a new configuration to its own.
     announceConfiguration(configs, monitors, connections),
     log.child('config'),
     configurationDigest(configText),
@@ -297,6 +302,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     routes,
     async close() {
       unfollowConfig?.();
+      unfollowHints?.();
       await reloader.close();
       await backendTls?.close();
       await dispatcher.close();
