@@ -13,6 +13,20 @@ import type { ServiceStateRow } from '../db/entities.ts';
 type Result = ParamsOf<'reportResults'>['results'][number];
 
 /**
+ * Locks the monitor's row for the rest of the transaction (batches of one
+ * monitor are taken one at a time) and reads what the batch needs of it;
+ * null when the monitor is gone. A statement of its own, so that the
+ * statements after it see whatever a batch it waited for committed.
+ */
+export async function lockMonitor(manager: EntityManager, monitorId: string): Promise<{ lastSeq: number; connectivityLost: boolean } | null> {
+  const [row] = (await manager.query(`SELECT last_seq, connectivity_lost FROM location_monitor WHERE id = $1 FOR UPDATE`, [monitorId])) as {
+    last_seq: string | number;
+    connectivity_lost: boolean;
+  }[];
+  return row ? { lastSeq: Number(row.last_seq), connectivityLost: row.connectivity_lost } : null;
+}
+
+/**
  * Stores a monitor's results (a seq already stored is skipped, and a
  * duplicate seq inside the batch keeps its first copy) and returns the
  * current states of the services they are for.

@@ -27,11 +27,11 @@ import { evaluateApplication } from '../correlation/application-state.ts';
 import { evaluateConnectivity } from '../correlation/connectivity.ts';
 import { locationMembers } from '../packages/membership.ts';
 import type { Database } from '../db/database.ts';
-import { LocationMonitorEntity, type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
+import { type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
 import type { EventRecorder } from '../event-store/event-recorder.ts';
 import { closeOutage, openOutage } from '../outages/outage-store.ts';
 import { outsideClockWindow } from './clock-window.ts';
-import { saveStatesAndSeq, storeResultsAndReadStates } from './ingest-statements.ts';
+import { lockMonitor, saveStatesAndSeq, storeResultsAndReadStates } from './ingest-statements.ts';
 import { serviceTransition } from './service-transition.ts';
 
 /** Results that were committed, for whoever else wants them (response-time series). */
@@ -69,8 +69,9 @@ export class ResultIngest {
     if (outside) throw outside;
 
     const outcome = await this.db.transaction(async (manager) => {
-      const locked = await manager.findOne(LocationMonitorEntity, { where: { id: monitor.id }, lock: { mode: 'pessimistic_write' } });
-      if (!locked) return { ackedSeq: 0, events: [], fresh: [] };
+      const lockedState = await lockMonitor(manager, monitor.id);
+      if (!lockedState) return { ackedSeq: 0, events: [], fresh: [] };
+      const locked = { ...monitor, ...lockedState };
       const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
       if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh };
       // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.
