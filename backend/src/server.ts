@@ -29,6 +29,9 @@ import { frameworkErrorAnswer, registerErrorAnswers } from './http/error-answers
 import { registerOriginFormOnly } from './http/request-target.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { ResultIngest } from './ingest/result-ingest.ts';
+import { createBackendMetrics } from './metrics/backend-metrics.ts';
+import { LeaderRoles } from './metrics/leader-roles.ts';
+import { registerMetricsRoute } from './metrics/metrics-route.ts';
 import { announceConfiguration } from './location-monitors/announce-configuration.ts';
 import { BlockedAddressStore } from './location-monitors/blocked-addresses.ts';
 import { DistributedRebalance } from './location-monitors/distributed-rebalance.ts';
@@ -82,6 +85,8 @@ export interface BackendOptions {
   registrationLimits?: Partial<RegistrationLimits>;
   /** Bounds on connections and request times; each defaults to DEFAULT_SERVER_LIMITS. */
   limits?: Partial<ServerLimits>;
+  /** A bearer token that opens GET /metrics (and nothing else) to a scraper; without it /metrics needs a user's credentials. */
+  scrapeToken?: string;
 }
 
 /** Request bodies of the REST API (JSON of a few fields); /rpc has its own bounds. */
@@ -105,6 +110,8 @@ export interface Backend {
   connections: ConnectionRegistry;
   configs: ConfigHolder;
   reloader: ConfigReloader;
+  /** The periodic jobs this instance runs, as /metrics shows them. */
+  leaderRoles: LeaderRoles;
   /** Every route the HTTP server answers, as "METHOD /path". */
   routes: readonly string[];
   log: Logger;
@@ -194,7 +201,9 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   registerOriginFormOnly(app);
   registerErrorAnswers(app, log.child('http'));
   await app.register(fastifyCookie);
-  registerAuth(app, auth);
+  registerAuth(app, auth, { scrapeToken: options.scrapeToken });
+  const leaderRoles = new LeaderRoles();
+  registerMetricsRoute(app, createBackendMetrics({ db, ingest, leaderRoles, instanceExpiryMs: INSTANCE_EXPIRY_MS }));
   const messages = new RpcMessages(rpc, log.child('rpc'));
   registerHttpRpc(app, messages, monitors, log.child('rpc'));
   // Known once listening (below); the routes answer nothing of it before.
@@ -257,6 +266,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const rollupTask = rollup.task(log.child('series'));
   rollupTask.start();
   if (options.watchConfig !== false) reloader.watch();
+  // Every instance runs each of these jobs today (each one is safe to run on several at once).
+  for (const job of ['disconnect-sweep', 'cleared-alarm-cleanup', 'response-time-rollup']) leaderRoles.set(job, true);
 
   const url = `${backendTls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
   return {
@@ -274,6 +285,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     log,
     reloader,
     routes,
+    leaderRoles,
     async close() {
       await reloader.close();
       await backendTls?.close();

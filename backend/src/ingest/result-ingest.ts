@@ -52,7 +52,24 @@ export class ResultIngest {
     this.listeners.push(listener);
   }
 
+  private readonly batchListeners: ((seconds: number) => void)[] = [];
+
+  /** Called after every batch, taken or refused, with the time it took. */
+  onBatchDone(listener: (seconds: number) => void): void {
+    this.batchListeners.push(listener);
+  }
+
   async report(monitor: LocationMonitorRow, params: ParamsOf<'reportResults'>): Promise<ResultOf<'reportResults'>> {
+    const started = performance.now();
+    try {
+      return await this.take(monitor, params);
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      for (const listener of this.batchListeners) listener(seconds);
+    }
+  }
+
+  private async take(monitor: LocationMonitorRow, params: ParamsOf<'reportResults'>): Promise<ResultOf<'reportResults'>> {
     // Results gathered before a pause (or before a rebalance of a `distribute` location) are still valid,
     // so membership is checked against the location's package.
     const pkg = this.configs.packageFor(monitor.location);
