@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { ErrorCode, Uei, type MonitorCredentials } from '@vantage/common';
+import { ErrorCode, formatAuthorization, Uei, type MonitorCredentials } from '@vantage/common';
+import WebSocket from 'ws';
 import { EventEntity, PollResultEntity, ServiceStateEntity } from '../db/entities.ts';
 import { adminFetch, registerApproved, startTestBackend, TEST_CONFIG, type TestBackend } from '../../testing/test-backend.ts';
 
 let t: TestBackend;
 
 before(async () => {
-  t = await startTestBackend();
+  // Each test registers a monitor or two of its own.
+  t = await startTestBackend(TEST_CONFIG, { registrationLimits: { burstPerAddress: 100 } });
 });
 after(() => t.close());
 
@@ -135,6 +137,38 @@ void test('results for services outside the package are refused whole, each fore
   assert.equal(answer.error?.code, ErrorCode.Forbidden);
   assert.deepEqual((answer.error?.data as { serviceIds: string[] }).serviceIds, ['ghost/HTTP', 'web9/TCP']);
   assert.equal((await stored(creds.monitorId)).results, 0, 'nothing of the call is stored');
+});
+
+void test('a WebSocket connection verified once is still refused once its monitor is deleted', async () => {
+  const creds = await registerApproved(t, 'RDU', 'deleted-while-connected');
+  const ws = new WebSocket(`ws://127.0.0.1:${t.backend.port}/rpc`, { headers: { authorization: formatAuthorization(creds) } });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  let id = 0;
+  type Answer = { id?: number; result?: { ackedSeq: number }; error?: { code: number } };
+  /** One call's answer; hints (notifications, no id) sent meanwhile are passed over. */
+  const call = (method: string, params: unknown) =>
+    new Promise<Answer>((resolve) => {
+      const callId = ++id;
+      const onMessage = (data: WebSocket.RawData) => {
+        const answer = JSON.parse(String(data)) as Answer;
+        if (answer.id !== callId) return;
+        ws.off('message', onMessage);
+        resolve(answer);
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id: callId, method, params }));
+    });
+  try {
+    const first = await call("reportResults", { results: [r(1, "UP")] });
+    assert.equal(first.result?.ackedSeq, 1, JSON.stringify(first));
+    assert.equal((await call('reportResults', { results: [r(2, 'UP')] })).result?.ackedSeq, 2);
+    await t.backend.monitors.administer(creds.monitorId, 'delete');
+    const after = await call("reportResults", { results: [r(3, "DOWN")] });
+    assert.equal(after.error?.code, ErrorCode.MonitorDeleted, JSON.stringify(after));
+    assert.equal((await stored(creds.monitorId)).results, 2);
+  } finally {
+    ws.close();
+  }
 });
 
 // Last: it changes the configuration in force.

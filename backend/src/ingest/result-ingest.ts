@@ -29,6 +29,7 @@ import { locationMembers } from '../packages/membership.ts';
 import type { Database } from '../db/database.ts';
 import { type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
 import type { EventRecorder } from '../event-store/event-recorder.ts';
+import { checkStanding } from '../location-monitors/location-monitor-service.ts';
 import { closeOutage, openOutage } from '../outages/outage-store.ts';
 import { outsideClockWindow } from './clock-window.ts';
 import { lockMonitor, saveStatesAndSeq, storeResultsAndReadStates } from './ingest-statements.ts';
@@ -88,6 +89,8 @@ export class ResultIngest {
     const outcome = await this.db.transaction(async (manager) => {
       const lockedState = await lockMonitor(manager, monitor.id);
       if (!lockedState) return { ackedSeq: 0, events: [], fresh: [] };
+      // The standing under the lock: a connection authenticated once may be sending after a change by an administrator.
+      checkStanding(lockedState, 'reportResults');
       const locked = { ...monitor, ...lockedState };
       const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
       if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh };
