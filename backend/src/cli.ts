@@ -40,7 +40,8 @@ Environment: DATABASE_URL=postgres://user@host:5432/db uses PostgreSQL instead o
 VANTAGE_ADMIN_PASSWORD sets the password of the first user, admin (otherwise one is generated and printed once);
 VANTAGE_LOG_FORMAT stands for --log-format;
 VANTAGE_TRUST_PROXY=1 believes X-Forwarded-* headers from a reverse proxy;
-VANTAGE_INFLUX_URL, VANTAGE_INFLUX_TOKEN, VANTAGE_INFLUX_ORG, VANTAGE_INFLUX_BUCKET stand for the --influx-* options.`;
+VANTAGE_INFLUX_URL, VANTAGE_INFLUX_TOKEN, VANTAGE_INFLUX_ORG, VANTAGE_INFLUX_BUCKET stand for the --influx-* options;
+VANTAGE_SCRAPE_TOKEN lets a metrics scraper read GET /metrics with "Authorization: Bearer TOKEN" (otherwise /metrics needs a user's credentials).`;
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -137,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
       databaseUrl: process.env.DATABASE_URL || undefined,
       adminPassword: process.env.VANTAGE_ADMIN_PASSWORD || undefined,
       trustProxy: process.env.VANTAGE_TRUST_PROXY === '1',
+      scrapeToken: process.env.VANTAGE_SCRAPE_TOKEN || undefined,
       log,
       limits,
       influx: values['influx-url']

@@ -34,6 +34,8 @@ import { frameworkErrorAnswer, registerErrorAnswers } from './http/error-answers
 import { registerOriginFormOnly } from './http/request-target.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { ResultIngest } from './ingest/result-ingest.ts';
+import { createBackendMetrics } from './metrics/backend-metrics.ts';
+import { registerMetricsRoute } from './metrics/metrics-route.ts';
 import { announceConfiguration } from './location-monitors/announce-configuration.ts';
 import { BlockedAddressStore } from './location-monitors/blocked-addresses.ts';
 import { DistributedRebalance } from './location-monitors/distributed-rebalance.ts';
@@ -88,6 +90,8 @@ export interface BackendOptions {
   registrationLimits?: Partial<RegistrationLimits>;
   /** Bounds on connections and request times; each defaults to DEFAULT_SERVER_LIMITS. */
   limits?: Partial<ServerLimits>;
+  /** A bearer token that opens GET /metrics (and nothing else) to a scraper; without it /metrics needs a user's credentials. */
+  scrapeToken?: string;
 }
 
 /** Request bodies of the REST API (JSON of a few fields); /rpc has its own bounds. */
@@ -111,6 +115,7 @@ export interface Backend {
   connections: ConnectionRegistry;
   configs: ConfigHolder;
   reloader: ConfigReloader;
+  /** The periodic jobs this instance runs, as /metrics shows them. */
   /** Every route the HTTP server answers, as "METHOD /path". */
   routes: readonly string[];
   log: Logger;
@@ -225,8 +230,12 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   registerOriginFormOnly(app);
   registerErrorAnswers(app, log.child('http'));
   await app.register(fastifyCookie);
-  registerAuth(app, auth);
+  registerAuth(app, auth, { scrapeToken: options.scrapeToken });
   registerAuditHooks(app, db, log.child('audit'));
+  // Elected once this instance knows its id (after listening, below); until then it leads nothing.
+  let leadership: Leadership | undefined;
+  const leaderRoles = { entries: () => leadership?.entries() ?? [] };
+  registerMetricsRoute(app, createBackendMetrics({ db, ingest, leaderRoles, instanceExpiryMs: INSTANCE_EXPIRY_MS }));
   const messages = new RpcMessages(rpc, log.child('rpc'));
   registerHttpRpc(app, messages, monitors, log.child('rpc'));
   // Known once listening (below); the routes answer nothing of it before.
@@ -282,7 +291,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const ws = attachWsEndpoint(app.server, { messages, monitors, connections, limits, trustProxy: options.trustProxy ?? false, log: log.child('ws') });
 
   // Every instance runs the timers; only each job's leader does the work (cluster/leadership.ts).
-  const leadership = new Leadership(db, instance.id, Object.values(LeaderJob), log.child('leader'));
+  leadership = new Leadership(db, instance.id, Object.values(LeaderJob), log.child('leader'));
   await leadership.start();
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
   const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, leadership.whenLeading(LeaderJob.disconnectSweep, () => monitors.sweepDisconnected()), log);

@@ -70,6 +70,7 @@ export function bootTestBackend(options: {
   /** Registration limits other than the production defaults (tests that register many monitors quickly). */
   registrationLimits?: BackendOptions['registrationLimits'];
   limits?: BackendOptions['limits'];
+  scrapeToken?: string;
 }): Promise<Backend> {
   const quiet = process.env.VANTAGE_TEST_LOG === '1' ? undefined : () => undefined;
   return startBackend({
@@ -87,6 +88,7 @@ export function bootTestBackend(options: {
     trustProxy: options.trustProxy,
     registrationLimits: options.registrationLimits,
     limits: options.limits,
+    scrapeToken: options.scrapeToken,
   });
 }
 
@@ -97,7 +99,7 @@ export function bootTestBackend(options: {
  */
 export async function startTestBackend(
   configXml: string = TEST_CONFIG,
-  options: Pick<Parameters<typeof bootTestBackend>[0], 'tls' | 'trustProxy' | 'registrationLimits' | 'limits'> = {},
+  options: Pick<Parameters<typeof bootTestBackend>[0], 'tls' | 'trustProxy' | 'registrationLimits' | 'limits' | 'scrapeToken'> = {},
 ): Promise<TestBackend> {
   const storage = await createTestStorage();
   const configPath = join(storage.dataDir, 'polling-config.xml');

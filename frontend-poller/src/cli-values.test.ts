@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseByteSize, parseDuration } from './cli-values.ts';
+import { parseByteSize, parseDuration, parsePort } from './cli-values.ts';
 
 void test('durations take a unit; a bare number is milliseconds', () => {
   assert.deepEqual(
@@ -18,4 +18,9 @@ void test('sizes take an optional binary unit', () => {
     [4096, 64 * 1024 ** 2, 1024 ** 3, 512 * 1024],
   );
   for (const bad of ['', '0', '64MB', '1.5GiB', 'lots']) assert.throws(() => parseByteSize('--spool-max-bytes', bad), /--spool-max-bytes must be a positive size/);
+});
+
+void test('ports are 0 (any free one) to 65535', () => {
+  assert.deepEqual(['0', '9464', '65535'].map((t) => parsePort('--x', t)), [0, 9464, 65535]);
+  for (const bad of ['', '-1', '65536', '94.64', 'http', '1e3']) assert.throws(() => parsePort('--metrics-port', bad), /--metrics-port must be a port number from 0 to 65535/);
 });

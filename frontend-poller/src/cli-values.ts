@@ -21,3 +21,10 @@ export function parseByteSize(option: string, text: string): number {
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${option} must be a positive size such as 64MiB or 1GiB, got "${text}"`);
   return value;
 }
+
+/** A TCP port, 0 (any free one) to 65535. */
+export function parsePort(option: string, text: string): number {
+  const value = /^\d{1,5}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!(value >= 0 && value <= 65_535)) throw new Error(`${option} must be a port number from 0 to 65535, got "${text}"`);
+  return value;
+}

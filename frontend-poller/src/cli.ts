@@ -7,8 +7,9 @@
 import { hostname, platform, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createLogger, type LogLevel } from '@vantage/runtime';
-import { parseByteSize, parseDuration } from './cli-values.ts';
+import { parseByteSize, parseDuration, parsePort } from './cli-values.ts';
 import { DEFAULT_PACKAGE_MAX_AGE_MS, DEFAULT_SPOOL_MAX_AGE_MS, DEFAULT_SPOOL_MAX_BYTES, Poller } from './poller.ts';
+import { PollerMetrics, serveMetrics } from './poller-metrics.ts';
 import { parseServerList } from './server-choice.ts';
 import { describeVerification, loadServerVerification, type ServerVerification } from './transports/server-verification.ts';
 import { transportFactoryForServers } from './transports/transport-factory.ts';
@@ -38,6 +39,8 @@ const USAGE = `usage: vantage-poller --server URL [--server URL …] --location 
   --log-level LEVEL   error, warn, info or debug until the backend's setting arrives (default info)
   --log-format FORMAT text (default) or json (one JSON object per line; also VANTAGE_LOG_FORMAT)
   --reconnect-max-ms N  longest wait between reconnection attempts (default 5000)
+  --metrics-port N    serve Prometheus metrics at http://HOST:N/metrics (0: any free port, logged); off by default
+  --metrics-host ADDR the address the metrics are served on (default 127.0.0.1: this host only)
   --help              this text
 
 Over wss:// and https:// the backend's certificate is always verified (system CAs, --ca or --fingerprint);
@@ -71,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
         'log-format': { type: 'string', default: process.env.VANTAGE_LOG_FORMAT ?? 'text' },
         'reconnect-max-ms': { type: 'string', default: '5000' },
         'approval-retry-ms': { type: 'string', default: '5000' },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string', default: '127.0.0.1' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -99,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
   let connect;
   let durations;
   let spoolMaxBytes: number;
+  let metricsPort: number | undefined;
   try {
     servers = parseServerList(values.server ?? [], values.servers);
     verification = await loadServerVerification({ caFile: values.ca, fingerprint: values.fingerprint });
@@ -112,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
       approvalRetryMs: parseDuration('--approval-retry-ms', values['approval-retry-ms']!),
     };
     spoolMaxBytes = parseByteSize('--spool-max-bytes', values['spool-max-bytes']!);
+    metricsPort = values['metrics-port'] === undefined ? undefined : parsePort('--metrics-port', values['metrics-port']);
   } catch (err) {
     return refuse((err as Error).message);
   }
@@ -127,6 +134,15 @@ async function main(argv: string[]): Promise<number> {
 
   const log = createLogger('poller', { level: logLevel, format: logFormat });
   for (const warning of registration.warnings) log.warn(warning);
+  const metrics = metricsPort === undefined ? undefined : new PollerMetrics();
+  if (metrics) {
+    try {
+      const server = await serveMetrics(metrics, values['metrics-host']!, metricsPort!, log);
+      log.info(`metrics at http://${values['metrics-host']!.includes(':') ? `[${values['metrics-host']}]` : values['metrics-host']}:${server.port}/metrics`);
+    } catch (err) {
+      return refuse(`cannot serve metrics on ${values['metrics-host']} port ${metricsPort}: ${(err as Error).message}`);
+    }
+  }
   const poller = new Poller({
     servers,
     location: values.location!,
@@ -145,6 +161,7 @@ async function main(argv: string[]): Promise<number> {
     spoolMaxAgeMs: durations.spoolMaxAgeMs,
     spoolMaxBytes,
     spoolFsync: !values['no-fsync'],
+    metrics,
   });
   log.info(
     `vantage-poller ${POLLER_VERSION} for location "${values.location}" as "${values.name}": ` +

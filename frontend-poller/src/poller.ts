@@ -31,6 +31,7 @@ import { Backoff, systemClock, WakeableSleep, type Clock, type Logger } from '@v
 import { join } from 'node:path';
 import { DowntimeTracker, type EffectiveInterval } from './downtime.ts';
 import { PackageStore } from './package-store.ts';
+import type { PollerMetrics } from './poller-metrics.ts';
 import { PollScheduler } from './scheduler.ts';
 import { ServerChoice, type Arrival } from './server-choice.ts';
 import { ResultSpool } from './spool.ts';
@@ -67,6 +68,8 @@ export interface PollerOptions {
   spoolMaxBytes?: number;
   /** fdatasync each group commit of the spool (default true). */
   spoolFsync?: boolean;
+  /** Where checks, lateness, the spool and reconnections are counted for /metrics (`--metrics-port`). */
+  metrics?: PollerMetrics;
 }
 
 /** Why the poller stopped by itself. */
@@ -169,6 +172,7 @@ export class Poller {
       now: () => this.clock.now(),
     });
     this.spool.onCommit(() => this.reportWake.wake());
+    options.metrics?.readSpool(() => this.spool.stats());
     this.servers = new ServerChoice({
       servers: options.servers,
       switchoverAfterMs: options.switchoverAfterMs ?? 60_000,
@@ -183,6 +187,7 @@ export class Poller {
       parallelTasks: 50,
       batchWindowMs: SCHEDULER_BATCH_WINDOW_MS,
       runCheck: (service) => this.check(service),
+      onCheckStarted: options.metrics ? (latenessMs) => options.metrics!.checkStarted(latenessMs) : undefined,
       onError: (err, service) => {
         this.monitorErrors++;
         this.log.error(`check of ${service.serviceId} failed unexpectedly: ${String(err)}`);
@@ -283,7 +288,10 @@ export class Poller {
     const transport = await this.options.connect(server, identity);
     const arrival = this.servers.connected();
     onConnected();
-    if (arrival !== 'first') this.reconnects++;
+    if (arrival !== 'first') {
+      this.reconnects++;
+      this.options.metrics?.reconnected();
+    }
     this.reconnectBackoff.reset();
     const session: Session = { transport, server, installationId, identity, arrival, closed: false };
     this.session = session;
@@ -633,6 +641,7 @@ export class Poller {
   private async check({ service, check }: ScheduledService): Promise<void> {
     const outcome = await check.run();
     this.checksDone++;
+    this.options.metrics?.checkDone(service.monitor, outcome.status);
     const timestamp = this.clock.now();
     this.spool.add(service.serviceId, timestamp, outcome);
     // A service removed while its check ran must not leave a down period behind for when it comes back.

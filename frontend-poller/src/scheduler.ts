@@ -34,6 +34,8 @@ export interface PollSchedulerOptions<S extends Schedulable = PolledService> {
    * few milliseconds keeps the spread and costs a tenth of the wake-ups.
    */
   batchWindowMs?: number;
+  /** Told how late (ms after its due time) each check starts, for metrics. */
+  onCheckStarted?: (latenessMs: number) => void;
 }
 
 /** The scheduler's counters, for check-in stats and logs. */
@@ -166,6 +168,7 @@ export class PollScheduler<S extends Schedulable = PolledService> {
   private parallelTasks: number;
   private readonly runCheck: (service: S) => Promise<void>;
   private readonly onError: (err: unknown, service: S) => void;
+  private readonly onCheckStarted: ((latenessMs: number) => void) | undefined;
 
   private entries = new Map<string, Entry<S>>();
   private heap = new MinHeap<Slot<S>>(byDueTime);
@@ -197,6 +200,7 @@ export class PollScheduler<S extends Schedulable = PolledService> {
     this.parallelTasks = options.parallelTasks;
     this.runCheck = options.runCheck;
     this.onError = options.onError ?? defaultOnError;
+    this.onCheckStarted = options.onCheckStarted;
     this.batchWindowMs = Math.max(0, options.batchWindowMs ?? 0);
   }
 
@@ -468,7 +472,9 @@ export class PollScheduler<S extends Schedulable = PolledService> {
     this.runningIds.add(service.serviceId);
     this.startedCount++;
     // Early by up to the batch window is on time.
-    this.lateness[this.latenessCount++ % LATENESS_WINDOW] = Math.max(0, this.clock.now() - dueMs);
+    const latenessMs = Math.max(0, this.clock.now() - dueMs);
+    this.lateness[this.latenessCount++ % LATENESS_WINDOW] = latenessMs;
+    this.onCheckStarted?.(latenessMs);
 
     let check: Promise<void>;
     try {

@@ -3,17 +3,20 @@
  * user unless it is registered as PUBLIC (route-access.ts): a session cookie
  * (the UI; changes also need the session's CSRF token in `X-CSRF-Token`) or
  * HTTP Basic credentials (scripts, which have no cookie to be tricked with).
+ * A route registered as SCRAPE (GET /metrics) also takes the scrape token,
+ * when one is configured, as `Authorization: Bearer TOKEN`.
  * Every password, from the form, Basic or a password change, passes the
  * AuthService's PasswordGate: too many wrong ones answer 429, too many at
  * once 503, both with Retry-After. Once signed in, the user's role must be
  * one the route allows (rest/route-roles.ts), or the answer is 403; a route
  * that changes something gets its pending audit entry here.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { PendingAudit } from '../audit/audit-trail.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MIN_PASSWORD_LENGTH, SESSION_TTL_MS, type AuthService, type PasswordRefusal, type SignedInUser } from './auth-service.ts';
 import { routeAccess } from '../rest/route-roles.ts';
-import { needsSignIn, PUBLIC } from './route-access.ts';
+import { needsSignIn, PUBLIC, takesScrapeToken } from './route-access.ts';
 import { roleAllows } from './roles.ts';
 
 export const SESSION_COOKIE = 'vantage_session';
@@ -27,10 +30,16 @@ declare module 'fastify' {
   }
 }
 
-export function registerAuth(app: FastifyInstance, auth: AuthService): void {
+export function registerAuth(app: FastifyInstance, auth: AuthService, options: { scrapeToken?: string } = {}): void {
+  const scrapeTokenHash = options.scrapeToken ? sha256(options.scrapeToken) : undefined;
   app.addHook('onRequest', async (request, reply) => {
     if (!needsSignIn(request)) return;
     const authorization = request.headers.authorization;
+    if (scrapeTokenHash && authorization?.toLowerCase().startsWith('bearer ') && takesScrapeToken(request)) {
+      // Hashes of equal length, so the comparison takes the same time whatever was sent.
+      if (timingSafeEqual(sha256(authorization.slice('bearer '.length).trim()), scrapeTokenHash)) return;
+      return reply.code(401).send({ error: 'wrong scrape token' });
+    }
     if (authorization?.toLowerCase().startsWith('basic ')) {
       const check = await auth.checkBasic(authorization, request.ip);
       if (check.kind !== 'accepted') return refusePassword(reply, check, 401, true);
@@ -128,4 +137,8 @@ function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: s
     secure: request.protocol === 'https',
     maxAge: Math.floor(SESSION_TTL_MS / 1000),
   });
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }

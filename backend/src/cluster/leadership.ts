@@ -78,6 +78,11 @@ export class Leadership {
     return this.jobs.filter((job) => this.leads(job));
   }
 
+  /** Every job this instance takes part in electing, and whether it leads it now (the metrics' leader roles). */
+  entries(): [LeaderJob, boolean][] {
+    return this.jobs.map((job) => [job, this.leads(job)]);
+  }
+
   /** `work` made to run only on the job's leader (elsewhere it does nothing). */
   whenLeading<T>(job: LeaderJob, work: () => Promise<T>): () => Promise<T | undefined> {
     return async () => (this.leads(job) ? work() : undefined);

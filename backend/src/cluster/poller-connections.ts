@@ -147,12 +147,29 @@ export class PollerConnectionStore implements ConnectionTracker {
  * instances whose heartbeat is within `expiryMs`. All monitors, or those listed.
  */
 export async function monitorConnections(db: Database, expiryMs: number, monitorIds?: readonly string[]): Promise<Map<string, MonitorConnection>> {
-  const rows = (await db.manager.query(
-    `SELECT DISTINCT ON (c.monitor_id) c.monitor_id, c.instance_id, c.connected_since
-       FROM poller_connection c JOIN instance i ON i.id = c.instance_id
-      WHERE i.heartbeat_at >= ${DB_NOW_MS} - $1 ${monitorIds ? 'AND c.monitor_id = ANY($2::text[])' : ''}
-      ORDER BY c.monitor_id, c.connected_since DESC, c.id`,
-    monitorIds ? [expiryMs, monitorIds] : [expiryMs],
-  )) as { monitor_id: string; instance_id: string; connected_since: string | number }[];
+  const rows = (await db.manager.query(newestConnections(monitorIds ? 'AND c.monitor_id = ANY($2::text[])' : ''), monitorIds ? [expiryMs, monitorIds] : [expiryMs])) as {
+    monitor_id: string;
+    instance_id: string;
+    connected_since: string | number;
+  }[];
   return new Map(rows.map((r) => [r.monitor_id, { instance: r.instance_id, connectedSince: Number(r.connected_since) }]));
+}
+
+/** How many monitors are connected, by location and instance, by the same rule as {@link monitorConnections}. */
+export async function connectedMonitorCounts(db: Database, expiryMs: number): Promise<{ location: string; instance: string; monitors: number }[]> {
+  const rows = (await db.manager.query(
+    `SELECT m.location, c.instance_id, count(*)::int AS monitors
+       FROM (${newestConnections('')}) c JOIN location_monitor m ON m.id = c.monitor_id
+      GROUP BY m.location, c.instance_id`,
+    [expiryMs],
+  )) as { location: string; instance_id: string; monitors: number }[];
+  return rows.map((r) => ({ location: r.location, instance: r.instance_id, monitors: r.monitors }));
+}
+
+/** Each monitor's newest connection to a live instance (heartbeat within $1); `and` narrows it further. */
+function newestConnections(and: string): string {
+  return `SELECT DISTINCT ON (c.monitor_id) c.monitor_id, c.instance_id, c.connected_since
+       FROM poller_connection c JOIN instance i ON i.id = c.instance_id
+      WHERE i.heartbeat_at >= ${DB_NOW_MS} - $1 ${and}
+      ORDER BY c.monitor_id, c.connected_since DESC, c.id`;
 }

@@ -13,7 +13,7 @@ export class ConfigHolder {
     this.current = ConfigHolder.derive(config);
   }
 
-  private static derive(config: PollingConfig) {
+  private static derive(config: PollingConfig, previous?: ReadonlyMap<string, LocationPackage>) {
     const applicationsByService = new Map<string, ApplicationDefinition[]>();
     for (const application of config.applications.values()) {
       for (const member of application.members) {
@@ -22,7 +22,7 @@ export class ConfigHolder {
         applicationsByService.set(member.serviceId, list);
       }
     }
-    return { config, packages: computeLocationPackages(config), applicationsByService };
+    return { config, packages: computeLocationPackages(config, previous), applicationsByService };
   }
 
   /** The applications a service is part of. */
@@ -64,7 +64,7 @@ export class ConfigHolder {
 
   /** Swaps in a new configuration; returns the locations whose package version changed. */
   replace(config: PollingConfig): string[] {
-    const next = ConfigHolder.derive(config);
+    const next = ConfigHolder.derive(config, this.current.packages);
     const changed = [...next.packages].filter(([name, pkg]) => this.current.packages.get(name)?.version !== pkg.version).map(([name]) => name);
     this.current = next;
     for (const listener of this.listeners) listener(config);

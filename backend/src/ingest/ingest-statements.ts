@@ -8,9 +8,29 @@
  */
 import type { ParamsOf } from '@vantage/common';
 import type { EntityManager } from 'typeorm';
-import type { ServiceStateRow } from '../db/entities.ts';
+import type { LocationMonitorRow, ServiceStateRow } from '../db/entities.ts';
 
 type Result = ParamsOf<'reportResults'>['results'][number];
+
+/**
+ * Locks the monitor's row for the rest of the transaction (batches of one
+ * monitor are taken one at a time) and reads what the batch needs of it,
+ * its standing included; null when the monitor is gone. A statement of its own, so that the
+ * statements after it see whatever a batch it waited for committed.
+ */
+export async function lockMonitor(
+  manager: EntityManager,
+  monitorId: string,
+): Promise<Pick<LocationMonitorRow, 'lastSeq' | 'connectivityLost' | 'lifecycle' | 'revokedAt'> | null> {
+  const [row] = (await manager.query(`SELECT last_seq, connectivity_lost, lifecycle, revoked_at FROM location_monitor WHERE id = $1 FOR UPDATE`, [monitorId])) as {
+    last_seq: string | number;
+    connectivity_lost: boolean;
+    lifecycle: LocationMonitorRow['lifecycle'];
+    revoked_at: string | number | null;
+  }[];
+  if (!row) return null;
+  return { lastSeq: Number(row.last_seq), connectivityLost: row.connectivity_lost, lifecycle: row.lifecycle, revokedAt: row.revoked_at === null ? null : Number(row.revoked_at) };
+}
 
 /**
  * Stores a monitor's results (a seq already stored is skipped, and a

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { Uei, type MonitorCredentials } from '@vantage/common';
+import { ErrorCode, formatAuthorization, Uei, type MonitorCredentials } from '@vantage/common';
+import WebSocket from 'ws';
 import { EventEntity, PollResultEntity, ServiceStateEntity } from '../db/entities.ts';
-import { adminFetch, registerApproved, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
+import { adminFetch, registerApproved, startTestBackend, TEST_CONFIG, type TestBackend } from '../../testing/test-backend.ts';
 
 let t: TestBackend;
 
 before(async () => {
-  t = await startTestBackend();
+  // Each test registers a monitor or two of its own.
+  t = await startTestBackend(TEST_CONFIG, { registrationLimits: { burstPerAddress: 100 } });
 });
 after(() => t.close());
 
@@ -126,4 +129,76 @@ void test('response times are there for graphs, per monitor, through the REST AP
     [10, 20, 30],
   );
   assert.equal((await adminFetch(`${api}?from=1`)).status, 400, 'service is required');
+});
+
+void test('results for services outside the package are refused whole, each foreign id named once', async () => {
+  const creds = await registerApproved(t, 'RDU', 'stranger');
+  const answer = await t.call('reportResults', { results: [r(1, 'UP'), r(2, 'DOWN', 'ghost/HTTP'), r(3, 'DOWN', 'ghost/HTTP'), r(4, 'UP', 'web9/TCP')] }, creds);
+  assert.equal(answer.error?.code, ErrorCode.Forbidden);
+  assert.deepEqual((answer.error?.data as { serviceIds: string[] }).serviceIds, ['ghost/HTTP', 'web9/TCP']);
+  assert.equal((await stored(creds.monitorId)).results, 0, 'nothing of the call is stored');
+});
+
+void test('a WebSocket connection verified once is still refused once its monitor is deleted', async () => {
+  const creds = await registerApproved(t, 'RDU', 'deleted-while-connected');
+  const ws = new WebSocket(`ws://127.0.0.1:${t.backend.port}/rpc`, { headers: { authorization: formatAuthorization(creds) } });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  let id = 0;
+  type Answer = { id?: number; result?: { ackedSeq: number }; error?: { code: number } };
+  /** One call's answer; hints (notifications, no id) sent meanwhile are passed over. */
+  const call = (method: string, params: unknown) =>
+    new Promise<Answer>((resolve) => {
+      const callId = ++id;
+      const onMessage = (data: WebSocket.RawData) => {
+        const answer = JSON.parse(String(data)) as Answer;
+        if (answer.id !== callId) return;
+        ws.off('message', onMessage);
+        resolve(answer);
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id: callId, method, params }));
+    });
+  try {
+    const first = await call("reportResults", { results: [r(1, "UP")] });
+    assert.equal(first.result?.ackedSeq, 1, JSON.stringify(first));
+    assert.equal((await call('reportResults', { results: [r(2, 'UP')] })).result?.ackedSeq, 2);
+    await t.backend.monitors.administer(creds.monitorId, 'delete');
+    const after = await call("reportResults", { results: [r(3, "DOWN")] });
+    assert.equal(after.error?.code, ErrorCode.MonitorDeleted, JSON.stringify(after));
+    assert.equal((await stored(creds.monitorId)).results, 2);
+  } finally {
+    ws.close();
+  }
+});
+
+// Last: it changes the configuration in force.
+void test('a reload that keeps a package keeps its index; a new package version admits by the new one', async () => {
+  const creds = await registerApproved(t, 'RDU', 'reloaded');
+  const api = `http://127.0.0.1:${t.backend.port}/api`;
+  const before = t.backend.configs.packageFor('RDU')!;
+  assert.equal((await adminFetch(`${api}/config/reload`, { method: 'POST' })).status, 200);
+  const same = t.backend.configs.packageFor('RDU')!;
+  assert.equal(same.version, before.version);
+  assert.equal(same.serviceIds, before.serviceIds, 'the same version shares one index, built once');
+
+  // web1/TCP leaves the package, web2/HTTP joins it.
+  const changed = TEST_CONFIG.replace('<service name="TCP" interval="1000"><parameter key="port" value="1"/></service>', '').replace(
+    '<specific node-label="web1">127.0.0.1</specific>',
+    '<specific node-label="web1">127.0.0.1</specific><specific node-label="web2">127.0.0.2</specific>',
+  );
+  await writeFile(t.configPath, changed);
+  try {
+    assert.equal((await adminFetch(`${api}/config/reload`, { method: 'POST' })).status, 200);
+    const next = t.backend.configs.packageFor('RDU')!;
+    assert.notEqual(next.version, before.version);
+    assert.notEqual(next.serviceIds, before.serviceIds);
+    const refused = await t.call('reportResults', { results: [r(1, 'UP', 'web2/HTTP'), r(2, 'UP', 'web1/TCP')] }, creds);
+    assert.equal(refused.error?.code, ErrorCode.Forbidden);
+    assert.deepEqual((refused.error?.data as { serviceIds: string[] }).serviceIds, ['web1/TCP']);
+    assert.equal(await report(creds, [r(1, 'UP', 'web2/HTTP'), r(2, 'DOWN', 'web2/HTTP', 'refused')]), 2);
+    assert.equal((await stored(creds.monitorId)).lost.length, 1);
+  } finally {
+    await writeFile(t.configPath, TEST_CONFIG);
+    await adminFetch(`${api}/config/reload`, { method: 'POST' });
+  }
 });

@@ -27,11 +27,12 @@ import { evaluateApplication } from '../correlation/application-state.ts';
 import { evaluateConnectivity } from '../correlation/connectivity.ts';
 import { locationMembers } from '../packages/membership.ts';
 import type { Database } from '../db/database.ts';
-import { LocationMonitorEntity, type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
+import { type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
 import type { EventRecorder } from '../event-store/event-recorder.ts';
+import { checkStanding } from '../location-monitors/location-monitor-service.ts';
 import { closeOutage, openOutage } from '../outages/outage-store.ts';
 import { outsideClockWindow } from './clock-window.ts';
-import { saveStatesAndSeq, storeResultsAndReadStates } from './ingest-statements.ts';
+import { lockMonitor, saveStatesAndSeq, storeResultsAndReadStates } from './ingest-statements.ts';
 import { serviceTransition } from './service-transition.ts';
 
 /** Results that were committed, for whoever else wants them (response-time series). */
@@ -52,7 +53,24 @@ export class ResultIngest {
     this.listeners.push(listener);
   }
 
+  private readonly batchListeners: ((seconds: number) => void)[] = [];
+
+  /** Called after every batch, taken or refused, with the time it took. */
+  onBatchDone(listener: (seconds: number) => void): void {
+    this.batchListeners.push(listener);
+  }
+
   async report(monitor: LocationMonitorRow, params: ParamsOf<'reportResults'>): Promise<ResultOf<'reportResults'>> {
+    const started = performance.now();
+    try {
+      return await this.take(monitor, params);
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      for (const listener of this.batchListeners) listener(seconds);
+    }
+  }
+
+  private async take(monitor: LocationMonitorRow, params: ParamsOf<'reportResults'>): Promise<ResultOf<'reportResults'>> {
     // Results gathered before a pause (or before a rebalance of a `distribute` location) are still valid,
     // so membership is checked against the location's package.
     const pkg = this.configs.packageFor(monitor.location);
@@ -69,8 +87,11 @@ export class ResultIngest {
     if (outside) throw outside;
 
     const outcome = await this.db.transaction(async (manager) => {
-      const locked = await manager.findOne(LocationMonitorEntity, { where: { id: monitor.id }, lock: { mode: 'pessimistic_write' } });
-      if (!locked) return { ackedSeq: 0, events: [], fresh: [] };
+      const lockedState = await lockMonitor(manager, monitor.id);
+      if (!lockedState) return { ackedSeq: 0, events: [], fresh: [] };
+      // The standing under the lock: a connection authenticated once may be sending after a change by an administrator.
+      checkStanding(lockedState, 'reportResults');
+      const locked = { ...monitor, ...lockedState };
       const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
       if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh };
       // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.

@@ -143,21 +143,7 @@ export class LocationMonitorService {
     if (!credentials) throw new ProtocolError(ErrorCode.NotAuthenticated, `${method} needs credentials: Authorization: Bearer MONITOR_ID.SECRET`);
     const row = await this.verifyCredentials(credentials);
     if (!row) throw new ProtocolError(ErrorCode.NotAuthenticated, 'unknown monitor or wrong secret');
-    // Before the lifecycle: a revoked secret stays revoked even once the monitor is deleted.
-    if (row.revokedAt !== null) {
-      throw new ProtocolError(ErrorCode.CredentialsRevoked, 'the credentials of this monitor were revoked by an administrator; they will not be accepted again');
-    }
-    switch (row.lifecycle) {
-      case 'DELETED':
-        if (method !== 'pollerCheckingIn') throw new ProtocolError(ErrorCode.MonitorDeleted, 'this monitor was deleted: register again');
-        break;
-      case 'DENIED':
-        throw new ProtocolError(ErrorCode.Forbidden, 'this monitor was denied by an administrator');
-      case 'PENDING':
-        throw new ProtocolError(ErrorCode.MonitorPending, 'this monitor is waiting for an administrator to approve it');
-      default:
-        break;
-    }
+    checkStanding(row, method);
     return row;
   }
 
@@ -430,3 +416,25 @@ function noteConnection(row: LocationMonitorRow, connection: Connection | undefi
   row.serverRole = connection.role;
 }
 
+/**
+ * Throws what a monitor in this standing is answered when it calls `method`:
+ * revoked credentials, a deleted (except for the check-in that tells it
+ * so), denied or not yet approved monitor.
+ */
+export function checkStanding(row: Pick<LocationMonitorRow, 'revokedAt' | 'lifecycle'>, method: MethodName): void {
+  // Before the lifecycle: a revoked secret stays revoked even once the monitor is deleted.
+  if (row.revokedAt !== null) {
+    throw new ProtocolError(ErrorCode.CredentialsRevoked, 'the credentials of this monitor were revoked by an administrator; they will not be accepted again');
+  }
+  switch (row.lifecycle) {
+    case 'DELETED':
+      if (method !== 'pollerCheckingIn') throw new ProtocolError(ErrorCode.MonitorDeleted, 'this monitor was deleted: register again');
+      break;
+    case 'DENIED':
+      throw new ProtocolError(ErrorCode.Forbidden, 'this monitor was denied by an administrator');
+    case 'PENDING':
+      throw new ProtocolError(ErrorCode.MonitorPending, 'this monitor is waiting for an administrator to approve it');
+    default:
+      break;
+  }
+}

@@ -27,7 +27,14 @@ export interface LocationPackage {
   shares: LocationShares | null;
 }
 
-export function computeLocationPackages(config: PollingConfig): Map<string, LocationPackage> {
+/**
+ * `previous` (the packages of the configuration being replaced): a location
+ * whose package version did not change keeps its indexes (`serviceIds`,
+ * `servicesById`) and, in `distribute` mode, its cached splits, so a reload
+ * rebuilds only what changed. The version covers every service of the
+ * package, so an index of the same version is the same index.
+ */
+export function computeLocationPackages(config: PollingConfig, previous?: ReadonlyMap<string, LocationPackage>): Map<string, LocationPackage> {
   const settings = pollerSettingsOf(config.settings);
   const result = new Map<string, LocationPackage>();
   for (const location of config.locations.values()) {
@@ -63,14 +70,15 @@ export function computeLocationPackages(config: PollingConfig): Map<string, Loca
       services: [...services.values()].sort((a, b) => (a.serviceId < b.serviceId ? -1 : a.serviceId > b.serviceId ? 1 : 0)),
     };
     const version = versionOf({ pkg, settings });
+    const same = previous?.get(location.name)?.version === version ? previous.get(location.name) : undefined;
     result.set(location.name, {
-      package: pkg,
+      package: same?.package ?? pkg,
       settings,
       version,
-      serviceIds: new Set(services.keys()),
-      servicesById: services,
+      serviceIds: same?.serviceIds ?? new Set(services.keys()),
+      servicesById: same?.servicesById ?? services,
       outageCalendars: calendars,
-      shares: location.mode === 'distribute' ? new LocationShares(pkg, version) : null,
+      shares: location.mode === 'distribute' ? (same?.shares ?? new LocationShares(pkg, version)) : null,
     });
   }
   return result;

@@ -32,6 +32,13 @@ export interface RpcContext {
   peer?: string;
   /** The client's IP address (no port): what per-address registration limits and the deny list go by. */
   address?: string;
+  /**
+   * The monitor these credentials were verified for, kept for the life of a
+   * WebSocket connection so that a stream of reportResults does not read the
+   * monitor once more per batch; the ingest checks the monitor's standing
+   * under its row lock (and a revocation closes the connection).
+   */
+  verified?: { credentials: MonitorCredentials; monitor: LocationMonitorRow };
 }
 
 type Handler<M extends MethodName> = (params: ParamsOf<M>, monitor: LocationMonitorRow, context: RpcContext) => Promise<ResultOf<M>>;
@@ -73,13 +80,21 @@ export function createRpcServer(monitors: LocationMonitorService, ingest: Result
   for (const method of Object.keys(handlers) as (keyof Handlers)[]) {
     server.addMethod(method, async (raw, context) => {
       const params = parseParams(method, raw);
-      const monitor = await monitors.authenticate(context.credentials, method);
+      const monitor = await authenticated(method, context);
       return (handlers[method] as Handler<typeof method>)(params as never, monitor, context);
     });
   }
 
   answerErrors(server, log);
   return server;
+
+  async function authenticated(method: MethodName, context: RpcContext): Promise<LocationMonitorRow> {
+    if (method !== 'reportResults') return monitors.authenticate(context.credentials, method);
+    if (context.credentials && context.verified?.credentials === context.credentials) return context.verified.monitor;
+    const monitor = await monitors.authenticate(context.credentials, method);
+    context.verified = { credentials: context.credentials!, monitor };
+    return monitor;
+  }
 }
 
 /**
