@@ -9,6 +9,7 @@ import { yieldToEventLoop } from '@vantage/runtime';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { ENTITIES } from './entities.ts';
+import { embeddedStartParams, seedFromEmptyDatabase } from './embedded-database.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
 export interface DatabaseOptions {
@@ -38,9 +39,10 @@ export class Database {
       description = describePostgresUrl(options.url);
     } else {
       const dataDir = options.dataDir ?? './data/db';
-      if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+      const inMemory = dataDir.startsWith('memory://');
+      if (!inMemory && !seedFromEmptyDatabase(dataDir)) mkdirSync(dataDir, { recursive: true });
       session = new PGliteSession();
-      const driver = session.driver(new PGliteDriver({ dataDir: dataDir.startsWith('memory://') ? undefined : dataDir }).driver);
+      const driver = session.driver(new PGliteDriver({ dataDir: inMemory ? undefined : dataDir, startParams: embeddedStartParams() }).driver);
       // typeorm-pglite plugs in as the `pg` driver; the postgres type then does the rest.
       dataSource = new DataSource({ type: 'postgres', driver, ...common } as ConstructorParameters<typeof DataSource>[0]);
       description = dataDir.startsWith('memory://') ? 'embedded PGlite in memory' : `embedded PGlite in ${dataDir}`;
