@@ -24,6 +24,7 @@ import { ConfigHolder } from './config/config-holder.ts';
 import { ConfigReloader } from './config/config-reloader.ts';
 import { loadPollingConfigFile } from './config/load-config.ts';
 import { Database } from './db/database.ts';
+import { EmbeddedMaintenance } from './db/embedded-maintenance.ts';
 import { readInstallationId } from './db/installation.ts';
 import { frameworkErrorAnswer, registerErrorAnswers } from './http/error-answers.ts';
 import { registerOriginFormOnly } from './http/request-target.ts';
@@ -256,6 +257,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const rollup = new ResponseTimeRollup(db, { log: log.child('series') });
   const rollupTask = rollup.task(log.child('series'));
   rollupTask.start();
+  const maintenanceTask = db.embedded ? new EmbeddedMaintenance(db, log.child('db')).task() : undefined;
+  maintenanceTask?.start();
   if (options.watchConfig !== false) reloader.watch();
 
   const url = `${backendTls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
@@ -282,6 +285,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       await alarmCleanup.stop();
       rollup.stop();
       await rollupTask.stop();
+      await maintenanceTask?.stop();
       await sweeper.stop();
       await ws.close();
       await app.close();

@@ -75,6 +75,27 @@ export class Database {
     return run;
   }
 
+  /** The embedded PGlite: one session, and no autovacuum or checkpointer of its own (see embedded-maintenance.ts). */
+  get embedded(): boolean {
+    return this.session !== undefined;
+  }
+
+  /**
+   * Runs a statement that PostgreSQL refuses inside a transaction (VACUUM,
+   * CHECKPOINT). On PGlite it takes its turn in the write queue like a
+   * transaction, so it never lands inside someone else's.
+   */
+  async runOutsideTransaction(sql: string): Promise<void> {
+    const session = this.session;
+    if (!session) {
+      await this.dataSource.query(sql);
+      return;
+    }
+    const run = this.writeQueue.then(() => session.exclusive(() => this.dataSource.query(sql)));
+    this.writeQueue = run.catch(() => undefined);
+    await run;
+  }
+
   async close(): Promise<void> {
     await this.writeQueue;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
