@@ -110,9 +110,9 @@ export function treeCpuMs(pid: number): number {
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
-/** The process of the tree whose command line matches `pattern`. */
+/** The deepest process of the tree whose command line matches `pattern` (the program, not the shell that started it). */
 export function findInTree(pid: number, pattern: RegExp): number | undefined {
-  return processTree(pid).find((member) => {
+  return processTree(pid).findLast((member) => {
     try {
       return pattern.test(readFileSync(`/proc/${member}/cmdline`, 'utf8').replaceAll('\0', ' '));
     } catch {
