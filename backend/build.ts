@@ -5,13 +5,14 @@
  * imports, loaded from node_modules as usual. `npm run build` builds it and
  * the poller's single file; `npm start` builds what is missing or stale first.
  */
-import { readFile, rename } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { isStale } from '../frontend-poller/bundle-files.mjs';
 import { bundleIsStale, buildPollerBundle } from '../frontend-poller/build.ts';
-import { BACKEND_BUNDLE_PATH, BACKEND_SOURCES } from './bundle-files.mjs';
+import { PGlite } from '@electric-sql/pglite';
+import { BACKEND_BUNDLE_PATH, BACKEND_SOURCES, EMPTY_DATABASE_PATH, emptyDatabaseIsStale } from './bundle-files.mjs';
 
 export async function buildBackendBundle(outfile = BACKEND_BUNDLE_PATH): Promise<{ outfile: string }> {
   // Built aside and renamed into place: a start at the same moment never runs half a file.
@@ -47,7 +48,8 @@ function sourceRelativeUrls(bundleDir: string): Plugin {
   return {
     name: 'source-relative-urls',
     setup(builder) {
-      builder.onLoad({ filter: /\.ts$/ }, async (args) => {
+      builder.onLoad({ filter: /\.m?[jt]s$/ }, async (args) => {
+        if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
         const source = await readFile(args.path, 'utf8');
         if (!source.includes('import.meta.url')) return undefined;
         const fromBundle = relative(bundleDir, args.path).split(sep).join('/');
@@ -55,6 +57,20 @@ function sourceRelativeUrls(bundleDir: string): Plugin {
       });
     },
   };
+}
+
+/**
+ * The empty embedded database a new data folder starts as a copy of: PGlite's
+ * initdb runs here, once, in the build's process, not in the backend's.
+ */
+export async function buildEmptyDatabase(path = EMPTY_DATABASE_PATH): Promise<{ path: string }> {
+  const building = `${path}.${process.pid}.tmp`;
+  await rm(building, { recursive: true, force: true });
+  const pg = await PGlite.create({ dataDir: building });
+  await pg.close();
+  await rm(path, { recursive: true, force: true });
+  await rename(building, path);
+  return { path };
 }
 
 export function backendIsStale(outfile = BACKEND_BUNDLE_PATH): boolean {
@@ -68,4 +84,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.stdout.write(`built ${outfile} (${Math.round(bytes / 1024)} KiB, sha256 ${sha256})\n`);
   }
   if (!ifStale || backendIsStale()) process.stdout.write(`built ${(await buildBackendBundle()).outfile}\n`);
+  if (!ifStale || emptyDatabaseIsStale()) process.stdout.write(`built ${(await buildEmptyDatabase()).path}\n`);
 }

@@ -4,6 +4,8 @@
  * that when nothing changed, starting costs no transpiler and no bundler.
  */
 import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isStale, POLLER_BUNDLE_PATH, POLLER_SOURCES } from '../frontend-poller/bundle-files.mjs';
 
@@ -14,8 +16,31 @@ export const BACKEND_SOURCES = ['backend/src', 'frontend-poller/src', 'monitors/
   fileURLToPath(new URL(`../${dir}`, import.meta.url)),
 );
 
+/**
+ * An empty embedded database, made once by the build, that a new data folder
+ * starts as a copy of (PGlite's own initdb would run in the backend, with a
+ * second PostgreSQL beside the first: hundreds of MB at the first start).
+ */
+export const EMPTY_DATABASE_PATH = fileURLToPath(new URL('./dist/empty-database', import.meta.url));
+const PGLITE_PACKAGE = fileURLToPath(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url));
+
+/** Missing, or made by another PGlite than the one installed now. */
+export function emptyDatabaseIsStale() {
+  let madeMs;
+  try {
+    madeMs = statSync(join(EMPTY_DATABASE_PATH, 'PG_VERSION')).mtimeMs;
+  } catch {
+    return true;
+  }
+  try {
+    return madeMs < statSync(PGLITE_PACKAGE).mtimeMs;
+  } catch {
+    return false; // PGlite installed elsewhere: the one made is kept
+  }
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  if (isStale(POLLER_BUNDLE_PATH, POLLER_SOURCES) || isStale(BACKEND_BUNDLE_PATH, BACKEND_SOURCES)) {
+  if (isStale(POLLER_BUNDLE_PATH, POLLER_SOURCES) || isStale(BACKEND_BUNDLE_PATH, BACKEND_SOURCES) || emptyDatabaseIsStale()) {
     const build = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./build.ts', import.meta.url)), '--if-stale'], { stdio: 'inherit' });
     process.exit(build.status ?? 1);
   }

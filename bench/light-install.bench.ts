@@ -4,11 +4,13 @@
  * folder) and remote pollers, beside an empty Node process measured in the
  * same run (the baseline every figure is also given as a ratio to).
  *
- * Standalone: time from spawn to the "Vantage is running" banner; then the
+ * Standalone, on a new data folder and again on the same one: time and CPU
+ * (of the whole tree; the wall time depends on what else the machine runs)
+ * from spawn to the "Vantage is running" banner; then the
  * first page (GET /, /api/health and a data API as the administrator);
  * RSS of the whole process tree (npm and what it starts) sampled every
  * 50 ms: its highest sum, the sum of the processes' VmHWM, and RSS once
- * settled; the database folder's size.
+ * settled, and of the backend's own process; the database folder's size.
  * Pollers (the built single-file poller, and `npm run poller`): RSS with a
  * handful of services, and with 100,000 services for the memory per service.
  *
@@ -18,13 +20,13 @@
  *   node --import tsx bench/light-install.bench.ts [settle-seconds (60)] [--no-100k]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_TOKEN, benchLocation, startBenchBackend, startHttpTarget } from './support/bench-backend.ts';
-import { mib, processTree, sampleTree, treeMemory } from './support/process-memory.ts';
+import { findInTree, folderBytes, mib, processMemory, processTree, sampleTree, treeCpuMs, treeMemory } from './support/footprint.ts';
 
 const settleSeconds = Number(process.argv.find((arg) => /^\d+$/.test(arg)) ?? 60);
 const withHundredThousand = !process.argv.includes('--no-100k');
@@ -54,6 +56,16 @@ async function measureBaseline(): Promise<number> {
 
 async function measureStandalone(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vantage-light-'));
+  try {
+    await startStandalone('first start (new data folder)', dataDir, settleSeconds);
+    await startStandalone('restart (same data folder)', dataDir, Math.min(settleSeconds, 10));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `npm start` on `dataDir`: time and CPU to the banner, the first page, memory of the tree and of the backend's own process. */
+async function startStandalone(what: string, dataDir: string, seconds: number): Promise<void> {
   const port = await freePort();
   const startedAt = performance.now();
   const child = spawn('npm', ['start', '--silent', '--', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
@@ -65,28 +77,30 @@ async function measureStandalone(): Promise<void> {
   try {
     await waitForLine(child, 'Vantage is running');
     const bannerMs = performance.now() - startedAt;
+    const cpuMs = treeCpuMs(child.pid!);
     const page = await timed(() => get(port, '/'));
     const health = await timed(() => get(port, '/api/health'));
     const data = await timed(() => get(port, '/api/applications', true));
     const firstPageMs = page.ms + health.ms + data.ms;
     const atBanner = memory.current();
     console.log(
-      `standalone: banner after ${bannerMs.toFixed(0)} ms (target < 2000); first page ${firstPageMs.toFixed(0)} ms after it ` +
+      `standalone, ${what}: banner after ${bannerMs.toFixed(0)} ms, ${cpuMs.toFixed(0)} ms of CPU (target < 2000); first page ${firstPageMs.toFixed(0)} ms after it ` +
         `(GET / ${page.ms.toFixed(0)} ms, /api/health ${health.ms.toFixed(0)} ms, /api/applications ${data.ms.toFixed(0)} ms; target < 500)`,
     );
-    console.log(`standalone: RSS at the banner ${mib(atBanner.rssBytes)}, database folder ${mib(folderBytes(join(dataDir, 'db')))}`);
-    await sleep(settleSeconds * 1_000);
+    console.log(`standalone, ${what}: RSS at the banner ${mib(atBanner.rssBytes)}, database folder ${mib(folderBytes(join(dataDir, 'db')))}`);
+    await sleep(seconds * 1_000);
     const settled = memory.current();
+    const backend = findInTree(child.pid!, /backend\/(dist|src|bin)\//);
+    const own = backend === undefined ? undefined : processMemory(backend);
     console.log(
-      `standalone: peak ${mib(settled.sampledPeakBytes)} sampled (${ratio(settled.sampledPeakBytes)}), VmHWM sum ${mib(settled.hwmSumBytes)}; ` +
-        `settled after ${settleSeconds} s ${mib(settled.rssBytes)} (${ratio(settled.rssBytes)}); processes ${processTree(child.pid!).length} ` +
-        `(targets < 300 MB peak, < 250 MB settled)`,
+      `standalone, ${what}: process tree (${processTree(child.pid!).length} processes, npm included) peak ${mib(settled.sampledPeakBytes)} sampled (${ratio(settled.sampledPeakBytes)}), ` +
+        `VmHWM sum ${mib(settled.hwmSumBytes)}; settled after ${seconds} s ${mib(settled.rssBytes)} (${ratio(settled.rssBytes)}); ` +
+        `the backend's own process: peak (VmHWM) ${own ? mib(own.peakRssBytes) : '?'}, settled ${own ? mib(own.rssBytes) : '?'} (targets < 300 MB peak, < 250 MB settled)`,
     );
-    console.log(`standalone: database folder after ${settleSeconds} s of the shipped configuration: ${mib(folderBytes(join(dataDir, 'db')))}`);
+    console.log(`standalone, ${what}: database folder after ${seconds} s of the shipped configuration: ${mib(folderBytes(join(dataDir, 'db')))}`);
   } finally {
     memory.stop();
     await stopTree(child);
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -172,14 +186,6 @@ async function timed(work: () => Promise<void>): Promise<{ ms: number }> {
   const startedAt = performance.now();
   await work();
   return { ms: performance.now() - startedAt };
-}
-
-function folderBytes(dir: string): number {
-  let bytes = 0;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) bytes += statSync(join(entry.parentPath, entry.name)).size;
-  }
-  return bytes;
 }
 
 async function freePort(): Promise<number> {

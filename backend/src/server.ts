@@ -29,6 +29,7 @@ import { ConfigHolder } from './config/config-holder.ts';
 import { ConfigReloader } from './config/config-reloader.ts';
 import { parsePollingConfigText, readPollingConfigText } from './config/load-config.ts';
 import { Database } from './db/database.ts';
+import { EmbeddedMaintenance } from './db/embedded-maintenance.ts';
 import { readInstallationId } from './db/installation.ts';
 import { frameworkErrorAnswer, registerErrorAnswers } from './http/error-answers.ts';
 import { registerOriginFormOnly } from './http/request-target.ts';
@@ -301,6 +302,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const rollup = new ResponseTimeRollup(db, { log: log.child('series') });
   const rollupTask = rollup.task(log.child('series'), undefined, () => leadership.leads(LeaderJob.responseTimeRollup));
   rollupTask.start();
+  const maintenanceTask = db.embedded ? new EmbeddedMaintenance(db, log.child('db')).task() : undefined;
+  maintenanceTask?.start();
   if (options.watchConfig !== false) reloader.watch();
 
   const url = `${backendTls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
@@ -329,6 +332,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       await alarmCleanup.stop();
       rollup.stop();
       await rollupTask.stop();
+      await maintenanceTask?.stop();
       await sweeper.stop();
       await leadership.stop();
       await ws.close();

@@ -11,6 +11,7 @@ import { PGliteDriver } from 'typeorm-pglite';
 import { underStartLock } from '../cluster/start-lock.ts';
 import { pendingAudit, writeAudit } from '../audit/audit-trail.ts';
 import { ENTITIES } from './entities.ts';
+import { embeddedStartParams, seedFromEmptyDatabase } from './embedded-database.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
 export interface DatabaseOptions {
@@ -40,9 +41,10 @@ export class Database {
       description = describePostgresUrl(options.url);
     } else {
       const dataDir = options.dataDir ?? './data/db';
-      if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+      const inMemory = dataDir.startsWith('memory://');
+      if (!inMemory && !seedFromEmptyDatabase(dataDir)) mkdirSync(dataDir, { recursive: true });
       session = new PGliteSession();
-      const driver = session.driver(new PGliteDriver({ dataDir: dataDir.startsWith('memory://') ? undefined : dataDir }).driver);
+      const driver = session.driver(new PGliteDriver({ dataDir: inMemory ? undefined : dataDir, startParams: embeddedStartParams() }).driver);
       // typeorm-pglite plugs in as the `pg` driver; the postgres type then does the rest.
       dataSource = new DataSource({ type: 'postgres', driver, ...common } as ConstructorParameters<typeof DataSource>[0]);
       description = dataDir.startsWith('memory://') ? 'embedded PGlite in memory' : `embedded PGlite in ${dataDir}`;
@@ -87,6 +89,27 @@ export class Database {
     const run = this.writeQueue.then(() => session.exclusive(() => this.dataSource.transaction(audited)));
     this.writeQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /** The embedded PGlite: one session, and no autovacuum or checkpointer of its own (see embedded-maintenance.ts). */
+  get embedded(): boolean {
+    return this.session !== undefined;
+  }
+
+  /**
+   * Runs a statement that PostgreSQL refuses inside a transaction (VACUUM,
+   * CHECKPOINT). On PGlite it takes its turn in the write queue like a
+   * transaction, so it never lands inside someone else's.
+   */
+  async runOutsideTransaction(sql: string): Promise<void> {
+    const session = this.session;
+    if (!session) {
+      await this.dataSource.query(sql);
+      return;
+    }
+    const run = this.writeQueue.then(() => session.exclusive(() => this.dataSource.query(sql)));
+    this.writeQueue = run.catch(() => undefined);
+    await run;
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,11 @@
 /**
- * Memory of a process and everything it started, read from /proc: what the
- * footprint benchmarks compare. A launcher (npm, tsx's CLI, a shell) counts
- * with the process it starts, since the user's machine pays for it too.
+ * What the footprint benchmarks measure: the memory of a process and
+ * everything it started, read from /proc (a launcher such as npm, tsx's CLI
+ * or a shell counts with the process it starts, since the user's machine pays
+ * for it too), and the size of a folder.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** `pid` and its descendants, from each process's parent in /proc/PID/stat. */
 export function processTree(pid: number): number[] {
@@ -78,4 +80,43 @@ export function sampleTree(pid: number, everyMs = 50): { current(): { rssBytes: 
 
 export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The bytes of the files in `dir` and below. */
+export function folderBytes(dir: string): number {
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) bytes += statSync(join(entry.parentPath, entry.name)).size;
+  }
+  return bytes;
+}
+
+/** Clock ticks per second of /proc/PID/stat (USER_HZ; 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user and system) of a tree's live processes and the children they have waited for, in ms. */
+export function treeCpuMs(pid: number): number {
+  let ticks = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${member}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime, stime, cutime, cstime: fields 14 to 17 of stat, 12 to 15 after the name.
+      ticks += [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    } catch {
+      // ended while we looked
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** The deepest process of the tree whose command line matches `pattern` (the program, not the shell that started it). */
+export function findInTree(pid: number, pattern: RegExp): number | undefined {
+  return processTree(pid).findLast((member) => {
+    try {
+      return pattern.test(readFileSync(`/proc/${member}/cmdline`, 'utf8').replaceAll('\0', ' '));
+    } catch {
+      return false;
+    }
+  });
 }
