@@ -272,7 +272,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const ws = attachWsEndpoint(app.server, { messages, monitors, connections, limits, trustProxy: options.trustProxy ?? false, log: log.child('ws') });
 
   // Every instance runs the timers; only each job's leader does the work (cluster/leadership.ts).
-  const leadership = new Leadership(db, instance.id, Object.values(LeaderJob), log.child('leader'));
+  const leadership = new Leadership(db, instance.id, Object.values(LeaderJob), log.child('leader'), { exclusive: !options.databaseUrl });
   await leadership.start();
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
   const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, leadership.whenLeading(LeaderJob.disconnectSweep, () => monitors.sweepDisconnected()), log);
