@@ -6,15 +6,13 @@
  * interval), and both instances report the same package version.
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { adminFetch, createTestStorage, TEST_ADMIN_PASSWORD } from '@vantage/backend/testing';
+import { adminFetch, createTestStorage } from '@vantage/backend/testing';
+import { ON_POSTGRES, startInstance, startPollerAt, type ClusterInstance } from './support/cluster.ts';
 import { writeConfig } from './support/edge.ts';
 import { HttpTarget } from './support/http-target.ts';
-import { eventually, freePort, startBackendProcess, startProcess, type RunningProcess } from './support/processes.ts';
+import { eventually, freePort, type RunningProcess } from './support/processes.ts';
 
-const ON_POSTGRES = process.env.VANTAGE_TEST_PG_URL ? false : 'needs PostgreSQL (VANTAGE_TEST_PG_URL): two instances share one database';
 const CHECK_IN_MS = 5_000;
 const TOKEN = 'site-token-123';
 
@@ -37,14 +35,7 @@ ${Array.from({ length: nodes }, (_, i) => `    <specific node-label="n${i}">127.
   <location name="SITE" registration-token="${TOKEN}"><polling-package name="p"/></location>
 </poller-configuration>`;
 
-interface Instance {
-  url: string;
-  port: number;
-  configPath: string;
-  process: RunningProcess;
-}
-
-const packageVersionAt = async (instance: Instance) => {
+const packageVersionAt = async (instance: ClusterInstance) => {
   const response = await adminFetch(`${instance.url}/api/locations`);
   assert.equal(response.status, 200);
   return ((await response.json()) as { name: string; packageVersion: string | null }[]).find((l) => l.name === 'SITE')?.packageVersion;
@@ -56,15 +47,11 @@ void test('a reload on instance A reaches the poller on instance B within one ch
   const target = new HttpTarget(await freePort());
   await target.start();
   cleanups.push(() => target.stop());
-  const start = async (name: string): Promise<Instance> => {
-    const port = await freePort();
-    const dataDir = join(storage.dataDir, name);
-    await mkdir(dataDir, { recursive: true });
+  const start = async (name: string) => {
     // Each instance its own copy of the file: only A's changes.
-    const configPath = await writeConfig(storage, config(target.port, 1, 2_000), `${name}.xml`);
-    const process = await startBackendProcess({ configPath, port, dataDir, databaseUrl: storage.databaseUrl, adminPassword: TEST_ADMIN_PASSWORD });
-    processes.push(process);
-    return { url: `http://127.0.0.1:${port}`, port, configPath, process };
+    const instance = await startInstance(storage, await writeConfig(storage, config(target.port, 1, 2_000), `${name}.xml`), name);
+    processes.push(instance.process);
+    return instance;
   };
   const a = await start('backend-a');
   const b = await start('backend-b');
@@ -72,12 +59,7 @@ void test('a reload on instance A reaches the poller on instance B within one ch
   assert.ok(before);
   assert.equal(await packageVersionAt(b), before, 'one version before the reload');
 
-  const poller = startProcess(
-    'poller',
-    'frontend-poller/bin/vantage-poller.js',
-    ['--server', `ws://127.0.0.1:${b.port}/rpc`, '--location', 'SITE', '--name', 'poller', '--state-dir', join(storage.dataDir, 'poller'), '--reconnect-max-ms', '1000'],
-    { VANTAGE_TOKEN: TOKEN },
-  );
+  const poller = startPollerAt(storage, b, 'poller', 'SITE', TOKEN);
   processes.push(poller);
   await poller.waitForLine(new RegExp(`polling 1 service of package "p" \\(version ${before}\\)`), 30_000);
 

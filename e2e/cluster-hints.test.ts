@@ -6,15 +6,13 @@
  * poller stops for good.
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { adminFetch, createTestStorage, TEST_ADMIN_PASSWORD } from '@vantage/backend/testing';
+import { adminFetch, createTestStorage } from '@vantage/backend/testing';
+import { ON_POSTGRES, startInstance, startPollerAt } from './support/cluster.ts';
 import { writeConfig } from './support/edge.ts';
 import { HttpTarget } from './support/http-target.ts';
-import { eventually, freePort, startBackendProcess, startProcess, type RunningProcess } from './support/processes.ts';
+import { eventually, freePort, type RunningProcess } from './support/processes.ts';
 
-const ON_POSTGRES = process.env.VANTAGE_TEST_PG_URL ? false : 'needs PostgreSQL (VANTAGE_TEST_PG_URL): two instances share one database';
 /** Long, so that only a hint explains a reaction within HINT_WITHIN_MS. */
 const CHECK_IN_MS = 30_000;
 const HINT_WITHIN_MS = 5_000;
@@ -43,21 +41,13 @@ void test('pause, resume and revoke on instance A reach the poller connected to 
   cleanups.push(() => target.stop());
   const configPath = await writeConfig(storage, config(target.port));
   const start = async (name: string) => {
-    const port = await freePort();
-    const dataDir = join(storage.dataDir, name);
-    await mkdir(dataDir, { recursive: true });
-    const process = await startBackendProcess({ configPath, port, dataDir, databaseUrl: storage.databaseUrl, adminPassword: TEST_ADMIN_PASSWORD });
-    processes.push(process);
-    return { port, process, url: `http://127.0.0.1:${port}` };
+    const instance = await startInstance(storage, configPath, name);
+    processes.push(instance.process);
+    return instance;
   };
   const a = await start('backend-a');
   const b = await start('backend-b');
-  const poller = startProcess(
-    'poller',
-    'frontend-poller/bin/vantage-poller.js',
-    ['--server', `ws://127.0.0.1:${b.port}/rpc`, '--location', 'SITE', '--name', 'poller', '--state-dir', join(storage.dataDir, 'poller'), '--reconnect-max-ms', '1000'],
-    { VANTAGE_TOKEN: TOKEN },
-  );
+  const poller = startPollerAt(storage, b, 'poller', 'SITE', TOKEN);
   processes.push(poller);
   await poller.waitForLine(/polling 1 service of package "p"/, 30_000);
   const monitor = await eventually('the monitor connected to B', async () => {

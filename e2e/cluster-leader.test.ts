@@ -6,16 +6,14 @@
  * locationMonitorDisconnected for each poller the killed instance served.
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Uei } from '@vantage/common';
-import { adminFetch, createTestStorage, TEST_ADMIN_PASSWORD } from '@vantage/backend/testing';
+import { adminFetch, createTestStorage } from '@vantage/backend/testing';
+import { ON_POSTGRES, startInstance, startPollerAt, type ClusterInstance } from './support/cluster.ts';
 import { writeConfig } from './support/edge.ts';
 import { HttpTarget } from './support/http-target.ts';
-import { eventually, freePort, startBackendProcess, startProcess, type RunningProcess } from './support/processes.ts';
+import { eventually, freePort, type RunningProcess } from './support/processes.ts';
 
-const ON_POSTGRES = process.env.VANTAGE_TEST_PG_URL ? false : 'needs PostgreSQL (VANTAGE_TEST_PG_URL): two instances share one database';
 /** README's bound for a dead leader's jobs to move (lease 6 s + one renewal interval 2 s, and room for a loaded machine). */
 const TAKEOVER_WITHIN_MS = 10_000;
 const JOBS = ['cleared-alarm-cleanup', 'disconnect-sweep', 'response-time-rollup'];
@@ -27,12 +25,6 @@ after(async () => {
   for (const p of processes) await p.stop('SIGKILL');
   for (const cleanup of cleanups) await cleanup();
 });
-
-interface Instance {
-  port: number;
-  process: RunningProcess;
-  url: string;
-}
 
 interface InstanceView {
   id: string;
@@ -49,7 +41,7 @@ const config = (targetPort: number) => `<?xml version="1.0"?>
   <location name="SITE" registration-token="${TOKEN}"><polling-package name="p"/></location>
 </poller-configuration>`;
 
-async function getJson<T>(instance: Instance, path: string): Promise<T> {
+async function getJson<T>(instance: ClusterInstance, path: string): Promise<T> {
   const response = await adminFetch(`${instance.url}${path}`);
   assert.equal(response.status, 200, path);
   return (await response.json()) as T;
@@ -62,25 +54,14 @@ void test('kill -9 of the leader: its jobs move to the other instance within the
   await target.start();
   cleanups.push(() => target.stop());
   const configPath = await writeConfig(storage, config(target.port));
-  const start = async (name: string): Promise<Instance> => {
-    const port = await freePort();
-    const dataDir = join(storage.dataDir, name);
-    await mkdir(dataDir, { recursive: true });
-    const process = await startBackendProcess({ configPath, port, dataDir, databaseUrl: storage.databaseUrl, adminPassword: TEST_ADMIN_PASSWORD });
-    processes.push(process);
-    return { port, process, url: `http://127.0.0.1:${port}` };
+  const start = async (name: string) => {
+    const instance = await startInstance(storage, configPath, name);
+    processes.push(instance.process);
+    return instance;
   };
   const a = await start('backend-a');
   const b = await start('backend-b');
-  const poller = (name: string, server: Instance) => {
-    const p = startProcess(
-      name,
-      'frontend-poller/bin/vantage-poller.js',
-      ['--server', `ws://127.0.0.1:${server.port}/rpc`, '--location', 'SITE', '--name', name, '--state-dir', join(storage.dataDir, name), '--reconnect-max-ms', '1000'],
-      { VANTAGE_TOKEN: TOKEN },
-    );
-    processes.push(p);
-  };
+  const poller = (name: string, server: ClusterInstance) => processes.push(startPollerAt(storage, server, name, 'SITE', TOKEN));
   poller('poller-a1', a);
   poller('poller-a2', a);
   poller('poller-b1', b);

@@ -5,15 +5,14 @@
  * the end every seq from 1 to the last it handed out is stored exactly once.
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { adminFetch, createTestStorage, TEST_ADMIN_PASSWORD } from '@vantage/backend/testing';
+import { adminFetch, createTestStorage } from '@vantage/backend/testing';
+import { ON_POSTGRES, startInstance } from './support/cluster.ts';
 import { edgeConfig, highestSpooledSeq, startEdgePoller, storedResults, writeConfig } from './support/edge.ts';
 import { HttpTarget } from './support/http-target.ts';
-import { eventually, freePort, startBackendProcess, type RunningProcess } from './support/processes.ts';
+import { eventually, freePort, type RunningProcess } from './support/processes.ts';
 
-const ON_POSTGRES = process.env.VANTAGE_TEST_PG_URL ? false : 'needs PostgreSQL (VANTAGE_TEST_PG_URL): two instances share one database';
 const NODES = 5;
 
 const processes: RunningProcess[] = [];
@@ -39,12 +38,9 @@ async function scenario(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
   cleanups.push(() => target.stop());
   const configPath = await writeConfig(storage, edgeConfig({ targetPort: target.port, nodes: NODES, intervalMs: 300 }));
   const start = async (name: string) => {
-    const port = await freePort();
-    const dataDir = join(storage.dataDir, name);
-    await mkdir(dataDir, { recursive: true });
-    const process = await startBackendProcess({ configPath, port, dataDir, databaseUrl: storage.databaseUrl, adminPassword: TEST_ADMIN_PASSWORD });
-    processes.push(process);
-    return { port, process, url: `http://127.0.0.1:${port}` };
+    const instance = await startInstance(storage, configPath, name);
+    processes.push(instance.process);
+    return instance;
   };
   const a = await start('backend-a');
   const b = await start('backend-b');

@@ -9,10 +9,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createTestStorage, type TestStorage } from '@vantage/backend/testing';
+import { ON_POSTGRES } from './support/cluster.ts';
 import { writeConfig } from './support/edge.ts';
 import { eventually, freePort, startProcess, type RunningProcess } from './support/processes.ts';
 
-const ON_POSTGRES = process.env.VANTAGE_TEST_PG_URL ? false : 'needs PostgreSQL (VANTAGE_TEST_PG_URL): two instances share one database';
 const ROUNDS = 5;
 const PASSWORD_LINE = /created the user "admin" with the password (\S+)/;
 

@@ -234,8 +234,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   registerAuth(app, auth, { scrapeToken: options.scrapeToken });
   registerAuditHooks(app, db, log.child('audit'));
   // Elected once this instance knows its id (after listening, below); until then it leads nothing.
-  let leadership: Leadership | undefined;
-  const leaderRoles = { entries: () => leadership?.entries() ?? [] };
+  const election: { leadership?: Leadership } = {};
+  const leaderRoles = { entries: () => election.leadership?.entries() ?? [] };
   registerMetricsRoute(app, createBackendMetrics({ db, ingest, leaderRoles, instanceExpiryMs: INSTANCE_EXPIRY_MS }));
   const messages = new RpcMessages(rpc, log.child('rpc'));
   registerHttpRpc(app, messages, monitors, log.child('rpc'));
@@ -292,7 +292,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const ws = attachWsEndpoint(app.server, { messages, monitors, connections, limits, trustProxy: options.trustProxy ?? false, log: log.child('ws') });
 
   // Every instance runs the timers; only each job's leader does the work (cluster/leadership.ts).
-  leadership = new Leadership(db, instance.id, Object.values(LeaderJob), log.child('leader'));
+  const leadership = new Leadership(db, instance.id, Object.values(LeaderJob), log.child('leader'), { exclusive: !options.databaseUrl });
+  election.leadership = leadership;
   await leadership.start();
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
   const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, leadership.whenLeading(LeaderJob.disconnectSweep, () => monitors.sweepDisconnected()), log);

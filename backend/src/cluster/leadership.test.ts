@@ -77,3 +77,13 @@ void test('a leader that stops renewing loses its jobs when its leases expire, a
   assert.deepEqual(dead.roles(), [], 'the one that stopped renewing counts itself leader of nothing');
   await other.stop();
 });
+
+void test('on the embedded database, a lease left by a process that died is void at once', async () => {
+  const dead = candidate('died-holding-it');
+  await dead.start();
+  await (dead as unknown as { task: { stop(): Promise<void> } }).task.stop();
+  const next = new Leadership(db, 'restarted', JOBS, log, { leaseMs: LEASE_MS, renewEveryMs: RENEW_MS, exclusive: true });
+  await next.start();
+  assert.deepEqual(next.roles(), JOBS, 'every job led from the first round');
+  await next.stop();
+});

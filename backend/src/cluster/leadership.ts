@@ -37,6 +37,8 @@ export type LeaderJob = (typeof LeaderJob)[keyof typeof LeaderJob];
 export interface LeadershipOptions {
   leaseMs?: number;
   renewEveryMs?: number;
+  /** The embedded database: only this process can be using it, so a lease of any other holder (a process that died) is void at once. */
+  exclusive?: boolean;
 }
 
 export class Leadership {
@@ -59,10 +61,14 @@ export class Leadership {
       throw new RangeError(`the leader lease (${this.leaseMs} ms) must be longer than its renewal interval (${this.renewEveryMs} ms) plus ${LEADER_SAFETY_MARGIN_MS} ms`);
     }
     this.task = new PeriodicTask('leader election', this.renewEveryMs, () => this.renew(), log);
+    this.exclusive = options.exclusive ?? false;
   }
+
+  private readonly exclusive: boolean;
 
   /** Takes the free leases at once, then keeps renewing. */
   async start(): Promise<void> {
+    if (this.exclusive) await this.db.transaction((manager) => manager.query(`DELETE FROM job_leader WHERE instance_id <> $1`, [this.instanceId]));
     await this.renew().catch((err: unknown) => this.log.error(`leader election failed: ${errorMessage(err)}`));
     this.task.start();
   }
