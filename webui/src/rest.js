@@ -5,7 +5,7 @@
  * as the backend describes them, not validated again here: each function is
  * the one place that says what its route returns.
  */
-import { del, get, post, seg } from './api.js';
+import { del, get, patch, post, seg } from './api.js';
 
 // --- answers ---
 
@@ -99,6 +99,16 @@ import { del, get, post, seg } from './api.js';
  * @typedef {{ severities: string[], events: EventDefinition[] }} EventCatalogue
  */
 
+/**
+ * GET /api/users (administrators only)
+ * @typedef {{ id: number, username: string, role: import('./role.js').Role, createdAt: number }} User
+ */
+
+/**
+ * GET /api/audit: who changed what. `target` is what the action was on (a monitor id, a location, a user), `details` what else it said.
+ * @typedef {{ id: number, time: number, user: string, action: string, target: string | null, details: Record<string, string> }} AuditEntry
+ */
+
 // --- requests ---
 
 /** @returns {Promise<Location[]>} */
@@ -166,3 +176,18 @@ export const getAlarms = (query) => /** @type {Promise<Alarm[]>} */ (get('/api/a
 
 /** Acts as the signed-in user. @param {number} id @param {'acknowledge' | 'unacknowledge' | 'clear'} action @returns {Promise<Alarm>} */
 export const administerAlarm = (id, action) => /** @type {Promise<Alarm>} */ (post(`/api/alarms/${id}/${action}`));
+
+/** @returns {Promise<User[]>} */
+export const getUsers = () => /** @type {Promise<User[]>} */ (get('/api/users'));
+
+/** @param {{ username: string, role: string, password: string }} user @returns {Promise<User>} */
+export const createUser = (user) => /** @type {Promise<User>} */ (post('/api/users', user));
+
+/** Changes the role, sets a new password (which ends the user's sessions), or both. @param {string} username @param {{ role?: string, password?: string }} change @returns {Promise<User>} */
+export const changeUser = (username, change) => /** @type {Promise<User>} */ (patch(`/api/users/${seg(username)}`, change));
+
+/** @param {string} username @returns {Promise<User>} */
+export const deleteUser = (username) => /** @type {Promise<User>} */ (del(`/api/users/${seg(username)}`));
+
+/** @param {{ user?: string, action?: string, target?: string, from?: number, to?: number, limit?: number }} query @returns {Promise<AuditEntry[]>} */
+export const getAudit = (query) => /** @type {Promise<AuditEntry[]>} */ (get('/api/audit', query));

@@ -36,7 +36,7 @@ void test('an operator\'s pause is recorded with the user, and the pause event n
   const paused = await post('otto', `/api/monitors/${monitor.monitorId}/pause`);
   assert.equal(paused.status, 200);
   const [entry] = await audit('?action=monitor.pause');
-  assert.deepEqual([entry?.user, entry?.action, entry?.target], ['otto', 'monitor.pause', monitor.monitorId]);
+  assert.deepEqual([entry?.user, entry?.action, entry?.target, entry?.details], ['otto', 'monitor.pause', monitor.monitorId, { monitor: 'audited', location: 'RDU' }]);
   const events = (await (await adminFetch(`${base}/api/events?uei=${encodeURIComponent(Uei.locationMonitorPaused)}&monitor=${monitor.monitorId}`)).json()) as { params: Record<string, string> }[];
   assert.equal(events[0]?.params.by, 'otto');
 });
