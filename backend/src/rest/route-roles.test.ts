@@ -103,3 +103,13 @@ void test('GET /api/me says who is signed in, with the role', async () => {
     assert.deepEqual(await (await userFetch(USERS[role], `${base}/api/me`)).json(), { user: USERS[role], role });
   }
 });
+
+void test('the OpenAPI description states the role each route needs', async () => {
+  const document = (await (await fetch(`${base}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { 'x-vantage-role'?: string }>> };
+  for (const [route, access] of Object.entries(ROUTE_ACCESS)) {
+    const [method, path] = route.split(' ') as [string, string];
+    const operation = document.paths[path.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
+    assert.equal(operation?.['x-vantage-role'], access.role, route);
+  }
+  assert.equal(document.paths['/api/health']?.get?.['x-vantage-role'], undefined, 'a public route needs no role');
+});
