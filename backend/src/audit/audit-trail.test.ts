@@ -105,3 +105,13 @@ void test('GET /api/audit filters by user, action prefix, time and count; viewer
   assert.equal(bad.status, 400);
   assert.equal(((await bad.json()) as { error: string }).error, 'unknown parameter "who"; limit must be a whole number from 1 to 1000, got "0"');
 });
+
+void test('a sign-in through the form is recorded with the address it came from; a failed one is not', async () => {
+  const signIn = (password: string) =>
+    fetch(`${base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'vera', password }) });
+  assert.equal((await signIn('not-her-password')).status, 401);
+  assert.deepEqual(await audit('?user=vera&action=session.sign-in'), []);
+  assert.equal((await signIn(TEST_USER_PASSWORD)).status, 200);
+  const [entry] = await audit('?user=vera&action=session.sign-in');
+  assert.deepEqual(entry?.details, { address: '127.0.0.1' });
+});

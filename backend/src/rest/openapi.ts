@@ -16,8 +16,8 @@ interface Operation {
 const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/health', summary: 'Liveness: {status} (no sign-in needed)' },
   { method: 'get', path: '/api/system', summary: 'The backend version and the database in use (never its password)' },
-  { method: 'post', path: '/api/session', summary: 'Sign in: {username, password} → {user, csrfToken}; sets the session cookie', body: '{username, password}' },
-  { method: 'get', path: '/api/session', summary: 'The signed-in user and the CSRF token changes must send as X-CSRF-Token' },
+  { method: 'post', path: '/api/session', summary: 'Sign in: {username, password} → {user, role, csrfToken}; sets the session cookie', body: '{username, password}' },
+  { method: 'get', path: '/api/session', summary: 'The signed-in user, their role, and the CSRF token changes must send as X-CSRF-Token' },
   { method: 'delete', path: '/api/session', summary: 'Sign out' },
   { method: 'post', path: '/api/session/password', summary: 'Change the password; ends every session of the user', body: '{current, next}' },
   { method: 'get', path: '/api/me', summary: 'Who is signed in: {user, role}' },
