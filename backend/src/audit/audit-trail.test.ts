@@ -115,3 +115,10 @@ void test('a sign-in through the form is recorded with the address it came from;
   const [entry] = await audit('?user=vera&action=session.sign-in');
   assert.deepEqual(entry?.details, { address: '127.0.0.1' });
 });
+
+void test('Pause all is one entry about the location, whichever monitors it paused', async () => {
+  assert.equal((await post('otto', '/api/locations/RDU/pause-all')).status, 200);
+  const [entry] = await audit('?action=location.pause-all');
+  assert.deepEqual([entry?.user, entry?.target, entry?.details], ['otto', 'RDU', {}]);
+  assert.equal((await post('otto', '/api/locations/RDU/resume-all')).status, 200);
+});

@@ -5,7 +5,7 @@
  * stores the resulting events in the same transaction, and only after commit
  * publishes them and hints the poller.
  */
-import { noteAudit } from '../audit/audit-trail.ts';
+import { describeAuditTarget } from '../audit/audit-trail.ts';
 import {
   ErrorCode,
   ProtocolError,
@@ -395,7 +395,7 @@ export class LocationMonitorService {
     const { row, events, membershipChanged } = await this.db.transaction(async (manager) => {
       const row = await this.lockedRow(manager, monitorId);
       // An administrator's change is recorded naming the monitor as people know it, not only by id.
-      noteAudit({ details: { monitor: row.name, location: row.location } });
+      describeAuditTarget(row.id, { monitor: row.name, location: row.location });
       const wasMember = isMember(row);
       options.edit?.(row);
       const transition = applyTrigger(row, trigger);
