@@ -20,6 +20,7 @@ import { AuthService } from './auth/auth-service.ts';
 import { UserStore } from './auth/user-store.ts';
 import { PasswordGate } from './auth/password-gate.ts';
 import { InstanceRegistry, newInstanceIdentity, INSTANCE_EXPIRY_MS, type InstanceIdentity } from './cluster/instances.ts';
+import { LeaderJob, Leadership } from './cluster/leadership.ts';
 import { PgNotifications } from './cluster/pg-notifications.ts';
 import { monitorConnections, PollerConnectionStore } from './cluster/poller-connections.ts';
 import { ConfigHolder } from './config/config-holder.ts';
@@ -140,7 +141,17 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const connections = new ConnectionRegistry();
   const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event), Date.now, relay);
   const tokens = new RegistrationTokenStore(db, recorder, bus, log.child('registration'));
-  await tokens.syncWithConfiguration(config);
+  const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
+  // What the first instance on a database creates, once: the others wait and find it done.
+  const admin = await db.underStartLock(async () => {
+    await tokens.syncWithConfiguration(config);
+    return auth.ensureAdmin(options.adminPassword);
+  });
+  if (admin.generatedPassword) {
+    log.info(`created the user "admin" with the password ${admin.generatedPassword} (shown once: sign in and change it, or set VANTAGE_ADMIN_PASSWORD before the first start)`);
+  } else if (admin.created) {
+    log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
+  }
   // Failures are logged by the store; a later reload tries again.
   configs.onReplaced((replaced) => void tokens.syncWithConfiguration(replaced).catch(() => undefined));
   const blocked = new BlockedAddressStore(db);
@@ -162,14 +173,6 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     exportResultsToInflux(ingest, configs, influx);
   }
   const reloader = new ConfigReloader(options.configPath, variables, configs, announceConfiguration(configs, monitors, connections), log.child('config'));
-
-  const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
-  const admin = await auth.ensureAdmin(options.adminPassword);
-  if (admin.generatedPassword) {
-    log.info(`created the user "admin" with the password ${admin.generatedPassword} (shown once: sign in and change it, or set VANTAGE_ADMIN_PASSWORD before the first start)`);
-  } else if (admin.created) {
-    log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
-  }
 
   // One server of ours, plain or TLS, with the request-time bounds on both (Fastify's own options reach only one of them).
   const httpServerOptions: http.ServerOptions = {
@@ -258,13 +261,16 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   }
   const ws = attachWsEndpoint(app.server, { messages, monitors, connections, limits, trustProxy: options.trustProxy ?? false, log: log.child('ws') });
 
+  // Every instance runs the timers; only each job's leader does the work (cluster/leadership.ts).
+  const leadership = new Leadership(db, instance.id, Object.values(LeaderJob), log.child('leader'));
+  await leadership.start();
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
-  const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, () => monitors.sweepDisconnected(), log);
+  const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, leadership.whenLeading(LeaderJob.disconnectSweep, () => monitors.sweepDisconnected()), log);
   sweeper.start();
-  const alarmCleanup = clearedAlarmCleanup(db, options.clearedAlarmRetentionMs ?? DEFAULT_CLEARED_ALARM_RETENTION_MS, log);
+  const alarmCleanup = clearedAlarmCleanup(db, options.clearedAlarmRetentionMs ?? DEFAULT_CLEARED_ALARM_RETENTION_MS, log, () => leadership.leads(LeaderJob.clearedAlarmCleanup));
   alarmCleanup.start();
   const rollup = new ResponseTimeRollup(db, { log: log.child('series') });
-  const rollupTask = rollup.task(log.child('series'));
+  const rollupTask = rollup.task(log.child('series'), undefined, () => leadership.leads(LeaderJob.responseTimeRollup));
   rollupTask.start();
   if (options.watchConfig !== false) reloader.watch();
 
@@ -293,6 +299,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       rollup.stop();
       await rollupTask.stop();
       await sweeper.stop();
+      await leadership.stop();
       await ws.close();
       await app.close();
       await rebalance.idle();

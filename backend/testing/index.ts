@@ -11,3 +11,4 @@ export * from './series.ts';
 export * from '../src/db/entities.ts';
 export * from './raw-http.ts';
 export * from './users.ts';
+export * from './services-fixture.ts';

@@ -57,7 +57,11 @@ export class AuthService {
     const password = passwordFromEnvironment ?? generatePassword();
     if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`the admin password must be at least ${MIN_PASSWORD_LENGTH} characters`);
     const hash = await hashPassword(password);
-    await this.db.transaction((m) => m.query(`INSERT INTO app_user (username, password_hash, created_at, role) VALUES ('admin', $1, $2, 'admin') ON CONFLICT DO NOTHING`, [hash, this.now()]));
+    const inserted = (await this.db.transaction((m) =>
+      m.query(`WITH added AS (INSERT INTO app_user (username, password_hash, created_at, role) VALUES ('admin', $1, $2, 'admin') ON CONFLICT DO NOTHING RETURNING id) SELECT id FROM added`, [hash, this.now()]),
+    )) as unknown[];
+    // Another instance created it meanwhile (not under the start lock): its password, not this one, is the one in force.
+    if (inserted.length === 0) return { created: false };
     return passwordFromEnvironment ? { created: true } : { created: true, generatedPassword: password };
   }
 

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { yieldToEventLoop } from '@vantage/runtime';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
+import { underStartLock } from '../cluster/start-lock.ts';
 import { pendingAudit, writeAudit } from '../audit/audit-trail.ts';
 import { ENTITIES } from './entities.ts';
 import { MIGRATIONS } from './migrations/index.ts';
@@ -53,8 +54,21 @@ export class Database {
     }
     const db = new Database(dataSource, session, description);
     // Nothing else uses the connection yet, so migrations need no turn in the queue.
-    await dataSource.runMigrations({ transaction: 'all' });
+    try {
+      await db.underStartLock(() => dataSource.runMigrations({ transaction: 'all' }));
+    } catch (err) {
+      await dataSource.destroy();
+      throw err;
+    }
     return db;
+  }
+
+  /**
+   * Runs first-start work (migrations, seeding) in one instance at a time
+   * among those starting on this database (cluster/start-lock.ts).
+   */
+  underStartLock<T>(work: () => Promise<T>): Promise<T> {
+    return underStartLock(this.dataSource, this.session !== undefined, work);
   }
 
   get manager(): EntityManager {

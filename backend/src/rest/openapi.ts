@@ -52,6 +52,13 @@ const OPERATIONS: Operation[] = [
   { method: 'post', path: '/api/locations/{name}/purge-pending', summary: 'Delete every monitor waiting for approval at the location: {purged}' },
   { method: 'post', path: '/api/locations/{name}/pause-all', summary: 'Pause every monitor of the location' },
   { method: 'post', path: '/api/locations/{name}/resume-all', summary: 'Resume every monitor of the location' },
+  {
+    method: 'get',
+    path: '/api/services',
+    summary: 'Every service with its state per location, status history per period and mean response times over a window',
+    query: { window: 'the window (default 24h)', q: 'search node, service, host, type, application', state: '', location: '', application: '', sort: '' },
+  },
+  { method: 'get', path: '/api/services/*', summary: 'One service (the path ends in NODE/SERVICE): states and history per location, monitors, response times per location, outages', query: { window: '' } },
   { method: 'get', path: '/api/applications', summary: 'Applications, their services, and their state across locations (up, partial, down, no data)' },
   {
     method: 'get',
@@ -96,7 +103,7 @@ const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/api/instances',
-    summary: 'The backend instances on this database: {id, host, port, startedAt, heartbeatAt, alive, connections, self (the one answering)}',
+    summary: 'The backend instances on this database: {id, host, port, startedAt, heartbeatAt, alive, connections, roles (the periodic jobs it leads), self (the one answering)}',
   },
   {
     method: 'get',

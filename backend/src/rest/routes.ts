@@ -29,6 +29,7 @@ import { registerMonitorRoutes } from './monitor-routes.ts';
 import { registerNotificationRoutes } from './notification-routes.ts';
 import { registerOutageRoutes } from './outage-routes.ts';
 import { registerResponseTimeRoutes } from './response-time-routes.ts';
+import { registerServiceRoutes } from './service-routes.ts';
 import { registerSystemRoutes } from './system-routes.ts';
 import { registerUserRoutes } from './user-routes.ts';
 import { registerWebUi } from './webui-routes.ts';
@@ -62,6 +63,7 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   registerAlarmRoutes(app, deps.db);
   registerOutageRoutes(app, deps.db);
   registerResponseTimeRoutes(app, deps.db);
+  registerServiceRoutes(app, deps);
   registerNotificationRoutes(app, deps.outbox);
   registerUserRoutes(app, deps.users);
   registerAuditRoutes(app, deps.db);
