@@ -122,3 +122,17 @@ void test('Pause all is one entry about the location, whichever monitors it paus
   assert.deepEqual([entry?.user, entry?.target, entry?.details], ['otto', 'RDU', {}]);
   assert.equal((await post('otto', '/api/locations/RDU/resume-all')).status, 200);
 });
+
+void test('changing one\'s own password is recorded without the password; a wrong current password records nothing', async () => {
+  await createUser(base, 'pete', 'viewer');
+  const change = (current: string) =>
+    userFetch('pete', `${base}/api/session/password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ current, next: 'pete-new-password' }) });
+  assert.equal((await change('not-the-password')).status, 403);
+  assert.deepEqual(await audit('?user=pete'), []);
+  assert.equal((await change(TEST_USER_PASSWORD)).status, 200);
+  const entries = await audit('?user=pete');
+  assert.deepEqual(
+    entries.map((e) => [e.action, e.details]),
+    [['user.change-own-password', {}]],
+  );
+});
