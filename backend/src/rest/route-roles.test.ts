@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { ROLES, roleAllows, type Role } from '../auth/roles.ts';
 import { startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 import { createUser, userFetch } from '../../testing/users.ts';
-import { ROUTE_ACCESS } from './route-roles.ts';
+import { requireDeclaredRole, ROUTE_ACCESS } from './route-roles.ts';
 
 /** The routes anyone may call (auth/route-access.test.ts checks they answer without sign-in). */
 const PUBLIC_ROUTES = new Set([
@@ -112,4 +112,10 @@ void test('the OpenAPI description states the role each route needs', async () =
     assert.equal(operation?.['x-vantage-role'], access.role, route);
   }
   assert.equal(document.paths['/api/health']?.get?.['x-vantage-role'], undefined, 'a public route needs no role');
+});
+
+void test('a route that is neither public nor declared stops the backend from starting, naming it', () => {
+  assert.throws(() => requireDeclaredRole('POST', '/api/undeclared', false), { message: 'route POST /api/undeclared declares no role: add it to backend/src/rest/route-roles.ts' });
+  assert.doesNotThrow(() => requireDeclaredRole('POST', '/api/undeclared', true));
+  assert.doesNotThrow(() => requireDeclaredRole('HEAD', '/api/monitors', false));
 });
