@@ -121,7 +121,7 @@ void test('an administrator adds users; a viewer cannot pause, an operator can, 
   await entry.waitFor({ timeout: 10_000 });
   assert.equal(await entry.getAttribute('data-user'), 'otto');
   assert.equal(await entry.getAttribute('data-target'), monitor.monitorId);
-  assert.match((await entry.textContent()) ?? '', /monitor rdu-1 · location RDU/);
+  assert.match((await entry.textContent()) ?? '', /otto\s*monitor\.pause\s*rdu-1 at RDU/);
   await shot(operator.page, 'audit');
 
   // The events list says who paused.
@@ -131,4 +131,22 @@ void test('an administrator adds users; a viewer cannot pause, an operator can, 
   assert.match((await paused.textContent()) ?? '', /by: otto/);
   await shot(operator.page, 'events-paused-by');
   await operator.context.close();
+
+  // Back on the Users page, the administrator makes the operator a viewer and deletes the viewer.
+  const again = await signedIn('admin', TEST_ADMIN_PASSWORD, '#/users');
+  await again.page.getByTestId('role-otto').selectOption('viewer');
+  await again.page.locator('[data-testid="user-otto"][data-role="viewer"]').waitFor({ timeout: 10_000 });
+  assert.equal((await userRole('otto')), 'viewer');
+  await again.page.getByTestId('delete-user-vera').click();
+  await again.page.getByTestId('confirm-ok').click();
+  await again.page.getByTestId('user-vera').waitFor({ state: 'detached', timeout: 10_000 });
+  assert.equal(await again.page.getByTestId('delete-user-admin').count(), 0, 'no Delete for oneself');
+  await again.page.getByTestId('nav-audit').click();
+  await again.page.locator('[data-testid="audit-row"][data-action="user.delete"][data-target="vera"]').waitFor({ timeout: 10_000 });
+  assert.match((await again.page.locator('[data-testid="audit-row"][data-action="user.change"]').textContent()) ?? '', /admin.*otto.*role viewer/);
+  await shot(again.page, 'audit-user-changes');
+  await again.context.close();
 });
+
+const userRole = async (username: string) =>
+  ((await t.backend.db.manager.query(`SELECT role FROM app_user WHERE username = $1`, [username])) as { role: string }[])[0]?.role;

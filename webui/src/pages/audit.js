@@ -59,8 +59,11 @@ export function AuditPage() {
                     <td class="nowrap"><${Time} ms=${e.time} /></td>
                     <td>${e.user}</td>
                     <td><code>${e.action}</code></td>
-                    <td>${e.target ?? html`<span class="muted">—</span>`}</td>
-                    <td class="small">${Object.entries(e.details).map(([k, v]) => `${k} ${v}`).join(' · ')}</td>
+                    <td><${Target} entry=${e} /></td>
+                    <td class="small">${Object.entries(e.details)
+                      .filter(([k]) => !(e.details.monitor && (k === 'monitor' || k === 'location')))
+                      .map(([k, v]) => `${k} ${v}`)
+                      .join(' · ')}</td>
                   </tr>`,
                 )}
               </tbody>
@@ -68,4 +71,10 @@ export function AuditPage() {
           </${TableWrap}>`
       : null}
   </section>`;
+}
+
+/** What an entry acted on: a monitor by its name and location (its id on hover), anything else as recorded. @param {{ entry: import('../rest.js').AuditEntry }} props */
+function Target({ entry: e }) {
+  if (e.details.monitor) return html`<span title=${e.target ?? ''}>${e.details.monitor}<span class="muted"> at ${e.details.location}</span></span>`;
+  return e.target === null ? html`<span class="muted">—</span>` : html`${e.target}`;
 }
