@@ -22,10 +22,12 @@ import { PasswordGate } from './auth/password-gate.ts';
 import { InstanceRegistry, newInstanceIdentity, INSTANCE_EXPIRY_MS, type InstanceIdentity } from './cluster/instances.ts';
 import { LeaderJob, Leadership } from './cluster/leadership.ts';
 import { PgNotifications } from './cluster/pg-notifications.ts';
+import { ClusterPollerHints } from './cluster/poller-hints.ts';
+import { configurationDigest, SharedConfiguration } from './cluster/shared-configuration.ts';
 import { monitorConnections, PollerConnectionStore } from './cluster/poller-connections.ts';
 import { ConfigHolder } from './config/config-holder.ts';
 import { ConfigReloader } from './config/config-reloader.ts';
-import { loadPollingConfigFile } from './config/load-config.ts';
+import { parsePollingConfigText, readPollingConfigText } from './config/load-config.ts';
 import { Database } from './db/database.ts';
 import { readInstallationId } from './db/installation.ts';
 import { frameworkErrorAnswer, registerErrorAnswers } from './http/error-answers.ts';
@@ -122,7 +124,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const host = options.host ?? '0.0.0.0';
   // The port is known before listening except for port 0 (tests), where ${backend.port} is not meaningful.
   const variables = { 'backend.port': String(options.port || 8980) };
-  const config = await loadPollingConfigFile(options.configPath, variables);
+  const configText = await readPollingConfigText(options.configPath);
+  const config = parsePollingConfigText(configText, options.configPath, variables);
   const configs = new ConfigHolder(config);
   // Before the database: a certificate problem should stop the start at once, naming the file.
   const backendTls = options.tls ? await BackendTls.load(options.tls, options.dataDir, log.child('tls')) : undefined;
@@ -139,11 +142,17 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   }
   logEvents(bus, log.child('events'), (id) => relay?.isRelayed(id) ?? false);
   const connections = new ConnectionRegistry();
+  // An operator's action here reaches the monitor's poller whichever instance it is connected to.
+  const hints = new ClusterPollerHints(connections, db, log.child('hints'));
+  const unfollowHints = listen ? hints.attach(listen) : undefined;
   const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event), Date.now, relay);
   const tokens = new RegistrationTokenStore(db, recorder, bus, log.child('registration'));
   const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
   // What the first instance on a database creates, once: the others wait and find it done.
+  // The file read at this start is the configuration in force for every instance, as a reload would make it.
+  const sharedConfig = new SharedConfiguration(db, listen !== undefined);
   const admin = await db.underStartLock(async () => {
+    await sharedConfig.store(configText);
     await tokens.syncWithConfiguration(config);
     return auth.ensureAdmin(options.adminPassword);
   });
@@ -156,10 +165,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   configs.onReplaced((replaced) => void tokens.syncWithConfiguration(replaced).catch(() => undefined));
   const blocked = new BlockedAddressStore(db);
   const admission = new RegistrationAdmission({ ...DEFAULT_REGISTRATION_LIMITS, ...options.registrationLimits }, tokens, blocked);
-  const monitors = new LocationMonitorService(db, configs, bus, connections, recorder, { admission, blocked });
+  const monitors = new LocationMonitorService(db, configs, bus, listen ? hints : connections, recorder, { admission, blocked });
   const ingest = new ResultIngest(db, configs, bus, recorder);
   // `distribute` locations: hand-off, minimum online and hints after each change of their members.
-  const rebalance = new DistributedRebalance(db, configs, recorder, bus, connections, log.child('distribute'));
+  const rebalance = new DistributedRebalance(db, configs, recorder, bus, listen ? hints : connections, log.child('distribute'));
   monitors.onMembershipChanged(async (location) => void (await rebalance.rebalance(location)));
   configs.onReplaced(() => void rebalance.rebalanceAll({ onlyChanged: true }));
   await rebalance.rebalanceAll();
@@ -172,7 +181,18 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     log.info(`response times also go to InfluxDB at ${options.influx!.url} (bucket ${options.influx!.bucket})`);
     exportResultsToInflux(ingest, configs, influx);
   }
-  const reloader = new ConfigReloader(options.configPath, variables, configs, announceConfiguration(configs, monitors, connections), log.child('config'));
+  const reloader = new ConfigReloader(
+    options.configPath,
+    variables,
+    configs,
+    // Only this instance's pollers: every instance announces a new configuration to its own.
+    announceConfiguration(configs, monitors, connections),
+    log.child('config'),
+    configurationDigest(configText),
+    sharedConfig,
+  );
+  // A reload on another instance: its configuration in force here too, and this instance's pollers told.
+  const unfollowConfig = listen ? sharedConfig.follow(listen, (stored) => reloader.adopt(stored), log.child('config')) : undefined;
 
   // One server of ours, plain or TLS, with the request-time bounds on both (Fastify's own options reach only one of them).
   const httpServerOptions: http.ServerOptions = {
@@ -290,6 +310,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     reloader,
     routes,
     async close() {
+      unfollowConfig?.();
+      unfollowHints?.();
       await reloader.close();
       await backendTls?.close();
       await dispatcher.close();

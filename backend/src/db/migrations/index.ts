@@ -8,7 +8,8 @@ import { RegistrationSecurity1764210000000 } from './0007-registration-security.
 import { InstancesAndPollerConnections1764224100000 } from './0008-instances-and-poller-connections.ts';
 import { NotificationLeases1764224200000 } from './0009-notification-leases.ts';
 import { JobLeadership1764224300000 } from './0010-job-leadership.ts';
-import { RolesAndAudit1764300000000 } from './0011-roles-and-audit.ts';
+import { ConfigurationInForce1764224400000 } from './0011-configuration-in-force.ts';
+import { RolesAndAudit1764300000000 } from './0012-roles-and-audit.ts';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   InstancesAndPollerConnections1764224100000,
   NotificationLeases1764224200000,
   JobLeadership1764224300000,
+  ConfigurationInForce1764224400000,
   RolesAndAudit1764300000000,
 ];
