@@ -44,7 +44,7 @@ import { LocationMonitorService } from './location-monitors/location-monitor-ser
 import { RegistrationAdmission } from './location-monitors/registration-admission.ts';
 import { DEFAULT_REGISTRATION_LIMITS, type RegistrationLimits } from './location-monitors/registration-limits.ts';
 import { RegistrationTokenStore } from './location-monitors/registration-tokens.ts';
-import { routeAccess } from './rest/route-roles.ts';
+import { requireDeclaredRole } from './rest/route-roles.ts';
 import { registerRestRoutes } from './rest/routes.ts';
 import { ConnectionRegistry } from './rpc/connections.ts';
 import { registerHttpRpc } from './rpc/http-endpoint.ts';
@@ -221,8 +221,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
-      // A route nobody declared a role for would be refused to everyone: say so at once rather than at the first request.
-      if (route.config?.public !== true && !routeAccess(method, route.url)) throw new Error(`route ${method} ${route.url} has no role in rest/route-roles.ts`);
+      requireDeclaredRole(method, route.url, route.config?.public === true);
       routes.push(`${method} ${route.url}`);
     }
   });

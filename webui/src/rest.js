@@ -5,7 +5,7 @@
  * as the backend describes them, not validated again here: each function is
  * the one place that says what its route returns.
  */
-import { del, get, post, seg } from './api.js';
+import { del, get, patch, post, seg } from './api.js';
 
 // --- answers ---
 
@@ -97,6 +97,16 @@ import { del, get, post, seg } from './api.js';
  * @typedef {'raises' | 'clears' | null} AlarmRole
  * @typedef {{ uei: string, name: string, label: string, description: string, severity: string, alarm: AlarmRole }} EventDefinition
  * @typedef {{ severities: string[], events: EventDefinition[] }} EventCatalogue
+ */
+
+/**
+ * GET /api/users (administrators only)
+ * @typedef {{ id: number, username: string, role: import('./role.js').Role, createdAt: number }} User
+ */
+
+/**
+ * GET /api/audit: who changed what. `target` is what the action was on (a monitor id, a location, a user), `details` what else it said.
+ * @typedef {{ id: number, time: number, user: string, action: string, target: string | null, details: Record<string, string> }} AuditEntry
  */
 
 // --- requests ---
@@ -196,3 +206,20 @@ export const getServices = (query) => /** @type {Promise<ServiceList>} */ (get('
 
 /** @param {string} id NODE/SERVICE @param {string} window @returns {Promise<ServiceDetail>} */
 export const getService = (id, window) => /** @type {Promise<ServiceDetail>} */ (get(`/api/services/${seg(id)}`, { window }));
+
+// --- users and the audit trail ---
+
+/** @returns {Promise<User[]>} */
+export const getUsers = () => /** @type {Promise<User[]>} */ (get('/api/users'));
+
+/** @param {{ username: string, role: string, password: string }} user @returns {Promise<User>} */
+export const createUser = (user) => /** @type {Promise<User>} */ (post('/api/users', user));
+
+/** Changes the role, sets a new password (which ends the user's sessions), or both. @param {string} username @param {{ role?: string, password?: string }} change @returns {Promise<User>} */
+export const changeUser = (username, change) => /** @type {Promise<User>} */ (patch(`/api/users/${seg(username)}`, change));
+
+/** @param {string} username @returns {Promise<User>} */
+export const deleteUser = (username) => /** @type {Promise<User>} */ (del(`/api/users/${seg(username)}`));
+
+/** @param {{ user?: string, action?: string, target?: string, from?: number, to?: number, limit?: number }} query @returns {Promise<AuditEntry[]>} */
+export const getAudit = (query) => /** @type {Promise<AuditEntry[]>} */ (get('/api/audit', query));

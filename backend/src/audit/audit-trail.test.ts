@@ -36,7 +36,7 @@ void test('an operator\'s pause is recorded with the user, and the pause event n
   const paused = await post('otto', `/api/monitors/${monitor.monitorId}/pause`);
   assert.equal(paused.status, 200);
   const [entry] = await audit('?action=monitor.pause');
-  assert.deepEqual([entry?.user, entry?.action, entry?.target], ['otto', 'monitor.pause', monitor.monitorId]);
+  assert.deepEqual([entry?.user, entry?.action, entry?.target, entry?.details], ['otto', 'monitor.pause', monitor.monitorId, { monitor: 'audited', location: 'RDU' }]);
   const events = (await (await adminFetch(`${base}/api/events?uei=${encodeURIComponent(Uei.locationMonitorPaused)}&monitor=${monitor.monitorId}`)).json()) as { params: Record<string, string> }[];
   assert.equal(events[0]?.params.by, 'otto');
 });
@@ -104,4 +104,35 @@ void test('GET /api/audit filters by user, action prefix, time and count; viewer
   const bad = await adminFetch(`${base}/api/audit?limit=0&who=x`);
   assert.equal(bad.status, 400);
   assert.equal(((await bad.json()) as { error: string }).error, 'unknown parameter "who"; limit must be a whole number from 1 to 1000, got "0"');
+});
+
+void test('a sign-in through the form is recorded with the address it came from; a failed one is not', async () => {
+  const signIn = (password: string) =>
+    fetch(`${base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'vera', password }) });
+  assert.equal((await signIn('not-her-password')).status, 401);
+  assert.deepEqual(await audit('?user=vera&action=session.sign-in'), []);
+  assert.equal((await signIn(TEST_USER_PASSWORD)).status, 200);
+  const [entry] = await audit('?user=vera&action=session.sign-in');
+  assert.deepEqual(entry?.details, { address: '127.0.0.1' });
+});
+
+void test('Pause all is one entry about the location, whichever monitors it paused', async () => {
+  assert.equal((await post('otto', '/api/locations/RDU/pause-all')).status, 200);
+  const [entry] = await audit('?action=location.pause-all');
+  assert.deepEqual([entry?.user, entry?.target, entry?.details], ['otto', 'RDU', {}]);
+  assert.equal((await post('otto', '/api/locations/RDU/resume-all')).status, 200);
+});
+
+void test('changing one\'s own password is recorded without the password; a wrong current password records nothing', async () => {
+  await createUser(base, 'pete', 'viewer');
+  const change = (current: string) =>
+    userFetch('pete', `${base}/api/session/password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ current, next: 'pete-new-password' }) });
+  assert.equal((await change('not-the-password')).status, 403);
+  assert.deepEqual(await audit('?user=pete'), []);
+  assert.equal((await change(TEST_USER_PASSWORD)).status, 200);
+  const entries = await audit('?user=pete');
+  assert.deepEqual(
+    entries.map((e) => [e.action, e.details]),
+    [['user.change-own-password', {}]],
+  );
 });

@@ -54,6 +54,12 @@ export function noteAudit(note: { target?: string; details?: Record<string, stri
   Object.assign(pending.details, note.details);
 }
 
+/** Adds details about `target` when it is what the request's entry is about (not, say, one monitor of a "pause all"). */
+export function describeAuditTarget(target: string, details: Record<string, string>): void {
+  const pending = current.getStore();
+  if (pending?.target === target) Object.assign(pending.details, details);
+}
+
 /** Writes the entry in the caller's transaction; returns its id. */
 export async function writeAudit(manager: EntityManager, pending: PendingAudit, time: number): Promise<string> {
   const [row] = (await manager.query(`INSERT INTO audit_entry (time, username, action, target, details) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [

@@ -12,7 +12,7 @@
  * that changes something gets its pending audit entry here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { PendingAudit } from '../audit/audit-trail.ts';
+import { runWithAudit, type PendingAudit } from '../audit/audit-trail.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MIN_PASSWORD_LENGTH, SESSION_TTL_MS, type AuthService, type PasswordRefusal, type SignedInUser } from './auth-service.ts';
 import { routeAccess } from '../rest/route-roles.ts';
@@ -63,7 +63,9 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, options: {
     if (typeof username !== 'string' || typeof password !== 'string') return reply.code(400).send({ error: 'username and password are required' });
     const check = await auth.checkPassword(username, password, request.ip);
     if (check.kind !== 'accepted') return refusePassword(reply, check, 401, false);
-    const { token, session } = await auth.createSession(check.user);
+    // Who signed in, and from where, is recorded with the session it opens (a public route has no entry until now).
+    request.pendingAudit = { user: check.user.username, action: 'session.sign-in', target: null, details: { address: request.ip } };
+    const { token, session } = await runWithAudit(request.pendingAudit, () => auth.createSession(check.user));
     setSessionCookie(request, reply, token);
     return { user: session.user.username, role: session.user.role, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
   });

@@ -5,6 +5,7 @@
  * stores the resulting events in the same transaction, and only after commit
  * publishes them and hints the poller.
  */
+import { describeAuditTarget } from '../audit/audit-trail.ts';
 import {
   ErrorCode,
   ProtocolError,
@@ -379,6 +380,8 @@ export class LocationMonitorService {
   ): Promise<LocationMonitorRow> {
     const { row, events, membershipChanged } = await this.db.transaction(async (manager) => {
       const row = await this.lockedRow(manager, monitorId);
+      // An administrator's change is recorded naming the monitor as people know it, not only by id.
+      describeAuditTarget(row.id, { monitor: row.name, location: row.location });
       const wasMember = isMember(row);
       options.edit?.(row);
       const transition = applyTrigger(row, trigger);

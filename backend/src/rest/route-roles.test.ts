@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { ROLES, roleAllows, type Role } from '../auth/roles.ts';
 import { startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 import { createUser, userFetch } from '../../testing/users.ts';
-import { ROUTE_ACCESS } from './route-roles.ts';
+import { requireDeclaredRole, ROUTE_ACCESS } from './route-roles.ts';
 
 /** The routes anyone may call (auth/route-access.test.ts checks they answer without sign-in). */
 const PUBLIC_ROUTES = new Set([
@@ -89,7 +89,7 @@ void test('each changing route answers 403 to the roles below the one it needs, 
 
 void test('reading routes answer every role that may read them, and administrators only where the table says so', async () => {
   for (const [route, access] of Object.entries(ROUTE_ACCESS)) {
-    if (!route.startsWith('GET ') || route === 'GET /api/live' || route.includes(':')) continue;
+    if (!route.startsWith('GET ') || route === 'GET /api/live' || /[:*]/.test(route)) continue;
     const query = route === 'GET /api/response-times' ? '?service=web1%2FHTTP' : '';
     for (const role of ROLES) {
       const response = await userFetch(USERS[role], `${base}${route.slice(4)}${query}`);
@@ -102,4 +102,20 @@ void test('GET /api/me says who is signed in, with the role', async () => {
   for (const role of ROLES) {
     assert.deepEqual(await (await userFetch(USERS[role], `${base}/api/me`)).json(), { user: USERS[role], role });
   }
+});
+
+void test('the OpenAPI description states the role each route needs', async () => {
+  const document = (await (await fetch(`${base}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, { 'x-vantage-role'?: string }>> };
+  for (const [route, access] of Object.entries(ROUTE_ACCESS)) {
+    const [method, path] = route.split(' ') as [string, string];
+    const operation = document.paths[path.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
+    assert.equal(operation?.['x-vantage-role'], access.role, route);
+  }
+  assert.equal(document.paths['/api/health']?.get?.['x-vantage-role'], undefined, 'a public route needs no role');
+});
+
+void test('a route that is neither public nor declared stops the backend from starting, naming it', () => {
+  assert.throws(() => requireDeclaredRole('POST', '/api/undeclared', false), { message: 'route POST /api/undeclared declares no role: add it to backend/src/rest/route-roles.ts' });
+  assert.doesNotThrow(() => requireDeclaredRole('POST', '/api/undeclared', true));
+  assert.doesNotThrow(() => requireDeclaredRole('HEAD', '/api/monitors', false));
 });

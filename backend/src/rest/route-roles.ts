@@ -78,3 +78,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
 export function routeAccess(method: string, url: string): RouteAccess | undefined {
   return ROUTE_ACCESS[`${method === 'HEAD' ? 'GET' : method} ${url}`];
 }
+
+/**
+ * Throws for a route that is neither public nor in the table: it would be
+ * refused to everyone, so the backend says so when the route is registered
+ * rather than at its first request.
+ */
+export function requireDeclaredRole(method: string, url: string, isPublic: boolean): void {
+  if (!isPublic && !routeAccess(method, url)) throw new Error(`route ${method} ${url} declares no role: add it to backend/src/rest/route-roles.ts`);
+}

@@ -8,6 +8,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { ActionButton, Empty, ErrorBox, Loading, SeverityBadge, TableWrap, useResource } from '../components.js';
 import { useLiveRefresh } from '../live.js';
+import { can } from '../role.js';
 import { href } from '../router.js';
 import { Time, zoneName } from '../time.js';
 import { changesAlarms, raisesAlarm, ueiLabel, ueiName } from '../catalogue.js';
@@ -85,10 +86,12 @@ export function AlarmsPage() {
                     <td><span class="uei" title=${a.uei}>${ueiName(a.uei)}</span><div class="muted small">${a.description || ueiLabel(a.uei)}</div></td>
                     <td class="actions-cell">
                       <div class="actions">
-                        ${a.acknowledgedAt
+                        ${!can('operator')
+                          ? html`<span class="muted small">—</span>`
+                          : a.acknowledgedAt
                           ? html`<${ActionButton} label="Unacknowledge" action=${act(a, 'unacknowledge')} testid=${`unacknowledge-${a.id}`} />`
                           : html`<${ActionButton} label="Acknowledge" kind="primary" action=${act(a, 'acknowledge')} testid=${`acknowledge-${a.id}`} />`}
-                        ${a.clearedAt ? null : html`<${ActionButton} label="Clear" action=${act(a, 'clear')} testid=${`clear-${a.id}`} />`}
+                        ${a.clearedAt || !can('operator') ? null : html`<${ActionButton} label="Clear" action=${act(a, 'clear')} testid=${`clear-${a.id}`} />`}
                       </div>
                     </td>
                     <td class="where">

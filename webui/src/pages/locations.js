@@ -12,6 +12,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
+import { can } from '../role.js';
 import { ActionButton, Empty, ErrorBox, Loading, MonitorStatusBadge, TableWrap, confirmAction, notify, useResource } from '../components.js';
 import { count, ms, signedMs } from '../format.js';
 import { useLiveRefresh } from '../live.js';
@@ -157,16 +158,20 @@ function LocationSection({ location, monitors, rates, reload }) {
         </p>
       </div>
       <div class="actions">
-        <${ActionButton} label="Pause all" action=${() => bulk('pause')} disabled=${pausable === 0} testid=${`pause-all-${location.name}`}
-          title=${pausable === 0 ? 'No monitor here to pause' : `Pause the ${pausable} monitor(s) polling from ${location.name}`} />
-        <${ActionButton} label="Resume all" action=${() => bulk('resume')} disabled=${resumable === 0} testid=${`resume-all-${location.name}`}
-          title=${resumable === 0 ? 'No paused monitor here' : `Resume the ${resumable} paused monitor(s)`} />
-        <${ActionButton} label="Purge pending" kind="danger" action=${purge} disabled=${pending === 0} testid=${`purge-pending-${location.name}`}
-          title=${pending === 0 ? 'No monitor waiting for approval here' : `Delete the ${pending} monitor(s) waiting for approval`} />
+        ${can('operator')
+          ? html`<${ActionButton} label="Pause all" action=${() => bulk('pause')} disabled=${pausable === 0} testid=${`pause-all-${location.name}`}
+                title=${pausable === 0 ? 'No monitor here to pause' : `Pause the ${pausable} monitor(s) polling from ${location.name}`} />
+              <${ActionButton} label="Resume all" action=${() => bulk('resume')} disabled=${resumable === 0} testid=${`resume-all-${location.name}`}
+                title=${resumable === 0 ? 'No paused monitor here' : `Resume the ${resumable} paused monitor(s)`} />`
+          : null}
+        ${can('admin')
+          ? html`<${ActionButton} label="Purge pending" kind="danger" action=${purge} disabled=${pending === 0} testid=${`purge-pending-${location.name}`}
+              title=${pending === 0 ? 'No monitor waiting for approval here' : `Delete the ${pending} monitor(s) waiting for approval`} />`
+          : null}
       </div>
     </div>
     ${sorted.length === 0
-      ? html`<${Empty}>No monitor at ${location.name} yet. Run the command below on a host there.</${Empty}>`
+      ? html`<${Empty}>No monitor at ${location.name} yet.${can('admin') ? ' Run the command below on a host there.' : ''}</${Empty}>`
       : html`<${TableWrap} label=${`Monitors at ${location.name}`} testid=${`monitors-${location.name}`}>
           <table class="monitors cards">
             <thead>
@@ -188,7 +193,7 @@ function LocationSection({ location, monitors, rates, reload }) {
             </tbody>
           </table>
         </${TableWrap}>`}
-    <${RegisterPanel} key=${location.name} location=${location.name} admission=${location.admission} reload=${reload} />
+    ${can('admin') ? html`<${RegisterPanel} key=${location.name} location=${location.name} admission=${location.admission} reload=${reload} />` : null}
   </section>`;
 }
 
@@ -259,7 +264,6 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
       ${m.server && !m.local
         ? html`<div class="muted small" data-testid=${`server-${m.name}`} title=${m.server}>${m.serverRole === 'standby' ? 'on standby ' : 'via '}${serverHost(m.server)}</div>`
         : null}
-    </td>
       <div class="muted small" data-testid=${`connection-${m.name}`}
         title="The backend instance holding the poller's connection, and since when (the same on every instance)">
         ${m.instance ? html`connected to <span title=${m.instance}>${instanceHost(m.instance)}</span> since <${Time} ms=${m.connectedSince} />` : 'not connected'}
@@ -268,7 +272,7 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
     <td data-label="Last check-in"><${Time} ms=${m.lastCheckInAt} /><div class="muted small">registered <${Time} ms=${m.registeredAt} /></div></td>
     <td class="actions-cell" data-label="Actions">
       <div class="actions">
-        ${m.status === 'PENDING'
+        ${m.status === 'PENDING' && can('operator')
           ? html`<${ActionButton} label="Approve" kind="primary" action=${act('approve')} done=${`${m.name} approved`} testid=${`approve-${m.name}`} />
               <${ActionButton} label="Deny" kind="danger" action=${deny(false)} done=${`${m.name} denied`} testid=${`deny-${m.name}`} />
               ${m.address
@@ -276,16 +280,18 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
                     testid=${`deny-block-${m.name}`} title=${`Deny it and refuse every registration from ${m.address}`} />`
                 : null}`
           : null}
-        ${m.paused
+        ${!can('operator')
+          ? null
+          : m.paused
           ? html`<${ActionButton} label="Resume" action=${act('resume')} testid=${`resume-${m.name}`} />`
           : PAUSABLE.has(m.status)
             ? html`<${ActionButton} label="Pause" action=${act('pause')} testid=${`pause-${m.name}`} />`
             : null}
-        ${m.local || !RUNNABLE.has(m.status)
+        ${m.local || !RUNNABLE.has(m.status) || !can('admin')
           ? null
           : html`<${ActionButton} label="Revoke credentials" kind="danger" action=${revoke} done=${`${m.name}: credentials revoked`} testid=${`revoke-${m.name}`}
               title="Withdraw its secret: the poller is refused and stops" />`}
-        ${m.local || m.status === 'DENIED'
+        ${m.local || m.status === 'DENIED' || !can('admin')
           ? null
           : html`<${ActionButton} label="Delete" kind="danger" action=${remove} done=${`${m.name} deleted`} testid=${`delete-${m.name}`} />`}
       </div>
@@ -462,10 +468,12 @@ function BlockedAddresses({ blocked, reload }) {
               <th scope="row">${b.address}</th>
               <td>${b.reason ?? html`<span class="muted">—</span>`}</td>
               <td><${Time} ms=${b.createdAt} /><div class="muted small">by ${b.createdBy}</div></td>
-              <td><${ActionButton} label="Unblock" action=${async () => {
-                await unblockAddress(b.address);
-                await reload();
-              }} done=${`${b.address} unblocked`} testid=${`unblock-${b.address}`} /></td>
+              <td>${can('admin')
+                ? html`<${ActionButton} label="Unblock" action=${async () => {
+                    await unblockAddress(b.address);
+                    await reload();
+                  }} done=${`${b.address} unblocked`} testid=${`unblock-${b.address}`} />`
+                : null}</td>
             </tr>`,
           )}
         </tbody>
