@@ -16,6 +16,7 @@ interface Operation {
 const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/health', summary: 'Liveness: {status} (no sign-in needed)' },
   { method: 'get', path: '/api/system', summary: 'The backend version and the database in use (never its password)' },
+  { method: 'get', path: '/metrics', summary: 'Metrics in the Prometheus text format; a scraper may send Authorization: Bearer TOKEN with the scrape token (VANTAGE_SCRAPE_TOKEN) instead of a user' },
   { method: 'post', path: '/api/session', summary: 'Sign in: {username, password} → {user, role, csrfToken}; sets the session cookie', body: '{username, password}' },
   { method: 'get', path: '/api/session', summary: 'The signed-in user, their role, and the CSRF token changes must send as X-CSRF-Token' },
   { method: 'delete', path: '/api/session', summary: 'Sign out' },

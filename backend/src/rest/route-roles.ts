@@ -27,6 +27,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'DELETE /api/session': read,
   'POST /api/session/password': { role: 'viewer', audit: 'user.change-own-password' },
   'GET /api/system': read,
+  // Prometheus scrapes with the scrape token (auth-routes.ts) or any signed-in user's credentials.
+  'GET /metrics': read,
   'GET /api/locations': read,
   'GET /api/monitors': read,
   'GET /api/monitors/:id': read,
