@@ -106,6 +106,8 @@ export interface Backend {
   port: number;
   /** This process among the instances on its database. */
   instance: InstanceIdentity;
+  /** The periodic jobs this instance leads now (`leadership.roles()`); every instance's in GET /api/instances. */
+  leadership: Leadership;
   /** The certificate in service when the backend serves TLS. */
   tls: TlsStatus | undefined;
   db: Database;
@@ -311,6 +313,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     url,
     port,
     instance,
+    leadership,
     tls: backendTls,
     db,
     bus,

@@ -25,6 +25,8 @@ type Hint =
 export class ClusterPollerHints implements PollerNotifier {
   /** Who sent a hint: this process hears its own NOTIFYs too, and has already acted on them. */
   private readonly origin = randomBytes(8).toString('hex');
+  /** The NOTIFY last sent, so that the next waits for it. */
+  private sending: Promise<unknown> = Promise.resolve();
 
   constructor(
     /** The pollers connected to this process. */
@@ -54,8 +56,9 @@ export class ClusterPollerHints implements PollerNotifier {
       this.log.warn(`a ${hint.kind} hint for monitor ${hint.monitorId} is too long to send to other instances; its poller learns it at its next check-in`);
       return;
     }
-    this.db.manager
-      .query(`SELECT pg_notify($1, $2)`, [POLLER_HINTS_CHANNEL, payload])
+    // One after another: on pooled connections two NOTIFYs could commit, and so arrive, in the other order.
+    this.sending = this.sending
+      .then(() => this.db.manager.query(`SELECT pg_notify($1, $2)`, [POLLER_HINTS_CHANNEL, payload]))
       .catch((err: unknown) => this.log.warn(`cannot send a ${hint.kind} hint for monitor ${hint.monitorId} to other instances (its poller learns it at its next check-in): ${errorMessage(err)}`));
   }
 
