@@ -5,10 +5,9 @@
  * 15 s anyway for what other operators do (acknowledging raises no event).
  */
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
 import { ActionButton, Empty, ErrorBox, Loading, SeverityBadge, TableWrap, useResource } from '../components.js';
 import { useLiveRefresh } from '../live.js';
-import { href } from '../router.js';
+import { href, useHashParam } from '../router.js';
 import { Time, zoneName } from '../time.js';
 import { changesAlarms, raisesAlarm, ueiLabel, ueiName } from '../catalogue.js';
 import { administerAlarm, getAlarms, getMonitors } from '../rest.js';
@@ -25,10 +24,11 @@ const STATES = [
 
 export function AlarmsPage() {
   const locations = useLocationNames();
-  const [state, setState] = useState(/** @type {'open' | 'cleared' | 'all'} */ ('open'));
-  const [location, setLocation] = useState('');
-  const [uei, setUei] = useState('');
-  const [severity, setSeverity] = useState('');
+  const [stateParam, setState] = useHashParam('state', 'open');
+  const state = /** @type {'open' | 'cleared' | 'all'} */ (['open', 'cleared', 'all'].includes(stateParam) ? stateParam : 'open');
+  const [location, setLocation] = useHashParam('location');
+  const [uei, setUei] = useHashParam('uei');
+  const [severity, setSeverity] = useHashParam('severity');
 
   const data = useResource(async () => {
     const [alarms, monitors] = await Promise.all([
@@ -70,7 +70,7 @@ export function AlarmsPage() {
       ? d.alarms.length === 0
         ? html`<${Empty}><span data-testid="no-alarms">No ${state === 'all' ? '' : `${state} `}alarms${location || uei || severity ? ' match the filters' : ''}.</span></${Empty}>`
         : html`<${TableWrap} label="Alarms" testid="alarms">
-            <table class="alarms" data-testid="alarms-table">
+            <table class="alarms cards" data-testid="alarms-table">
               <thead>
                 <tr>
                   <th scope="col">Severity</th><th scope="col">Alarm</th><th scope="col">Actions</th><th scope="col">Where</th><th scope="col">Reason</th>

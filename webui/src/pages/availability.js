@@ -192,7 +192,7 @@ function WindowPicker({ win, app, location }) {
  * @param {{ matrix: Matrix, locations: string[], selected: { app: string | null, location: string | null }, onSelect: (app: string, location: string) => void, windowLabel: string }} props
  */
 function MatrixTable({ matrix, locations, selected, onSelect, windowLabel }) {
-  return html`<${TableWrap} label="Availability by application and location" className="matrix-wrap">
+  return html`<${TableWrap} label="Availability by application and location" className="matrix-wrap" testid="matrix-wrap">
     <table class="matrix" data-testid="matrix">
       <caption class="sr-only">Availability over ${windowLabel}: applications in rows, locations in columns. Select a cell for its detail.</caption>
       <thead>

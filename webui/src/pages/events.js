@@ -7,7 +7,7 @@ import { html } from 'htm/preact';
 import { useRef, useState } from 'preact/hooks';
 import { Empty, ErrorBox, Loading, SeverityBadge, TableWrap, notify } from '../components.js';
 import { useLiveRefresh } from '../live.js';
-import { href } from '../router.js';
+import { href, useHashParam } from '../router.js';
 import { Time, fromInputValue, zoneName } from '../time.js';
 import { ueiLabel, ueiName } from '../catalogue.js';
 import { getEvents } from '../rest.js';
@@ -19,11 +19,11 @@ const PAGE = 200;
 
 export function EventsPage() {
   const locations = useLocationNames();
-  const [location, setLocation] = useState('');
-  const [uei, setUei] = useState('');
-  const [severity, setSeverity] = useState('');
-  const [since, setSince] = useState('');
-  const [until, setUntil] = useState('');
+  const [location, setLocation] = useHashParam('location');
+  const [uei, setUei] = useHashParam('uei');
+  const [severity, setSeverity] = useHashParam('severity');
+  const [since, setSince] = useHashParam('since');
+  const [until, setUntil] = useHashParam('until');
   const [events, setEvents] = useState(/** @type {StoredEvent[] | null} */ (null));
   const [error, setError] = useState(/** @type {unknown} */ (null));
   const [loading, setLoading] = useState(true);
@@ -123,7 +123,7 @@ export function EventsPage() {
       ? shown.length === 0
         ? html`<${Empty}>No events match.</${Empty}>`
         : html`<${TableWrap} label="Events" testid="events">
-            <table class="events" data-testid="events-table">
+            <table class="events cards" data-testid="events-table">
               <thead><tr><th scope="col">Time</th><th scope="col">Severity</th><th scope="col">Event</th><th scope="col">Location</th><th scope="col">Monitor</th><th scope="col">Service</th><th scope="col">Details</th></tr></thead>
               <tbody>
                 ${shown.map((e) => html`<${EventRow} key=${e.id} event=${e} fresh=${fresh.has(e.id)} />`)}

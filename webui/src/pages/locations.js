@@ -259,7 +259,6 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
       ${m.server && !m.local
         ? html`<div class="muted small" data-testid=${`server-${m.name}`} title=${m.server}>${m.serverRole === 'standby' ? 'on standby ' : 'via '}${serverHost(m.server)}</div>`
         : null}
-    </td>
       <div class="muted small" data-testid=${`connection-${m.name}`}
         title="The backend instance holding the poller's connection, and since when (the same on every instance)">
         ${m.instance ? html`connected to <span title=${m.instance}>${instanceHost(m.instance)}</span> since <${Time} ms=${m.connectedSince} />` : 'not connected'}
@@ -454,7 +453,7 @@ function BlockedAddresses({ blocked, reload }) {
     <h2 id="blocked-title">Blocked addresses</h2>
     <p class="muted small">Registrations from these addresses are refused. Monitors already registered from them are not affected.</p>
     <${TableWrap} label="Blocked addresses">
-      <table>
+      <table class="cards">
         <thead><tr><th scope="col">Address</th><th scope="col">Why</th><th scope="col">Blocked</th><th scope="col">Actions</th></tr></thead>
         <tbody>
           ${blocked.map(
