@@ -7,11 +7,11 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { UNAUTHORIZED_EVENT, currentSession, forgetSession, signOut } from './api.js';
-import { catalogueLoaded, changesAlarms, loadCatalogue } from './catalogue.js';
+import { UNAUTHORIZED_EVENT, currentSession, forgetSession, signOut, signedInBefore } from './api.js';
+import { OpenAlarmCount } from './alarm-count.js';
+import { catalogueLoaded, loadCatalogue } from './catalogue.js';
 import { ConfirmHost, ErrorBox, Loading, Notices, notify } from './components.js';
-import { closeLive, useLiveRefresh, useLiveState } from './live.js';
-import { getAlarms } from './rest.js';
+import { closeLive, useLiveState } from './live.js';
 import { href, useRoute } from './router.js';
 import { SignInPage } from './pages/sign-in.js';
 import { AvailabilityPage } from './pages/availability.js';
@@ -36,6 +36,8 @@ function App() {
 
   const check = () => {
     setBootError(null);
+    // The catalogue is asked for with the session, not after it: the first page shows a round trip sooner.
+    if (signedInBefore()) loadCatalogue(true).catch(() => undefined);
     currentSession().then(setSession, setBootError);
   };
   useEffect(check, []);
@@ -93,7 +95,7 @@ function Shell({ user, onSignedOut }) {
       <nav id="main-nav" aria-label="Main">
         ${NAV.map(
           (item) => html`<a href=${href([item.key])} data-testid=${`nav-${item.key}`}
-            aria-current=${section === item.key ? 'page' : undefined}>${item.label}${item.key === 'alarms' ? html`<${OpenAlarmCount} />` : null}</a>`,
+            aria-current=${section === item.key ? 'page' : undefined}>${item.label}${item.key === 'alarms' ? html`<${OpenAlarmCount} onAlarmsPage=${section === 'alarms'} />` : null}</a>`,
         )}
       </nav>
       <div class="session">
@@ -110,25 +112,6 @@ function Shell({ user, onSignedOut }) {
           : html`<${Loading} />`}
     </main>
   `;
-}
-
-/** The most open alarms counted; more reads "999+". */
-const ALARM_COUNT_LIMIT = 1000;
-
-/** How many alarms are open, beside Alarms in the navigation, kept current by the events that raise or clear them. */
-function OpenAlarmCount() {
-  const [open, setOpen] = useState(/** @type {number | null} */ (null));
-  const load = () =>
-    getAlarms({ state: 'open', limit: ALARM_COUNT_LIMIT }).then(
-      (list) => setOpen(list.length),
-      () => setOpen(null),
-    );
-  useLiveRefresh(load, { pollMs: 30_000, liveEveryMs: 120_000, debounceMs: 1000, matches: (e) => catalogueLoaded() && changesAlarms(e.uei) });
-  if (!open) return null;
-  const shown = open >= ALARM_COUNT_LIMIT ? `${ALARM_COUNT_LIMIT - 1}+` : String(open);
-  return html`<span class="nav-count" data-testid="open-alarm-count" title=${`${shown} open alarm${open === 1 ? '' : 's'}`}>
-    <span class="sr-only">, </span>${shown}<span class="sr-only"> open</span>
-  </span>`;
 }
 
 function LiveIndicator() {

@@ -15,6 +15,7 @@ import type { RegistrationTokenStore } from '../location-monitors/registration-t
 import type { NotificationList } from '../notifications/outbox-store.ts';
 import type { TlsStatus } from '../tls/backend-tls.ts';
 import { registerAlarmRoutes } from './alarm-routes.ts';
+import { registerApiCompression } from './api-compression.ts';
 import { registerApplicationRoutes } from './application-routes.ts';
 import { PollerBundle, registerDownloadRoutes } from './download-routes.ts';
 import { registerBlockedAddressRoutes } from './blocked-address-routes.ts';
@@ -46,6 +47,7 @@ export interface RestDependencies extends InstanceRouteDependencies {
 }
 
 export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies): void {
+  registerApiCompression(app);
   registerSystemRoutes(app, deps);
   const bundle = new PollerBundle();
   registerLocationRoutes(app, { ...deps, bundle });

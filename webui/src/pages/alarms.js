@@ -7,6 +7,7 @@
 import { html } from 'htm/preact';
 import { ActionButton, Empty, ErrorBox, Loading, SeverityBadge, TableWrap, useResource } from '../components.js';
 import { useLiveRefresh } from '../live.js';
+import { reportOpenAlarms } from '../alarm-count.js';
 import { href, useHashParam } from '../router.js';
 import { Time, zoneName } from '../time.js';
 import { changesAlarms, raisesAlarm, ueiLabel, ueiName } from '../catalogue.js';
@@ -22,6 +23,9 @@ const STATES = [
   { value: 'all', label: 'All' },
 ];
 
+/** At most this many alarms listed. */
+const ALARMS_SHOWN = 500;
+
 export function AlarmsPage() {
   const locations = useLocationNames();
   const [stateParam, setState] = useHashParam('state', 'open');
@@ -32,9 +36,10 @@ export function AlarmsPage() {
 
   const data = useResource(async () => {
     const [alarms, monitors] = await Promise.all([
-      getAlarms({ state, location, uei, severity, limit: 500 }),
+      getAlarms({ state, location, uei, severity, limit: ALARMS_SHOWN }),
       getMonitors().catch(() => /** @type {import('../rest.js').Monitor[]} */ ([])),
     ]);
+    if (state === 'open' && !location && !uei && !severity) reportOpenAlarms(alarms.length < ALARMS_SHOWN ? alarms.length : null);
     return { alarms, names: new Map(monitors.map((m) => [m.id, m.name])) };
   });
   const live = useLiveRefresh(data.load, {
