@@ -43,7 +43,7 @@ export function OpenAlarmCount({ onAlarmsPage }) {
   useLiveRefresh(load, { pollMs: 30_000, liveEveryMs: 120_000, debounceMs: 1000, matches: (e) => catalogueLoaded() && changesAlarms(e.uei), deps: [onAlarmsPage] });
   if (!open) return null;
   const shown = open >= LIMIT ? `${LIMIT - 1}+` : String(open);
-  return html`<span class="nav-count" data-testid="open-alarm-count" title=${`${shown} open alarm${open === 1 ? '' : 's'}`}>
+  return html`<span class="nav-count" data-testid="open-alarm-count" title=${`${shown} open ${open === 1 ? 'alarm' : 'alarms'}`}>
     <span class="sr-only">, </span>${shown}<span class="sr-only"> open</span>
   </span>`;
 }

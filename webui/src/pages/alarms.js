@@ -5,6 +5,7 @@
  * 15 s anyway for what other operators do (acknowledging raises no event).
  */
 import { html } from 'htm/preact';
+import { countOf } from '../format.js';
 import { ActionButton, Empty, ErrorBox, Loading, SeverityBadge, TableWrap, useResource } from '../components.js';
 import { useLiveRefresh } from '../live.js';
 import { reportOpenAlarms } from '../alarm-count.js';
@@ -87,7 +88,7 @@ export function AlarmsPage() {
                   (a) => html`<tr key=${a.id} data-testid="alarm-row" data-alarm-id=${a.id} data-uei=${ueiName(a.uei)} data-severity=${a.severity}
                       data-acknowledged=${a.acknowledgedAt ? 'true' : 'false'} data-cleared=${a.clearedAt ? 'true' : 'false'} class=${a.clearedAt ? 'row-cleared' : ''}>
                     <td><${SeverityBadge} severity=${a.severity} /></td>
-                    <td><span class="uei" title=${a.uei}>${ueiName(a.uei)}</span><div class="muted small">${a.description || ueiLabel(a.uei)}</div></td>
+                    <td><span class="event-label">${a.description || ueiLabel(a.uei)}</span><div class="muted small uei-name" title=${a.uei}>${ueiName(a.uei)}</div></td>
                     <td class="actions-cell">
                       <div class="actions">
                         ${a.acknowledgedAt
@@ -111,7 +112,7 @@ export function AlarmsPage() {
               </tbody>
             </table>
           </${TableWrap}>
-          <p class="list-foot muted">${d.alarms.length} alarm${d.alarms.length === 1 ? '' : 's'}.</p>`
+          <p class="list-foot muted">${countOf(d.alarms.length, 'alarm')}.</p>`
       : null}
   </section>`;
 }

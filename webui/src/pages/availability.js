@@ -8,7 +8,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Empty, ErrorBox, Loading, STATES, StateBadge, TableWrap, stateClass, useResource } from '../components.js';
-import { percent } from '../format.js';
+import { countOf, percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { href, navigate } from '../router.js';
 import { getAvailability, getLocations } from '../rest.js';
@@ -90,7 +90,7 @@ export function mapLocations(matrix) {
     const monitoring = matrix.locations.get(place.name);
     const states = matrix.applications.flatMap((a) => a.cells.filter((c) => c.location === place.name).map((c) => cellState(c, monitoring)));
     const state = monitoring?.idle ?? states.sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b))[0] ?? 'no data';
-    const detail = monitoring ? `${monitoring.checking} of ${monitoring.admitted} monitor${monitoring.admitted === 1 ? '' : 's'} checking.` : '';
+    const detail = monitoring ? `${monitoring.checking} of ${countOf(monitoring.admitted, 'monitor')} checking.` : '';
     return [{ name: place.name, latitude: place.coordinates.latitude, longitude: place.coordinates.longitude, state, detail }];
   });
 }
@@ -226,7 +226,7 @@ function MatrixTable({ matrix, locations, selected, onSelect, windowLabel }) {
             const m = matrix.locations.get(l);
             return html`<th scope="col" data-testid=${`matrix-location-${l}`}>
               ${l}${shared ? html`<div class="muted small" title="Its monitors share the services between them; each service is seen by the monitor polling it">shared</div>` : null}
-              ${m ? html`<div class="muted small reporting" data-testid=${`reporting-${l}`} title="Monitors checking now, of those admitted at this location">${m.checking} of ${m.admitted} monitor${m.admitted === 1 ? '' : 's'} checking</div>` : null}
+              ${m ? html`<div class="muted small reporting" data-testid=${`reporting-${l}`} title="Monitors checking now, of those admitted at this location">${m.checking} of ${countOf(m.admitted, 'monitor')} checking</div>` : null}
             </th>`;
           })}
         </tr>

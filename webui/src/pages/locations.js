@@ -13,7 +13,7 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { ActionButton, Empty, ErrorBox, Loading, MonitorStatusBadge, TableWrap, confirmAction, notify, useResource } from '../components.js';
-import { count, ms, signedMs } from '../format.js';
+import { count, countOf, ms, signedMs } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import {
   administerLocation,
@@ -106,14 +106,14 @@ function LocationSection({ location, monitors, rates, reload }) {
     const changed = outcome.changed.length;
     const skipped = outcome.skipped;
     notify(
-      `${action === 'pause' ? 'Paused' : 'Resumed'} ${changed} monitor${changed === 1 ? '' : 's'} at ${location.name}` +
+      `${action === 'pause' ? 'Paused' : 'Resumed'} ${countOf(changed, 'monitor')} at ${location.name}` +
         (skipped.length ? `; ${skipped.length} skipped (${skipped.map((s) => s.reason).join('; ')})` : '.'),
       skipped.length ? 'error' : 'ok',
     );
   };
   const purge = async () => {
     const ok = await confirmAction({
-      title: `Purge the ${pending} monitor${pending === 1 ? '' : 's'} waiting at ${location.name}?`,
+      title: `Purge the ${countOf(pending, 'monitor')} waiting at ${location.name}?`,
       message: 'They are deleted: a poller that still runs must register again (and wait for approval again). Denied monitors stay denied.',
       confirmLabel: 'Purge pending',
       danger: true,
@@ -121,7 +121,7 @@ function LocationSection({ location, monitors, rates, reload }) {
     if (!ok) return false;
     const outcome = await purgePending(location.name);
     await reload();
-    notify(`Purged ${outcome.purged} pending monitor${outcome.purged === 1 ? '' : 's'} at ${location.name}.`, 'ok');
+    notify(`Purged ${countOf(outcome.purged, 'pending monitor')} at ${location.name}.`, 'ok');
     return true;
   };
 
@@ -129,7 +129,7 @@ function LocationSection({ location, monitors, rates, reload }) {
     <div class="panel-head">
       <div>
         <h2 id=${`loc-${location.name}`}>${location.name}${pending ? html` <span class="badge tone-attention" data-testid=${`pending-count-${location.name}`}>${pending} waiting for approval</span>` : null}</h2>
-        <p class="small" data-testid=${`checking-${location.name}`}>${checking} of ${admitted.length} monitor${admitted.length === 1 ? '' : 's'} checking${
+        <p class="small" data-testid=${`checking-${location.name}`}>${checking} of ${countOf(admitted.length, 'monitor')} checking${
           admitted.length > checking
             ? html` <span class="muted">(${[
                 ['PAUSED', 'paused'],
@@ -149,7 +149,7 @@ function LocationSection({ location, monitors, rates, reload }) {
             location.geolocation,
             location.coordinates && `${location.coordinates.latitude.toFixed(3)}, ${location.coordinates.longitude.toFixed(3)}`,
             `${location.mode === 'distribute' ? 'monitors share the work' : 'every monitor polls everything'} (${location.mode}${location.minOnline ? `, at least ${location.minOnline} online` : ''})`,
-            `${location.services} service${location.services === 1 ? '' : 's'} in ${location.packages.join(', ') || 'no package'}`,
+            `${countOf(location.services, 'service')} in ${location.packages.join(', ') || 'no package'}`,
             location.admission === 'token' ? 'admission by token' : 'admission by approval',
           ]
             .filter(Boolean)
@@ -158,11 +158,11 @@ function LocationSection({ location, monitors, rates, reload }) {
       </div>
       <div class="actions">
         <${ActionButton} label="Pause all" action=${() => bulk('pause')} disabled=${pausable === 0} testid=${`pause-all-${location.name}`}
-          title=${pausable === 0 ? 'No monitor here to pause' : `Pause the ${pausable} monitor(s) polling from ${location.name}`} />
+          title=${pausable === 0 ? 'No monitor here to pause' : `Pause the ${countOf(pausable, 'monitor')} polling from ${location.name}`} />
         <${ActionButton} label="Resume all" action=${() => bulk('resume')} disabled=${resumable === 0} testid=${`resume-all-${location.name}`}
-          title=${resumable === 0 ? 'No paused monitor here' : `Resume the ${resumable} paused monitor(s)`} />
+          title=${resumable === 0 ? 'No paused monitor here' : `Resume ${resumable === 1 ? 'the paused monitor' : `the ${resumable} paused monitors`}`} />
         <${ActionButton} label="Purge pending" kind="danger" action=${purge} disabled=${pending === 0} testid=${`purge-pending-${location.name}`}
-          title=${pending === 0 ? 'No monitor waiting for approval here' : `Delete the ${pending} monitor(s) waiting for approval`} />
+          title=${pending === 0 ? 'No monitor waiting for approval here' : `Delete ${pending === 1 ? 'the monitor' : `the ${pending} monitors`} waiting for approval`} />
       </div>
     </div>
     ${sorted.length === 0
@@ -300,7 +300,7 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
     <td class="health small" data-label="Poller health">
       ${m.stats
         ? html`<div>late ${ms(s.lateMsP50)} / ${ms(s.lateMsP99)}</div>
-            <div>${count(s.monitorErrors)} error${s.monitorErrors === 1 ? '' : 's'}</div>
+            <div>${countOf(s.monitorErrors ?? 0, 'error')}</div>
             <div>spool ${count(s.spooled)}, ${count(s.spoolDropped)} dropped</div>`
         : html`<div class="muted">no report yet</div>`}
       <div>clock ${signedMs(clockOffset)}</div>
