@@ -199,5 +199,11 @@ export const administerAlarm = (id, action) => /** @type {Promise<Alarm>} */ (po
 /** @param {{ window?: string, q?: string, state?: string, location?: string, application?: string, sort?: string }} [query] @returns {Promise<ServiceList>} */
 export const getServices = (query) => /** @type {Promise<ServiceList>} */ (get('/api/services', query));
 
-/** @param {string} id NODE/SERVICE @param {string} window @returns {Promise<ServiceDetail>} */
-export const getService = (id, window) => /** @type {Promise<ServiceDetail>} */ (get(`/api/services/${seg(id)}`, { window }));
+/**
+ * The service NODE/SERVICE: its parts go as the path's last two segments (a service name has no slash; a node label might).
+ * @param {string} id @param {string} window @returns {Promise<ServiceDetail>}
+ */
+export const getService = (id, window) => {
+  const cut = id.lastIndexOf('/');
+  return /** @type {Promise<ServiceDetail>} */ (get(`/api/services/${seg(id.slice(0, cut))}/${seg(id.slice(cut + 1))}`, { window }));
+};

@@ -58,6 +58,9 @@ export function webUiContentSecurityPolicy(page: string): string {
   ].join('; ');
 }
 
+/** The name the map asks for its world outline by (webui/src/location-map.js). */
+const WORLD_OUTLINE = 'world-land.json';
+
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -118,18 +121,17 @@ export function registerWebUi(app: FastifyInstance): void {
     // Revalidated at each load (an unchanged module answers 304 by its ETag): a new version is seen at once.
     return send(request, reply, path, 'no-cache');
   });
-  /** The locations map's world outline, made at its first request. */
+  /** The locations map's world outline (made from world-atlas at its first request), among the libraries. */
   let world: Promise<Awaited<ReturnType<typeof prepare>>> | undefined;
-  app.get('/vendor/world-land.json', PUBLIC, async (request, reply) => {
-    world ??= worldLandGeoJson(requireFromWebui)
+  const worldOutline = () =>
+    (world ??= worldLandGeoJson(requireFromWebui)
       .then((json) => prepare(Buffer.from(json)))
       .catch((err: unknown) => {
         world = undefined; // tried again at the next request
         throw err;
-      });
-    return sendPrepared(request, reply, await world, 'application/json; charset=utf-8', 'public, max-age=86400');
-  });
-  app.get<{ Params: { name: string } }>('/vendor/:name', PUBLIC, (request, reply) => {
+      }));
+  app.get<{ Params: { name: string } }>('/vendor/:name', PUBLIC, async (request, reply) => {
+    if (request.params.name === WORLD_OUTLINE) return sendPrepared(request, reply, await worldOutline(), 'application/json; charset=utf-8', 'public, max-age=86400');
     const locate = VENDOR.get(request.params.name);
     if (!locate) return reply.code(404).send({ error: 'not found' });
     return send(request, reply, locate(), 'public, max-age=86400');
