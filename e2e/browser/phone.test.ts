@@ -87,6 +87,12 @@ void test('on a phone, Approve and Pause are on the screen, no page scrolls side
   await page.goto(`${fixture.url}/#/availability`);
   await page.getByTestId('matrix').waitFor({ timeout: 15_000 });
   await fitsSideways(page, 'Availability');
+  // LON's one started monitor is paused, the other approved but not started: the cells say paused, not "no data".
+  const lonCell = page.getByTestId('cell-App 1-LON');
+  assert.equal(await lonCell.getAttribute('data-state'), 'paused');
+  assert.match((await lonCell.textContent()) ?? '', /Paused/);
+  assert.doesNotMatch((await lonCell.textContent()) ?? '', /No data/);
+  assert.equal(((await page.getByTestId('reporting-LON').textContent()) ?? '').trim(), '0 of 2 monitors checking');
   const hint = page.getByTestId('matrix-wrap-scroll-hint');
   await hint.waitFor({ timeout: 5_000 });
   assert.match((await hint.textContent()) ?? '', /scroll or swipe sideways/);
@@ -106,9 +112,13 @@ void test('on a phone, Approve and Pause are on the screen, no page scrolls side
   await page.close();
 });
 
-void test('on a 1366 px laptop the monitors table fits its card', { skip: missingBrowser }, async () => {
+void test('on a 1366 px laptop the monitors table fits its card; a stopped monitor offers no Pause', { skip: missingBrowser }, async () => {
+  assert.ok((await fixture.t.call('pollerStopping', {}, fixture.monitors.SYD)).result !== undefined, 'syd-1 stops');
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
   await signIn(page, `${fixture.url}/#/locations`);
+  await page.locator('[data-testid="monitor-syd-1"][data-status="STOPPED"]').waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId('pause-syd-1').count(), 0, 'nothing to pause: its poller is shut down');
+  assert.match(((await page.getByTestId('checking-SYD').textContent()) ?? '').trim(), /^0 of 1 monitor checking \(1 stopped\)$/);
   const table = page.getByTestId('monitors-LON');
   await table.waitFor({ timeout: 15_000 });
   const [scroll, client] = (await page.evaluate(`(() => { const el = document.querySelector('[data-testid="monitors-LON"]'); return [el.scrollWidth, el.clientWidth]; })()`)) as [number, number];
