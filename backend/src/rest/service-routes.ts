@@ -136,11 +136,11 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
     if (q.problems.length) return reply.code(400).send({ error: q.problems.join('; ') });
 
     const window = windowOf(windowKey, Date.now());
-    const [entries, { at }, stateRows, activity] = await Promise.all([
-      Promise.resolve(catalog()),
+    const entries = catalog();
+    const [{ at }, stateRows, activity] = await Promise.all([
       monitorsByLocation(),
       deps.db.manager.find(ServiceStateEntity),
-      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs }),
+      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs, serviceIds: [...entries.keys()] }),
     ]);
     const seen = new Map(stateRows.map((r) => [activityKey(r.serviceId, r.monitorId), r]));
     const all = [...entries.values()].map((entry) => summarize(entry, statesOf(entry, at, seen), activity.get(entry.service.serviceId), window));
@@ -175,7 +175,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
     const [{ rows, at }, stateRows, activity, series, outages] = await Promise.all([
       monitorsByLocation(),
       deps.db.manager.findBy(ServiceStateEntity, { serviceId }),
-      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs, serviceId, byMonitor: true }),
+      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs, serviceIds: [serviceId], byMonitor: true }),
       queryResponseTimes(deps.db, { serviceId, fromMs: window.fromMs, toMs: window.toMs, maxPoints: 400 }),
       queryOutages(deps.db, { serviceId, fromMs: window.fromMs, toMs: window.toMs, limit: 500 }),
     ]);
