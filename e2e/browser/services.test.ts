@@ -53,7 +53,7 @@ void test('the services list searches and filters, keeps its filters in the addr
   const first = page.getByTestId('service-row-node-001/HTTP');
   assert.equal(await first.locator('[data-testid^="service-state-"]').count(), 2, 'node-001 is polled from LON and RDU');
   assert.equal(await page.getByTestId('service-row-node-000/HTTP').locator('[data-testid^="service-state-"]').count(), 3, 'node-000 from SYD too');
-  assert.equal(await first.locator('svg.bars rect').count(), 48, '24 hours in 30-minute periods');
+  assert.equal(((await first.locator('svg.bars').getAttribute('viewBox')) ?? '').split(' ')[2], String(48 * 4), '24 hours in 30-minute periods');
   assert.equal(await first.locator('svg.spark polyline').count(), 1);
   await page.screenshot({ path: join(SHOTS, 'services-list.png'), fullPage: true });
 
@@ -108,6 +108,23 @@ void test('the services list searches and filters, keeps its filters in the addr
   for (const location of ['LON', 'RDU', 'SYD']) assert.match(legend, new RegExp(location), `${location} is on the one chart`);
   assert.match((await page.getByTestId('service-chart').textContent()) ?? '', /Shaded: outages \(1\)/);
   await page.waitForTimeout(500);
-  assert.deepEqual(dataRequests, [`/api/services/${encodeURIComponent('node-014/HTTP')}`], 'one request for the service page');
+  assert.deepEqual(dataRequests, ['/api/services/node-014/HTTP'], 'one request for the service page');
   await page.screenshot({ path: join(SHOTS, 'service-page.png'), fullPage: true });
+});
+
+void test('the availability page maps the locations by their coordinates, each in the colour and word of its state', { skip: missingBrowser }, async () => {
+  await page.goto(`${fixture.url}/#/availability`);
+  const map = page.getByTestId('location-map');
+  await map.getByTestId('map-land').waitFor({ timeout: 15_000 });
+  assert.ok(((await map.getByTestId('map-land').getAttribute('d')) ?? '').length > 10_000, 'the world outline is drawn');
+  const states = Object.fromEntries(
+    await Promise.all(['LON', 'RDU', 'SYD'].map(async (name) => [name, await map.getByTestId(`map-location-${name}`).getAttribute('data-state')] as const)),
+  );
+  assert.deepEqual(states, { LON: 'down', RDU: 'up', SYD: 'up' });
+  assert.match((await map.getByTestId('map-location-LON').textContent()) ?? '', /LON · Down/);
+  // London is east of Raleigh and north of Sydney on the drawing.
+  const at = async (name: string) => (await map.getByTestId(`map-location-${name}`).locator('circle').boundingBox())!;
+  const [lon, rdu, syd] = [await at('LON'), await at('RDU'), await at('SYD')];
+  assert.ok(lon.x > rdu.x && syd.x > lon.x && syd.y > lon.y, 'placed by longitude and latitude');
+  await page.screenshot({ path: join(SHOTS, 'availability-map.png'), fullPage: true });
 });

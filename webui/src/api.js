@@ -120,6 +120,9 @@ const hint = {
   },
 };
 
+/** Whether this browser was signed in when last here (a hint, not a proof: the session may have ended). */
+export const signedInBefore = () => hint.get();
+
 /** @returns {Promise<Session | null>} the current session, or null when not signed in */
 export async function currentSession() {
   if (!hint.get()) return null;

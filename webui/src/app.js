@@ -8,7 +8,8 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { UNAUTHORIZED_EVENT, currentSession, forgetSession, signOut } from './api.js';
+import { UNAUTHORIZED_EVENT, currentSession, forgetSession, signOut, signedInBefore } from './api.js';
+import { OpenAlarmCount } from './alarm-count.js';
 import { catalogueLoaded, loadCatalogue } from './catalogue.js';
 import { ConfirmHost, ErrorBox, Loading, Notices, notify } from './components.js';
 import { closeLive, useLiveState } from './live.js';
@@ -42,6 +43,8 @@ function App() {
 
   const check = () => {
     setBootError(null);
+    // The catalogue is asked for with the session, not after it: the first page shows a round trip sooner.
+    if (signedInBefore()) loadCatalogue(true).catch(() => undefined);
     currentSession().then(setSession, setBootError);
   };
   useEffect(check, []);
@@ -102,7 +105,7 @@ function Shell({ user, onSignedOut }) {
       <nav id="main-nav" aria-label="Main">
         ${NAV.filter((item) => !item.role || can(item.role)).map(
           (item) => html`<a href=${href([item.key])} data-testid=${`nav-${item.key}`}
-            aria-current=${section === item.key ? 'page' : undefined}>${item.label}</a>`,
+            aria-current=${section === item.key ? 'page' : undefined}>${item.label}${item.key === 'alarms' ? html`<${OpenAlarmCount} onAlarmsPage=${section === 'alarms'} />` : null}</a>`,
         )}
       </nav>
       <div class="session">

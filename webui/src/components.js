@@ -89,12 +89,66 @@ export function Empty({ children }) {
 }
 
 /**
- * A table that scrolls sideways on narrow screens; a keyboard user can
- * focus it and scroll with the arrow keys.
+ * A table that scrolls sideways when it does not fit; a keyboard user can
+ * focus it and scroll with the arrow keys. When part of it is out of sight,
+ * it says so: a shadow on the hidden side and a line under it, so a phone
+ * user knows there is more (a third location, say) to swipe to.
  * @param {{ label: string, children: import('preact').ComponentChildren, testid?: string, className?: string }} props
  */
 export function TableWrap({ label, children, testid, className = '' }) {
-  return html`<div class="table-wrap ${className}" role="region" aria-label=${label} tabindex="0" data-testid=${testid}>${children}</div>`;
+  const box = useRef(/** @type {HTMLDivElement | null} */ (null));
+  const [more, setMore] = useState({ left: false, right: false });
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const update = () => {
+      const left = el.scrollLeft > 1;
+      const right = el.scrollLeft + el.clientWidth < el.scrollWidth - 1;
+      setMore((prev) => (prev.left === left && prev.right === right ? prev : { left, right }));
+    };
+    update();
+    const labels = labelCards(el);
+    el.addEventListener('scroll', update, { passive: true });
+    const resize = new ResizeObserver(update);
+    resize.observe(el);
+    if (el.firstElementChild) resize.observe(el.firstElementChild);
+    return () => {
+      el.removeEventListener('scroll', update);
+      resize.disconnect();
+      labels?.disconnect();
+    };
+  }, []);
+  const hidden = more.left || more.right;
+  return html`<div class="table-scroller ${more.left ? 'more-left' : ''} ${more.right ? 'more-right' : ''} ${className}-outer">
+    <div ref=${box} class="table-wrap ${className}" role="region" aria-label=${label} tabindex="0" data-testid=${testid}>${children}</div>
+    ${hidden
+      ? html`<p class="scroll-hint" data-testid=${`${testid ?? 'table'}-scroll-hint`}>${more.right ? 'More to the right: scroll or swipe sideways →' : '← More to the left'}</p>`
+      : null}
+  </div>`;
+}
+
+/**
+ * A table with class "cards" is shown as one card per row on a phone, each
+ * cell under its column's name: the names come from the header, copied onto
+ * every cell (rows arriving later too) unless the cell names itself.
+ * @param {HTMLElement} wrap
+ * @returns {MutationObserver | null}
+ */
+function labelCards(wrap) {
+  const table = wrap.querySelector('table.cards');
+  if (!table) return null;
+  const label = () => {
+    const names = [...table.querySelectorAll('thead th')].map((th) => (th.textContent ?? '').trim());
+    for (const row of table.querySelectorAll('tbody tr')) {
+      [...row.children].forEach((cell, i) => {
+        if (!cell.hasAttribute('data-label') && names[i]) cell.setAttribute('data-label', names[i]);
+      });
+    }
+  };
+  label();
+  const observer = new MutationObserver(label);
+  observer.observe(table, { childList: true, subtree: true });
+  return observer;
 }
 
 // --- notices (toasts) ---

@@ -5,7 +5,7 @@
  * as the backend describes them, not validated again here: each function is
  * the one place that says what its route returns.
  */
-import { del, get, patch, post, seg } from './api.js';
+import { del, get, patch, post, request, seg } from './api.js';
 
 // --- answers ---
 
@@ -168,8 +168,13 @@ export const getOutages = (query) => /** @type {Promise<Outage[]>} */ (get('/api
 /** @param {{ location?: string, monitor?: string, service?: string, uei?: string, since?: number | null, until?: number | null, limit?: number }} query @returns {Promise<StoredEvent[]>} */
 export const getEvents = (query) => /** @type {Promise<StoredEvent[]>} */ (get('/api/events', query));
 
-/** @returns {Promise<EventCatalogue>} */
-export const getEventCatalogue = () => /** @type {Promise<EventCatalogue>} */ (get('/api/events/catalogue'));
+/**
+ * `quiet401`: asked before the session is confirmed (at page load, alongside
+ * it): a 401 then only means "not signed in", which the session check says.
+ * @param {boolean} [quiet401]
+ * @returns {Promise<EventCatalogue>}
+ */
+export const getEventCatalogue = (quiet401 = false) => /** @type {Promise<EventCatalogue>} */ (request('GET', '/api/events/catalogue', { quiet401 }));
 
 /** @param {{ state?: 'open' | 'cleared' | 'all', location?: string, monitor?: string, uei?: string, severity?: string, limit?: number }} query @returns {Promise<Alarm[]>} */
 export const getAlarms = (query) => /** @type {Promise<Alarm[]>} */ (get('/api/alarms', query));
@@ -204,8 +209,14 @@ export const administerAlarm = (id, action) => /** @type {Promise<Alarm>} */ (po
 /** @param {{ window?: string, q?: string, state?: string, location?: string, application?: string, sort?: string }} [query] @returns {Promise<ServiceList>} */
 export const getServices = (query) => /** @type {Promise<ServiceList>} */ (get('/api/services', query));
 
-/** @param {string} id NODE/SERVICE @param {string} window @returns {Promise<ServiceDetail>} */
-export const getService = (id, window) => /** @type {Promise<ServiceDetail>} */ (get(`/api/services/${seg(id)}`, { window }));
+/**
+ * The service NODE/SERVICE: its parts go as the path's last two segments (a service name has no slash; a node label might).
+ * @param {string} id @param {string} window @returns {Promise<ServiceDetail>}
+ */
+export const getService = (id, window) => {
+  const cut = id.lastIndexOf('/');
+  return /** @type {Promise<ServiceDetail>} */ (get(`/api/services/${seg(id.slice(0, cut))}/${seg(id.slice(cut + 1))}`, { window }));
+};
 
 // --- users and the audit trail ---
 

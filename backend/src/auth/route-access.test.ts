@@ -68,6 +68,7 @@ function concrete(route: string): { method: string; path: string; query: string 
     .replace(/^\/api\/monitors\/:id/, `/api/monitors/${pendingMonitorId}`)
     .replace(/^\/api\/alarms\/:id/, `/api/alarms/${alarmId}`)
     .replace(/^\/api\/locations\/:name/, '/api/locations/NYC')
+    .replace(/^\/api\/services\/:node\/:service$/, '/api/services/web1/HTTP')
     .replace(/^\/api\/blocked-addresses\/:address/, `/api/blocked-addresses/${BLOCKED}`)
     .replace(/^\/api\/users\/:username/, '/api/users/admin')
     .replace(/^\/vendor\/:name$/, '/vendor/preact.mjs')

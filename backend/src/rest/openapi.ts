@@ -127,6 +127,18 @@ const OPERATIONS: Operation[] = [
     summary: 'Response-time series of a service per monitor, at the finest tier that fits',
     query: { service: 'service id (required)', monitor: 'comma-separated monitor ids', from: 'epoch ms', to: 'epoch ms', maxPoints: '2–5000' },
   },
+  {
+    method: 'get',
+    path: '/api/services',
+    summary: 'Every configured service with its state now and at each location, uptime, mean response time, a status history (a letter per period) and the mean response time per period',
+    query: { window: '1h | 6h | 24h | 7d | 30d (default 24h)', q: 'words that must all appear in the id, host, type or an application', state: 'up | partial | down | paused | stopped | disconnected | no data', location: '', application: '', sort: 'name | state | type | uptime | response; "-" in front reverses' },
+  },
+  {
+    method: 'get',
+    path: '/api/services/{node}/{service}',
+    summary: 'One service (id NODE/SERVICE) with everything its page shows: state and history per location, what each monitor saw last, response times per location on one time axis, outages',
+    query: { window: '1h | 6h | 24h | 7d | 30d (default 24h)' },
+  },
   { method: 'get', path: '/api/notifications', summary: 'The notification outbox: pending, in flight, delivered, dead letters', query: { state: '', limit: '' } },
   { method: 'post', path: '/api/config/reload', summary: 'Reload the polling configuration; a refused file answers 422 and changes nothing' },
   { method: 'get', path: '/api/openapi.json', summary: 'This description' },

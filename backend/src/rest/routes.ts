@@ -17,6 +17,7 @@ import type { UserStore } from '../auth/user-store.ts';
 import type { NotificationList } from '../notifications/outbox-store.ts';
 import type { TlsStatus } from '../tls/backend-tls.ts';
 import { registerAlarmRoutes } from './alarm-routes.ts';
+import { registerApiCompression } from './api-compression.ts';
 import { registerApplicationRoutes } from './application-routes.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { PollerBundle, registerDownloadRoutes } from './download-routes.ts';
@@ -51,6 +52,7 @@ export interface RestDependencies extends InstanceRouteDependencies {
 }
 
 export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies): void {
+  registerApiCompression(app);
   registerSystemRoutes(app, deps);
   const bundle = new PollerBundle();
   registerLocationRoutes(app, { ...deps, bundle });

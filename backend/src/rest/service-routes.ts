@@ -136,11 +136,11 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
     if (q.problems.length) return reply.code(400).send({ error: q.problems.join('; ') });
 
     const window = windowOf(windowKey, Date.now());
-    const [entries, { at }, stateRows, activity] = await Promise.all([
-      Promise.resolve(catalog()),
+    const entries = catalog();
+    const [{ at }, stateRows, activity] = await Promise.all([
       monitorsByLocation(),
       deps.db.manager.find(ServiceStateEntity),
-      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs }),
+      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs, serviceIds: [...entries.keys()] }),
     ]);
     const seen = new Map(stateRows.map((r) => [activityKey(r.serviceId, r.monitorId), r]));
     const all = [...entries.values()].map((entry) => summarize(entry, statesOf(entry, at, seen), activity.get(entry.service.serviceId), window));
@@ -162,12 +162,12 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
     };
   });
 
-  // Service ids hold a slash (NODE/SERVICE): the rest of the path, escaped or not.
-  app.get<{ Params: { '*': string }; Querystring: Record<string, string | undefined> }>('/api/services/*', async (request, reply) => {
+  // A service id is NODE/SERVICE: its two parts are the path's last two segments (each escaped as needed).
+  app.get<{ Params: { node: string; service: string }; Querystring: Record<string, string | undefined> }>('/api/services/:node/:service', async (request, reply) => {
     const q = new QueryReader(request.query, ['window']);
     const windowKey = q.oneOf('window', WINDOW_KEYS) ?? '24h';
     if (q.problems.length) return reply.code(400).send({ error: q.problems.join('; ') });
-    const serviceId = safeDecode(request.params['*']);
+    const serviceId = `${request.params.node}/${request.params.service}`;
     const entry = catalog().get(serviceId);
     if (!entry) return reply.code(404).send({ error: `no service "${serviceId}" is polled from any location (a service id is NODE-LABEL/SERVICE-NAME)` });
 
@@ -175,7 +175,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
     const [{ rows, at }, stateRows, activity, series, outages] = await Promise.all([
       monitorsByLocation(),
       deps.db.manager.findBy(ServiceStateEntity, { serviceId }),
-      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs, serviceId, byMonitor: true }),
+      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs, serviceIds: [serviceId], byMonitor: true }),
       queryResponseTimes(deps.db, { serviceId, fromMs: window.fromMs, toMs: window.toMs, maxPoints: 400 }),
       queryOutages(deps.db, { serviceId, fromMs: window.fromMs, toMs: window.toMs, limit: 500 }),
     ]);
@@ -293,12 +293,4 @@ function comparator(sort: SortKey, reverse: boolean): (a: Summary, b: Summary) =
             ? numeric((s) => s.avgResponseMs)
             : (a, b) => (reverse ? -1 : 1) * byName(a, b);
   return (a, b) => primary(a, b) || byName(a, b);
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }

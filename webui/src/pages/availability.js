@@ -8,11 +8,12 @@
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Empty, ErrorBox, Loading, STATES, StateBadge, TableWrap, stateClass, useResource } from '../components.js';
-import { percent } from '../format.js';
+import { countOf, percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { href, navigate } from '../router.js';
 import { getAvailability, getLocations } from '../rest.js';
 import { formatTime, fromInputValue, toInputValue, zoneName } from '../time.js';
+import { LocationMap } from '../location-map.js';
 import { CellDetail } from './cell-detail.js';
 
 /** The window shown when the hash names none (or an unknown one). */
@@ -51,7 +52,7 @@ export function windowFromQuery(query) {
 
 /** @typedef {import('../rest.js').Cell} Cell */
 /** @typedef {ReturnType<typeof monitoringOf>} Monitoring */
-/** @typedef {import('../rest.js').Matrix & { locations: Map<string, Monitoring> }} Matrix */
+/** @typedef {import('../rest.js').Matrix & { locations: Map<string, Monitoring>, places: import('../rest.js').Location[] }} Matrix */
 
 const SERVER_WINDOWS = new Set(['24h', '7d', '30d']);
 
@@ -74,6 +75,26 @@ export function monitoringOf(location) {
   return { admitted, checking, idle, pending: n('PENDING') };
 }
 
+/** Worst first: a location on the map takes the worst state of its cells. */
+const SEVERITY = ['down', 'partial', 'disconnected', 'stopped', 'paused', 'no data', 'up'];
+
+/**
+ * The configured locations that have coordinates, each with its state now:
+ * why its monitors are not checking, else the worst of its cells.
+ * @param {Matrix} matrix
+ * @returns {import('../location-map.js').MapLocation[]}
+ */
+export function mapLocations(matrix) {
+  return matrix.places.flatMap((place) => {
+    if (!place.coordinates) return [];
+    const monitoring = matrix.locations.get(place.name);
+    const states = matrix.applications.flatMap((a) => a.cells.filter((c) => c.location === place.name).map((c) => cellState(c, monitoring)));
+    const state = monitoring?.idle ?? states.sort((a, b) => SEVERITY.indexOf(a) - SEVERITY.indexOf(b))[0] ?? 'no data';
+    const detail = monitoring ? `${monitoring.checking} of ${countOf(monitoring.admitted, 'monitor')} checking.` : '';
+    return [{ name: place.name, latitude: place.coordinates.latitude, longitude: place.coordinates.longitude, state, detail }];
+  });
+}
+
 /** A cell's state now, with the reason in place of "no data" when the location's monitors are not checking. @param {Cell} cell @param {Monitoring | undefined} monitoring */
 export const cellState = (cell, monitoring) => (cell.state === 'no data' && monitoring?.idle ? monitoring.idle : cell.state);
 
@@ -90,7 +111,7 @@ export function AvailabilityPage({ query }) {
       getAvailability(SERVER_WINDOWS.has(win.key) ? { window: win.key } : { from: range.fromMs, to: range.toMs }),
       getLocations(),
     ]);
-    return { ...answer, locations: new Map(locations.map((l) => [l.name, monitoringOf(l)])) };
+    return { ...answer, locations: new Map(locations.map((l) => [l.name, monitoringOf(l)])), places: locations };
   });
   useLiveRefresh(matrix.load, {
     pollMs: 30_000,
@@ -131,7 +152,8 @@ export function AvailabilityPage({ query }) {
       ? data.applications.length === 0
         ? html`<${Empty}>No applications are configured. Add <code><application></code> elements to the polling configuration.</${Empty}>`
         : html`<${MatrixTable} matrix=${data} locations=${locations} selected=${{ app: selectedApp, location: selectedLocation }} onSelect=${select} windowLabel=${win.label} />
-            <${Legend} />`
+            <${Legend} />
+            <${LocationMap} locations=${mapLocations(data)} />`
       : null}
     ${selectedApp && selectedLocation
       ? html`<div ref=${detailRef}>
@@ -192,7 +214,7 @@ function WindowPicker({ win, app, location }) {
  * @param {{ matrix: Matrix, locations: string[], selected: { app: string | null, location: string | null }, onSelect: (app: string, location: string) => void, windowLabel: string }} props
  */
 function MatrixTable({ matrix, locations, selected, onSelect, windowLabel }) {
-  return html`<${TableWrap} label="Availability by application and location" className="matrix-wrap">
+  return html`<${TableWrap} label="Availability by application and location" className="matrix-wrap" testid="matrix-wrap">
     <table class="matrix" data-testid="matrix">
       <caption class="sr-only">Availability over ${windowLabel}: applications in rows, locations in columns. Select a cell for its detail.</caption>
       <thead>
@@ -204,7 +226,7 @@ function MatrixTable({ matrix, locations, selected, onSelect, windowLabel }) {
             const m = matrix.locations.get(l);
             return html`<th scope="col" data-testid=${`matrix-location-${l}`}>
               ${l}${shared ? html`<div class="muted small" title="Its monitors share the services between them; each service is seen by the monitor polling it">shared</div>` : null}
-              ${m ? html`<div class="muted small reporting" data-testid=${`reporting-${l}`} title="Monitors checking now, of those admitted at this location">${m.checking} of ${m.admitted} monitor${m.admitted === 1 ? '' : 's'} checking</div>` : null}
+              ${m ? html`<div class="muted small reporting" data-testid=${`reporting-${l}`} title="Monitors checking now, of those admitted at this location">${m.checking} of ${countOf(m.admitted, 'monitor')} checking</div>` : null}
             </th>`;
           })}
         </tr>

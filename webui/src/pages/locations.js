@@ -14,7 +14,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { can } from '../role.js';
 import { ActionButton, Empty, ErrorBox, Loading, MonitorStatusBadge, TableWrap, confirmAction, notify, useResource } from '../components.js';
-import { count, ms, signedMs } from '../format.js';
+import { count, countOf, ms, signedMs } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import {
   administerLocation,
@@ -107,14 +107,14 @@ function LocationSection({ location, monitors, rates, reload }) {
     const changed = outcome.changed.length;
     const skipped = outcome.skipped;
     notify(
-      `${action === 'pause' ? 'Paused' : 'Resumed'} ${changed} monitor${changed === 1 ? '' : 's'} at ${location.name}` +
+      `${action === 'pause' ? 'Paused' : 'Resumed'} ${countOf(changed, 'monitor')} at ${location.name}` +
         (skipped.length ? `; ${skipped.length} skipped (${skipped.map((s) => s.reason).join('; ')})` : '.'),
       skipped.length ? 'error' : 'ok',
     );
   };
   const purge = async () => {
     const ok = await confirmAction({
-      title: `Purge the ${pending} monitor${pending === 1 ? '' : 's'} waiting at ${location.name}?`,
+      title: `Purge the ${countOf(pending, 'monitor')} waiting at ${location.name}?`,
       message: 'They are deleted: a poller that still runs must register again (and wait for approval again). Denied monitors stay denied.',
       confirmLabel: 'Purge pending',
       danger: true,
@@ -122,7 +122,7 @@ function LocationSection({ location, monitors, rates, reload }) {
     if (!ok) return false;
     const outcome = await purgePending(location.name);
     await reload();
-    notify(`Purged ${outcome.purged} pending monitor${outcome.purged === 1 ? '' : 's'} at ${location.name}.`, 'ok');
+    notify(`Purged ${countOf(outcome.purged, 'pending monitor')} at ${location.name}.`, 'ok');
     return true;
   };
 
@@ -130,7 +130,7 @@ function LocationSection({ location, monitors, rates, reload }) {
     <div class="panel-head">
       <div>
         <h2 id=${`loc-${location.name}`}>${location.name}${pending ? html` <span class="badge tone-attention" data-testid=${`pending-count-${location.name}`}>${pending} waiting for approval</span>` : null}</h2>
-        <p class="small" data-testid=${`checking-${location.name}`}>${checking} of ${admitted.length} monitor${admitted.length === 1 ? '' : 's'} checking${
+        <p class="small" data-testid=${`checking-${location.name}`}>${checking} of ${countOf(admitted.length, 'monitor')} checking${
           admitted.length > checking
             ? html` <span class="muted">(${[
                 ['PAUSED', 'paused'],
@@ -150,7 +150,7 @@ function LocationSection({ location, monitors, rates, reload }) {
             location.geolocation,
             location.coordinates && `${location.coordinates.latitude.toFixed(3)}, ${location.coordinates.longitude.toFixed(3)}`,
             `${location.mode === 'distribute' ? 'monitors share the work' : 'every monitor polls everything'} (${location.mode}${location.minOnline ? `, at least ${location.minOnline} online` : ''})`,
-            `${location.services} service${location.services === 1 ? '' : 's'} in ${location.packages.join(', ') || 'no package'}`,
+            `${countOf(location.services, 'service')} in ${location.packages.join(', ') || 'no package'}`,
             location.admission === 'token' ? 'admission by token' : 'admission by approval',
           ]
             .filter(Boolean)
@@ -160,13 +160,13 @@ function LocationSection({ location, monitors, rates, reload }) {
       <div class="actions">
         ${can('operator')
           ? html`<${ActionButton} label="Pause all" action=${() => bulk('pause')} disabled=${pausable === 0} testid=${`pause-all-${location.name}`}
-                title=${pausable === 0 ? 'No monitor here to pause' : `Pause the ${pausable} monitor(s) polling from ${location.name}`} />
+                title=${pausable === 0 ? 'No monitor here to pause' : `Pause the ${countOf(pausable, 'monitor')} polling from ${location.name}`} />
               <${ActionButton} label="Resume all" action=${() => bulk('resume')} disabled=${resumable === 0} testid=${`resume-all-${location.name}`}
-                title=${resumable === 0 ? 'No paused monitor here' : `Resume the ${resumable} paused monitor(s)`} />`
+                title=${resumable === 0 ? 'No paused monitor here' : `Resume ${resumable === 1 ? 'the paused monitor' : `the ${resumable} paused monitors`}`} />`
           : null}
         ${can('admin')
           ? html`<${ActionButton} label="Purge pending" kind="danger" action=${purge} disabled=${pending === 0} testid=${`purge-pending-${location.name}`}
-              title=${pending === 0 ? 'No monitor waiting for approval here' : `Delete the ${pending} monitor(s) waiting for approval`} />`
+              title=${pending === 0 ? 'No monitor waiting for approval here' : `Delete ${pending === 1 ? 'the monitor' : `the ${pending} monitors`} waiting for approval`} />`
           : null}
       </div>
     </div>
@@ -307,7 +307,7 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
     <td class="health small" data-label="Poller health">
       ${m.stats
         ? html`<div>late ${ms(s.lateMsP50)} / ${ms(s.lateMsP99)}</div>
-            <div>${count(s.monitorErrors)} error${s.monitorErrors === 1 ? '' : 's'}</div>
+            <div>${countOf(s.monitorErrors ?? 0, 'error')}</div>
             <div>spool ${count(s.spooled)}, ${count(s.spoolDropped)} dropped</div>`
         : html`<div class="muted">no report yet</div>`}
       <div>clock ${signedMs(clockOffset)}</div>
@@ -460,7 +460,7 @@ function BlockedAddresses({ blocked, reload }) {
     <h2 id="blocked-title">Blocked addresses</h2>
     <p class="muted small">Registrations from these addresses are refused. Monitors already registered from them are not affected.</p>
     <${TableWrap} label="Blocked addresses">
-      <table>
+      <table class="cards">
         <thead><tr><th scope="col">Address</th><th scope="col">Why</th><th scope="col">Blocked</th><th scope="col">Actions</th></tr></thead>
         <tbody>
           ${blocked.map(

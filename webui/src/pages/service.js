@@ -8,7 +8,7 @@ import { html } from 'htm/preact';
 import { useMemo } from 'preact/hooks';
 import { ResponseChart } from '../chart.js';
 import { Empty, ErrorBox, Loading, MonitorStatusBadge, ServiceStatusBadge, StateBadge, TableWrap, useResource } from '../components.js';
-import { ms, percent } from '../format.js';
+import { countOf, ms, percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { getService } from '../rest.js';
 import { href, navigate } from '../router.js';
@@ -57,7 +57,7 @@ export function ServicePage({ serviceId, query }) {
                 ? 'no location is checking it now'
                 : downAt.length === 0
                   ? `up from ${seeing.length === 1 ? 'the one location' : `all ${seeing.length} locations`} checking it`
-                  : `down from ${downAt.length} of ${seeing.length} location${seeing.length === 1 ? '' : 's'} checking it`}</span>`
+                  : `down from ${downAt.length} of ${countOf(seeing.length, 'location')} checking it`}</span>`
             : null}
         </p>
       </div>

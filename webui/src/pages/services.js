@@ -9,7 +9,7 @@
 import { html } from 'htm/preact';
 import { useMemo } from 'preact/hooks';
 import { Empty, ErrorBox, Loading, STATES, StateBadge, TableWrap, useResource } from '../components.js';
-import { ms, percent } from '../format.js';
+import { countOf, ms, percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { getServices } from '../rest.js';
 import { href, navigate } from '../router.js';
@@ -66,8 +66,6 @@ export function selectServices(services, c) {
   return kept.sort((a, b) => (primary ? primary(a, b) : 0) || a.id.localeCompare(b.id));
 }
 
-const plural = (/** @type {number} */ n, /** @type {string} */ one, /** @type {string} */ many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
 /** @param {{ query: URLSearchParams }} props */
 export function ServicesPage({ query }) {
   const c = choicesOf(query);
@@ -96,8 +94,8 @@ export function ServicesPage({ query }) {
         <p class="muted" data-testid="services-summary">
           ${d
             ? filtered
-              ? `${shown.length} of ${plural(d.total, 'service')} ${shown.length === 1 ? 'matches' : 'match'}; history over the last ${windowLabel}.`
-              : `${plural(d.total, 'service')}; history over the last ${windowLabel}.`
+              ? `${shown.length} of ${countOf(d.total, 'service')} ${shown.length === 1 ? 'matches' : 'match'}; history over the last ${windowLabel}.`
+              : `${countOf(d.total, 'service')}; history over the last ${windowLabel}.`
             : `History over the last ${windowLabel}.`}
         </p>
       </div>
