@@ -5,14 +5,14 @@
  * imports, loaded from node_modules as usual. `npm run build` builds it and
  * the poller's single file; `npm start` builds what is missing or stale first.
  */
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { isStale } from '../frontend-poller/bundle-files.mjs';
 import { bundleIsStale, buildPollerBundle } from '../frontend-poller/build.ts';
 import { PGlite } from '@electric-sql/pglite';
-import { BACKEND_BUNDLE_PATH, BACKEND_SOURCES, EMPTY_DATABASE_PATH, emptyDatabaseIsStale } from './bundle-files.mjs';
+import { BACKEND_BUNDLE_PATH, BACKEND_SOURCES, EMPTY_DATABASE_MADE_BY, EMPTY_DATABASE_PATH, emptyDatabaseIsStale, installedPgliteVersion } from './bundle-files.mjs';
 
 export async function buildBackendBundle(outfile = BACKEND_BUNDLE_PATH): Promise<{ outfile: string }> {
   // Built aside and renamed into place: a start at the same moment never runs half a file.
@@ -70,6 +70,7 @@ export async function buildEmptyDatabase(path = EMPTY_DATABASE_PATH): Promise<{ 
   await pg.close();
   await rm(path, { recursive: true, force: true });
   await rename(building, path);
+  await writeFile(EMPTY_DATABASE_MADE_BY, `${installedPgliteVersion() ?? 'unknown'}\n`);
   return { path };
 }
 

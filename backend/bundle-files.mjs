@@ -4,7 +4,7 @@
  * that when nothing changed, starting costs no transpiler and no bundler.
  */
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isStale, POLLER_BUNDLE_PATH, POLLER_SOURCES } from '../frontend-poller/bundle-files.mjs';
@@ -24,19 +24,29 @@ export const BACKEND_SOURCES = ['backend/src', 'frontend-poller/src', 'monitors/
 export const EMPTY_DATABASE_PATH = fileURLToPath(new URL('./dist/empty-database', import.meta.url));
 const PGLITE_PACKAGE = fileURLToPath(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url));
 
+/** Which PGlite made the empty database: kept beside it, since npm gives every installed file the same old mtime. */
+export const EMPTY_DATABASE_MADE_BY = `${EMPTY_DATABASE_PATH}.pglite-version`;
+
+/** The version of the PGlite installed now, or undefined where it cannot be read. */
+export function installedPgliteVersion() {
+  try {
+    return JSON.parse(readFileSync(PGLITE_PACKAGE, 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Missing, or made by another PGlite than the one installed now. */
 export function emptyDatabaseIsStale() {
-  let madeMs;
+  if (!existsSync(join(EMPTY_DATABASE_PATH, 'PG_VERSION'))) return true;
+  let madeBy;
   try {
-    madeMs = statSync(join(EMPTY_DATABASE_PATH, 'PG_VERSION')).mtimeMs;
+    madeBy = readFileSync(EMPTY_DATABASE_MADE_BY, 'utf8').trim();
   } catch {
     return true;
   }
-  try {
-    return madeMs < statSync(PGLITE_PACKAGE).mtimeMs;
-  } catch {
-    return false; // PGlite installed elsewhere: the one made is kept
-  }
+  const installed = installedPgliteVersion();
+  return installed !== undefined && installed !== madeBy;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
