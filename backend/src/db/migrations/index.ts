@@ -7,6 +7,7 @@ import { InstallationAndPollerServers1764200000000 } from './0006-installation-a
 import { RegistrationSecurity1764210000000 } from './0007-registration-security.ts';
 import { InstancesAndPollerConnections1764224100000 } from './0008-instances-and-poller-connections.ts';
 import { NotificationLeases1764224200000 } from './0009-notification-leases.ts';
+import { ServiceStateDownIndex1764224300000 } from './0010-service-state-down-index.ts';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   RegistrationSecurity1764210000000,
   InstancesAndPollerConnections1764224100000,
   NotificationLeases1764224200000,
+  ServiceStateDownIndex1764224300000,
 ];
