@@ -118,7 +118,12 @@ class Scenario {
 
   /** The monitor polls every service it has at the clock's time and reports at once. */
   async poll(monitor: Monitor, status: Status): Promise<void> {
-    const results = monitor.services.map((serviceId) => ({
+    await this.pollSome(monitor, Object.fromEntries(monitor.services.map((id) => [id, status])));
+  }
+
+  /** The monitor polls some of its services at the clock's time and reports at once. */
+  async pollSome(monitor: Monitor, statuses: Record<string, Status>): Promise<void> {
+    const results = Object.entries(statuses).map(([serviceId, status]) => ({
       seq: ++monitor.seq,
       serviceId,
       timestamp: clock.now(),
@@ -298,4 +303,23 @@ void test('a connectivity loss that other locations then contradict is withdrawn
   assert.equal(lonCell.state, 'down');
   await clock.advance(10 * S);
   assert.equal((await s.cell(s.lon)).downMs - lonCell.downMs, 10 * S, 'LON counts as down from the confirmation on');
+});
+
+void test('another location that still sees a service down, however long since it last polled it, keeps the outage real', async () => {
+  const s = await newScenario('both');
+  await s.poll(s.lon, 'UP');
+  await s.poll(s.rdu, 'UP');
+  await clock.advance(INTERVAL);
+  // RDU sees pay fail; a service that stays down may be polled far less often (a downtime model).
+  await s.pollSome(s.rdu, { [s.pay]: 'DOWN' });
+  for (let round = 0; round < 3; round++) {
+    await clock.advance(INTERVAL);
+    await s.pollSome(s.rdu, { [s.cart]: 'UP' });
+  }
+  await s.poll(s.lon, 'DOWN');
+  await clock.advance(5 * S);
+  await s.pollSome(s.rdu, { [s.cart]: 'UP' });
+  assert.equal(await s.connectivityLost(s.lon), false, 'RDU reaches cart, but sees pay down: LON’s DOWNs may be real');
+  assert.equal((await s.events(Uei.monitorConnectivityLost, s.lon)).length, 0, 'never decided');
+  assert.deepEqual(await s.openLostServiceAlarms(s.lon), [s.cart, s.pay].sort());
 });

@@ -11,9 +11,9 @@
  * service fail, and is fresh (within two of the service's intervals of now).
  * An UP from before the failure says nothing: the other location has simply
  * not looked since, and the outage may be real (two locations detect a real
- * outage up to an interval apart). A fresh DOWN of one of the monitor's
- * services at another location confirms the outage: the monitor's view is
- * real. The decision is re-evaluated whenever results arrive, from this
+ * outage up to an interval apart). Another location that sees one of the
+ * monitor's services down (its current state: a service that stays down may
+ * be polled less often) confirms the outage: the monitor's view is real. The decision is re-evaluated whenever results arrive, from this
  * monitor or another location (result-ingest.ts): a later overlapping UP
  * decides the loss, a later confirmation withdraws it, and then the
  * monitor's DOWNs are announced (its alarms raised or raised again) and it
@@ -78,15 +78,15 @@ export async function evaluateConnectivity(
         events: [{ ...base, time: nowMs, uei: Uei.monitorConnectivityRestored, params: { monitorName: monitor.name, reason: 'a service is up again from this monitor' } }],
       };
     }
-    const confirming = fresh(await otherViews(manager, monitor), nowMs, serviceAt).filter((v) => v.status === 'DOWN');
+    const confirming = (await otherViews(manager, monitor)).filter((v) => v.status === 'DOWN');
     return confirming.length > 0 ? withdraw(manager, monitor, confirming, nowMs, serviceAt) : null;
   }
 
   if (polledCount < MIN_SERVICES_FOR_CONNECTIVITY || down < polledCount) return null;
-  const views = fresh(await otherViews(manager, monitor), nowMs, serviceAt);
+  const views = await otherViews(manager, monitor);
   // Another location sees one of its services down too: the outage is real, whatever else is reachable.
   if (views.some((v) => v.status === 'DOWN')) return null;
-  const witnesses = views.filter((v) => v.status === 'UP' && v.observedAt >= v.downSince);
+  const witnesses = fresh(views, nowMs, serviceAt).filter((v) => v.status === 'UP' && v.observedAt >= v.downSince);
   if (witnesses.length === 0) return null;
 
   await manager.update(LocationMonitorEntity, { id: monitor.id }, { connectivityLost: true });
