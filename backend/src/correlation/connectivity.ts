@@ -24,10 +24,10 @@
  * others), and "other locations" are other locations only: the monitors of
  * its own location poll other services (distribute) or share its network.
  */
-import { Uei, type PolledService, type UeiValue } from '@vantage/common';
-import { alarmActionFor, type NewEvent } from '@vantage/events';
+import { Uei, type PolledService } from '@vantage/common';
+import type { NewEvent } from '@vantage/events';
 import type { EntityManager } from 'typeorm';
-import { clearAlarms } from '../alarms/alarm-store.ts';
+import { clearAlarms, lostServiceKey } from '../alarms/alarm-store.ts';
 import { LocationMonitorEntity, ServiceStateEntity, type LocationMonitorRow } from '../db/entities.ts';
 
 /** Fewer services than this and "all down" says as much about the services as about the monitor. */
@@ -194,10 +194,6 @@ function fresh(views: readonly OtherView[], nowMs: number, serviceAt: ServiceAt)
     const interval = serviceAt(v.location, v.serviceId)?.intervalMs;
     return interval !== undefined && v.observedAt >= nowMs - FRESH_INTERVALS * interval;
   });
-}
-
-export function lostServiceKey(monitorId: string, serviceId: string): string {
-  return alarmActionFor({ uei: Uei.nodeLostService as UeiValue, monitorId, serviceId, params: {} })!.reductionKey;
 }
 
 function distinct(values: readonly string[]): string[] {
