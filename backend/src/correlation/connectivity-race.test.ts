@@ -303,6 +303,21 @@ void test('a connectivity loss that other locations then contradict is withdrawn
   assert.equal(lonCell.state, 'down');
   await clock.advance(10 * S);
   assert.equal((await s.cell(s.lon)).downMs - lonCell.downMs, 10 * S, 'LON counts as down from the confirmation on');
+
+  // RDU reaches both again while LON still cannot: LON's own network after all, from now on.
+  await clock.advance(INTERVAL - 10 * S);
+  const againAt = clock.now();
+  await s.poll(s.rdu, 'UP');
+  assert.equal(await s.connectivityLost(s.lon), true);
+  const lost = await s.events(Uei.monitorConnectivityLost, s.lon);
+  assert.equal(lost.length, 2);
+  assert.equal(lost[1]!.time, againAt, 'not before the withdrawal it follows');
+  const before = await s.cell(s.lon);
+  assert.equal(before.state, 'no data');
+  await clock.advance(10 * S);
+  const later = await s.cell(s.lon);
+  assert.equal(later.noDataMs - before.noDataMs, 10 * S, 'the history agrees: no data from the second loss on');
+  assert.equal(later.downMs, before.downMs);
 });
 
 void test('another location that still sees a service down, however long since it last polled it, keeps the outage real', async () => {

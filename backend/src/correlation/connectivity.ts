@@ -94,10 +94,16 @@ export async function evaluateConnectivity(
   const announcedDown = await manager.findBy(ServiceStateEntity, { monitorId: monitor.id, eventStatus: 'DOWN' });
   await clearAlarms(manager, announcedDown.map((s) => lostServiceKey(monitor.id, s.serviceId)), nowMs, "explained by the monitor's own connectivity");
   await manager.update(ServiceStateEntity, { monitorId: monitor.id, eventStatus: 'DOWN' }, { eventStatus: 'UP' });
-  // From when it saw its services fail: what it saw since was its own network.
-  const [since] = (await manager.query(`SELECT min(changed_at) AS since FROM service_state WHERE monitor_id = $1 AND status = 'DOWN'`, [monitor.id])) as {
-    since: string | number | null;
-  }[];
+  // Dated from the first moment known to overlap: this monitor saw the service fail while the
+  // other location saw it up (what the monitor saw since was its own network). Never before
+  // its last connectivity event: the history replays these events in time order.
+  const [last] = (await manager.query(`SELECT max(time) AS time FROM event WHERE monitor_id = $1 AND uei IN ($2, $3)`, [
+    monitor.id,
+    Uei.monitorConnectivityLost,
+    Uei.monitorConnectivityRestored,
+  ])) as { time: string | number | null }[];
+  const overlapSince = Math.min(...witnesses.map((w) => Math.max(w.downSince, w.changedAt)));
+  const since = Math.min(nowMs, Math.max(overlapSince, Number(last?.time ?? 0)));
   const locations = distinct(witnesses.map((w) => w.location));
   const services = distinct(witnesses.map((w) => w.serviceId));
   return {
@@ -105,7 +111,7 @@ export async function evaluateConnectivity(
     events: [
       {
         ...base,
-        time: since?.since === null || since?.since === undefined ? nowMs : Number(since.since),
+        time: since,
         uei: Uei.monitorConnectivityLost,
         params: {
           monitorName: monitor.name,
