@@ -211,6 +211,7 @@ for (const kind of ['issue', 'both'] as const) {
             const cell = await s.cell(m);
             assert.equal(cell.state, 'down');
             assert.equal(cell.noDataMs, 0, 'a monitor that keeps reporting is never "no data"');
+            assert.equal(cell.ownNetworkDown, 0);
             const detected = m === early ? outageAt + 1 * S : outageAt + (1 + gapS) * S;
             assert.equal(cell.downMs, clock.now() - detected, 'down from its own detection on');
           }
@@ -252,6 +253,7 @@ void describe('a true local network failure at LON (RDU polling one of its two s
       assert.equal((await s.applicationAlarm())?.open ?? false, false);
       const lonCell = await s.cell(s.lon);
       assert.equal(lonCell.state, 'no data');
+      assert.equal(lonCell.ownNetworkDown, 1, 'not silent: its own network is down');
       assert.equal(lonCell.downMs, 0, 'LON saw its own network from the failure on, not the services');
 
       // LON's network comes back.
