@@ -131,6 +131,7 @@ interface Cell {
   availability: number | null;
   downMs: number;
   noDataMs: number;
+  ownNetworkDown: number;
 }
 /** The Shop cells of the availability matrix, measured from `fromMs` to now. */
 async function cells(fromMs: number): Promise<Record<string, Cell>> {
@@ -190,6 +191,7 @@ void test('LON sees both services fail 5 s before RDU sees payments-eu fail: a r
     const now = await cells(fromMs);
     assert.equal(now.LON!.state, 'down', `LON ${Date.now() - lonStoppedAt} ms after its targets stopped: ${JSON.stringify(now.LON)}`);
     assert.equal(now.LON!.noDataMs, 0, 'lon-1 keeps reporting');
+    assert.equal(now.LON!.ownNetworkDown, 0, "lon-1 is not taken for a monitor whose own network is down");
     assert.equal(now.RDU!.state, 'up');
     const lon = await openFor(ids.lon);
     assert.deepEqual(lon.map((a) => a.serviceId).sort(), [CATALOG, PAYMENTS].sort());

@@ -170,8 +170,9 @@ export class ResultIngest {
   /**
    * Monitors at other locations whose connectivity these results may decide
    * or withdraw: those that see one of the services down and either have
-   * lost their connectivity or see at least two services down (fewer never
-   * counts as a connectivity loss).
+   * lost their connectivity or may see every service they poll down (at
+   * least two, and at a `replicate` location its whole package). Most
+   * batches find none, and no further transaction runs.
    */
   private async othersToReevaluate(manager: EntityManager, monitor: LocationMonitorRow, serviceIds: readonly string[]): Promise<string[]> {
     const unique = [...new Set(serviceIds)];
@@ -179,13 +180,20 @@ export class ResultIngest {
     for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
       const chunk = unique.slice(i, i + INSERT_CHUNK);
       const rows = (await manager.query(
-        `SELECT DISTINCT lm.id FROM service_state ss JOIN location_monitor lm ON lm.id = ss.monitor_id
-          WHERE ss.status = 'DOWN' AND ss.service_id IN (${chunk.map((_, k) => `$${k + 2}`).join(', ')})
-            AND lm.location <> $1 AND lm.lifecycle = 'STARTED'
-            AND (lm.connectivity_lost OR (SELECT count(*) FROM service_state d WHERE d.monitor_id = lm.id AND d.status = 'DOWN') >= ${MIN_SERVICES_FOR_CONNECTIVITY})`,
+        `SELECT c.id, c.location, c.lost, c.down FROM (
+            SELECT lm.id, lm.location, lm.connectivity_lost AS lost,
+                   (SELECT count(*) FROM service_state d WHERE d.monitor_id = lm.id AND d.status = 'DOWN')::int AS down
+              FROM location_monitor lm
+             WHERE lm.location <> $1 AND lm.lifecycle = 'STARTED'
+               AND lm.id IN (SELECT ss.monitor_id FROM service_state ss WHERE ss.status = 'DOWN' AND ss.service_id IN (${chunk.map((_, k) => `$${k + 2}`).join(', ')}))
+          ) c WHERE c.lost OR c.down >= ${MIN_SERVICES_FOR_CONNECTIVITY}`,
         [monitor.location, ...chunk],
-      )) as { id: string }[];
-      for (const row of rows) ids.add(row.id);
+      )) as { id: string; location: string; lost: boolean; down: number }[];
+      for (const row of rows) {
+        const pkg = this.configs.packageFor(row.location);
+        // A share at a `distribute` location is smaller than the package: the evaluation counts it.
+        if (row.lost || pkg?.shares || row.down >= (pkg?.serviceIds.size ?? Infinity)) ids.add(row.id);
+      }
     }
     return [...ids].sort();
   }
