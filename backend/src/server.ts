@@ -14,15 +14,20 @@ import { EventBus } from '@vantage/events';
 import { createLogger, PeriodicTask, type Logger } from '@vantage/runtime';
 import fastifyCookie from '@fastify/cookie';
 import Fastify from 'fastify';
+import { registerAuditHooks } from './audit/audit-hooks.ts';
 import { registerAuth } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { UserStore } from './auth/user-store.ts';
 import { PasswordGate } from './auth/password-gate.ts';
 import { InstanceRegistry, newInstanceIdentity, INSTANCE_EXPIRY_MS, type InstanceIdentity } from './cluster/instances.ts';
+import { LeaderJob, Leadership } from './cluster/leadership.ts';
 import { PgNotifications } from './cluster/pg-notifications.ts';
+import { ClusterPollerHints } from './cluster/poller-hints.ts';
+import { configurationDigest, SharedConfiguration } from './cluster/shared-configuration.ts';
 import { monitorConnections, PollerConnectionStore } from './cluster/poller-connections.ts';
 import { ConfigHolder } from './config/config-holder.ts';
 import { ConfigReloader } from './config/config-reloader.ts';
-import { loadPollingConfigFile } from './config/load-config.ts';
+import { parsePollingConfigText, readPollingConfigText } from './config/load-config.ts';
 import { Database } from './db/database.ts';
 import { readInstallationId } from './db/installation.ts';
 import { frameworkErrorAnswer, registerErrorAnswers } from './http/error-answers.ts';
@@ -36,6 +41,7 @@ import { LocationMonitorService } from './location-monitors/location-monitor-ser
 import { RegistrationAdmission } from './location-monitors/registration-admission.ts';
 import { DEFAULT_REGISTRATION_LIMITS, type RegistrationLimits } from './location-monitors/registration-limits.ts';
 import { RegistrationTokenStore } from './location-monitors/registration-tokens.ts';
+import { routeAccess } from './rest/route-roles.ts';
 import { registerRestRoutes } from './rest/routes.ts';
 import { ConnectionRegistry } from './rpc/connections.ts';
 import { registerHttpRpc } from './rpc/http-endpoint.ts';
@@ -118,7 +124,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const host = options.host ?? '0.0.0.0';
   // The port is known before listening except for port 0 (tests), where ${backend.port} is not meaningful.
   const variables = { 'backend.port': String(options.port || 8980) };
-  const config = await loadPollingConfigFile(options.configPath, variables);
+  const configText = await readPollingConfigText(options.configPath);
+  const config = parsePollingConfigText(configText, options.configPath, variables);
   const configs = new ConfigHolder(config);
   // Before the database: a certificate problem should stop the start at once, naming the file.
   const backendTls = options.tls ? await BackendTls.load(options.tls, options.dataDir, log.child('tls')) : undefined;
@@ -135,17 +142,33 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   }
   logEvents(bus, log.child('events'), (id) => relay?.isRelayed(id) ?? false);
   const connections = new ConnectionRegistry();
+  // An operator's action here reaches the monitor's poller whichever instance it is connected to.
+  const hints = new ClusterPollerHints(connections, db, log.child('hints'));
+  const unfollowHints = listen ? hints.attach(listen) : undefined;
   const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event), Date.now, relay);
   const tokens = new RegistrationTokenStore(db, recorder, bus, log.child('registration'));
-  await tokens.syncWithConfiguration(config);
+  const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
+  // What the first instance on a database creates, once: the others wait and find it done.
+  // The file read at this start is the configuration in force for every instance, as a reload would make it.
+  const sharedConfig = new SharedConfiguration(db, listen !== undefined);
+  const admin = await db.underStartLock(async () => {
+    await sharedConfig.store(configText);
+    await tokens.syncWithConfiguration(config);
+    return auth.ensureAdmin(options.adminPassword);
+  });
+  if (admin.generatedPassword) {
+    log.info(`created the user "admin" with the password ${admin.generatedPassword} (shown once: sign in and change it, or set VANTAGE_ADMIN_PASSWORD before the first start)`);
+  } else if (admin.created) {
+    log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
+  }
   // Failures are logged by the store; a later reload tries again.
   configs.onReplaced((replaced) => void tokens.syncWithConfiguration(replaced).catch(() => undefined));
   const blocked = new BlockedAddressStore(db);
   const admission = new RegistrationAdmission({ ...DEFAULT_REGISTRATION_LIMITS, ...options.registrationLimits }, tokens, blocked);
-  const monitors = new LocationMonitorService(db, configs, bus, connections, recorder, { admission, blocked });
+  const monitors = new LocationMonitorService(db, configs, bus, listen ? hints : connections, recorder, { admission, blocked });
   const ingest = new ResultIngest(db, configs, bus, recorder);
   // `distribute` locations: hand-off, minimum online and hints after each change of their members.
-  const rebalance = new DistributedRebalance(db, configs, recorder, bus, connections, log.child('distribute'));
+  const rebalance = new DistributedRebalance(db, configs, recorder, bus, listen ? hints : connections, log.child('distribute'));
   monitors.onMembershipChanged(async (location) => void (await rebalance.rebalance(location)));
   configs.onReplaced(() => void rebalance.rebalanceAll({ onlyChanged: true }));
   await rebalance.rebalanceAll();
@@ -158,15 +181,18 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     log.info(`response times also go to InfluxDB at ${options.influx!.url} (bucket ${options.influx!.bucket})`);
     exportResultsToInflux(ingest, configs, influx);
   }
-  const reloader = new ConfigReloader(options.configPath, variables, configs, announceConfiguration(configs, monitors, connections), log.child('config'));
-
-  const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
-  const admin = await auth.ensureAdmin(options.adminPassword);
-  if (admin.generatedPassword) {
-    log.info(`created the user "admin" with the password ${admin.generatedPassword} (shown once: sign in and change it, or set VANTAGE_ADMIN_PASSWORD before the first start)`);
-  } else if (admin.created) {
-    log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
-  }
+  const reloader = new ConfigReloader(
+    options.configPath,
+    variables,
+    configs,
+    // Only this instance's pollers: every instance announces a new configuration to its own.
+    announceConfiguration(configs, monitors, connections),
+    log.child('config'),
+    configurationDigest(configText),
+    sharedConfig,
+  );
+  // A reload on another instance: its configuration in force here too, and this instance's pollers told.
+  const unfollowConfig = listen ? sharedConfig.follow(listen, (stored) => reloader.adopt(stored), log.child('config')) : undefined;
 
   // One server of ours, plain or TLS, with the request-time bounds on both (Fastify's own options reach only one of them).
   const httpServerOptions: http.ServerOptions = {
@@ -187,7 +213,12 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   });
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      // A route nobody declared a role for would be refused to everyone: say so at once rather than at the first request.
+      if (route.config?.public !== true && !routeAccess(method, route.url)) throw new Error(`route ${method} ${route.url} has no role in rest/route-roles.ts`);
+      routes.push(`${method} ${route.url}`);
+    }
   });
   // Hooks run in this order: headers, then the target's form, then cookies and sign-in.
   registerSecurityHeaders(app);
@@ -195,6 +226,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   registerErrorAnswers(app, log.child('http'));
   await app.register(fastifyCookie);
   registerAuth(app, auth);
+  registerAuditHooks(app, db, log.child('audit'));
   const messages = new RpcMessages(rpc, log.child('rpc'));
   registerHttpRpc(app, messages, monitors, log.child('rpc'));
   // Known once listening (below); the routes answer nothing of it before.
@@ -208,6 +240,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     reloader,
     outbox: { list: (state, limit) => listNotifications(db, state, limit) },
     bus,
+    users: new UserStore(db, () => auth.forgetCredentials()),
     tls: backendTls,
     connectionsOf: (ids) => monitorConnections(db, INSTANCE_EXPIRY_MS, ids),
     instances: async () => (await self.registry?.list()) ?? [],
@@ -248,13 +281,16 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   }
   const ws = attachWsEndpoint(app.server, { messages, monitors, connections, limits, trustProxy: options.trustProxy ?? false, log: log.child('ws') });
 
+  // Every instance runs the timers; only each job's leader does the work (cluster/leadership.ts).
+  const leadership = new Leadership(db, instance.id, Object.values(LeaderJob), log.child('leader'));
+  await leadership.start();
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
-  const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, () => monitors.sweepDisconnected(), log);
+  const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, leadership.whenLeading(LeaderJob.disconnectSweep, () => monitors.sweepDisconnected()), log);
   sweeper.start();
-  const alarmCleanup = clearedAlarmCleanup(db, options.clearedAlarmRetentionMs ?? DEFAULT_CLEARED_ALARM_RETENTION_MS, log);
+  const alarmCleanup = clearedAlarmCleanup(db, options.clearedAlarmRetentionMs ?? DEFAULT_CLEARED_ALARM_RETENTION_MS, log, () => leadership.leads(LeaderJob.clearedAlarmCleanup));
   alarmCleanup.start();
   const rollup = new ResponseTimeRollup(db, { log: log.child('series') });
-  const rollupTask = rollup.task(log.child('series'));
+  const rollupTask = rollup.task(log.child('series'), undefined, () => leadership.leads(LeaderJob.responseTimeRollup));
   rollupTask.start();
   if (options.watchConfig !== false) reloader.watch();
 
@@ -275,6 +311,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     reloader,
     routes,
     async close() {
+      unfollowConfig?.();
+      unfollowHints?.();
       await reloader.close();
       await backendTls?.close();
       await dispatcher.close();
@@ -283,6 +321,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       rollup.stop();
       await rollupTask.stop();
       await sweeper.stop();
+      await leadership.stop();
       await ws.close();
       await app.close();
       await rebalance.idle();

@@ -16,11 +16,13 @@ import { SignInPage } from './pages/sign-in.js';
 import { AvailabilityPage } from './pages/availability.js';
 import { LocationsPage } from './pages/locations.js';
 import { ServicePage } from './pages/service.js';
+import { ServicesPage } from './pages/services.js';
 import { EventsPage } from './pages/events.js';
 import { AlarmsPage } from './pages/alarms.js';
 
 const NAV = [
   { key: 'availability', label: 'Availability' },
+  { key: 'services', label: 'Services' },
   { key: 'locations', label: 'Locations' },
   { key: 'events', label: 'Events' },
   { key: 'alarms', label: 'Alarms' },
@@ -121,15 +123,16 @@ function LiveIndicator() {
 function Page({ route }) {
   const [section, ...rest] = route.path;
   useEffect(() => {
-    const titles = /** @type {Record<string, string>} */ ({ availability: 'Availability', locations: 'Locations and monitors', services: 'Service', events: 'Events', alarms: 'Alarms' });
+    const titles = /** @type {Record<string, string>} */ ({ availability: 'Availability', locations: 'Locations and monitors', services: rest.length ? 'Service' : 'Services', events: 'Events', alarms: 'Alarms' });
     document.title = `${titles[section ?? 'availability'] ?? 'Not found'} · Vantage`;
-  }, [section]);
+  }, [section, rest.length > 0]);
   switch (section ?? 'availability') {
     case 'availability':
       return html`<${AvailabilityPage} query=${route.query} />`;
     case 'locations':
       return html`<${LocationsPage} />`;
     case 'services':
+      if (rest.length === 0) return html`<${ServicesPage} query=${route.query} />`;
       // Service ids hold a slash ("node/SERVICE"): take the rest of the path, escaped or not.
       return html`<${ServicePage} key=${rest.join('/')} serviceId=${rest.join('/')} query=${route.query} />`;
     case 'events':

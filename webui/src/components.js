@@ -8,21 +8,30 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
 // --- states and badges ---
 
-/** Availability cell states (GET /api/availability) and how they read. */
-export const AVAILABILITY_STATES = {
-  up: { label: 'Up', icon: '✓' },
-  partial: { label: 'Partially down', icon: '◐' },
-  down: { label: 'Down', icon: '✕' },
-  'no data': { label: 'No data', icon: '?' },
+/**
+ * Every state a cell, a service or a location can be in, and how it reads:
+ * each has its own colour AND its own word, so a paused location never
+ * reads like one with no data.
+ */
+export const STATES = {
+  up: { label: 'Up', icon: '✓', hint: 'every monitor checking it sees it up' },
+  partial: { label: 'Partially down', icon: '◐', hint: 'some monitors or locations see it down' },
+  down: { label: 'Down', icon: '✕', hint: 'seen down' },
+  paused: { label: 'Paused', icon: '‖', hint: 'an administrator paused the monitors here' },
+  stopped: { label: 'Stopped', icon: '■', hint: 'the pollers here were shut down' },
+  disconnected: { label: 'Disconnected', icon: '↯', hint: 'the monitors here stopped checking in' },
+  'no data': { label: 'No data', icon: '?', hint: 'no monitor here has reported' },
 };
+/** The availability matrix's own states (GET /api/availability), before the page tells why a cell has no data. */
+export const AVAILABILITY_STATES = { up: STATES.up, partial: STATES.partial, down: STATES.down, 'no data': STATES['no data'] };
 
 /** @param {string} state */
 export const stateClass = (state) => `state-${state.replace(/\s+/g, '-')}`;
 
-/** @param {{ state: string }} props */
-export function StateBadge({ state }) {
-  const known = AVAILABILITY_STATES[/** @type {keyof typeof AVAILABILITY_STATES} */ (state)] ?? { label: state, icon: '•' };
-  return html`<span class="badge ${stateClass(state)}"><span aria-hidden="true" class="badge-icon">${known.icon}</span>${known.label}</span>`;
+/** @param {{ state: string, testid?: string }} props */
+export function StateBadge({ state, testid }) {
+  const known = STATES[/** @type {keyof typeof STATES} */ (state)] ?? { label: state, icon: '•', hint: '' };
+  return html`<span class="badge ${stateClass(state)}" title=${known.hint} data-testid=${testid} data-state=${state}><span aria-hidden="true" class="badge-icon">${known.icon}</span>${known.label}</span>`;
 }
 
 /** Monitor statuses, by tone. */
@@ -30,10 +39,10 @@ const MONITOR_TONES = /** @type {Record<string, string>} */ ({
   STARTED: 'up',
   REGISTERED: 'info',
   PENDING: 'attention',
-  PAUSED: 'neutral',
-  STOPPED: 'neutral',
+  PAUSED: 'paused',
+  STOPPED: 'stopped',
   CONFIG_CHANGED: 'info',
-  DISCONNECTED: 'down',
+  DISCONNECTED: 'disconnected',
   DENIED: 'muted',
   DELETED: 'muted',
 });

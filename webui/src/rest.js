@@ -166,3 +166,33 @@ export const getAlarms = (query) => /** @type {Promise<Alarm[]>} */ (get('/api/a
 
 /** Acts as the signed-in user. @param {number} id @param {'acknowledge' | 'unacknowledge' | 'clear'} action @returns {Promise<Alarm>} */
 export const administerAlarm = (id, action) => /** @type {Promise<Alarm>} */ (post(`/api/alarms/${id}/${action}`));
+
+// --- services ---
+
+/**
+ * A service's state at a location, or across its locations
+ * (backend/src/rest/service-states.ts): up, partial, down, or why no
+ * monitor is checking it (paused, stopped, disconnected, no data).
+ * @typedef {'up' | 'partial' | 'down' | 'paused' | 'stopped' | 'disconnected' | 'no data'} ServiceState
+ */
+
+/**
+ * GET /api/services: one service. `history` has a letter per period of the
+ * window, oldest first (u up, d down, p both, - no result); `responseMs` the
+ * mean response time per period.
+ * @typedef {{ id: string, node: string, service: string, host: string, monitorType: string, intervalMs: number, applications: string[], state: ServiceState, uptime: number | null, avgResponseMs: number | null, locations: { location: string, state: ServiceState, monitors: number, checking: number }[], history: string, responseMs: (number | null)[] }} ServiceSummary
+ * @typedef {{ key: string, fromMs: number, toMs: number, stepMs: number, periods: number, firstPeriodMs: number }} ServiceWindow
+ * @typedef {{ window: ServiceWindow, total: number, locations: string[], applications: string[], services: ServiceSummary[] }} ServiceList
+ */
+
+/**
+ * GET /api/services/NODE/SERVICE: everything the service page shows.
+ * @typedef {{ id: string, name: string, location: string, status: string, seen: { status: 'UP' | 'DOWN', since: number, reason: string | null, lastResultAt: number } | null }} ServiceMonitor
+ * @typedef {{ window: ServiceWindow, service: ServiceSummary, locations: { location: string, state: ServiceState, monitors: number, checking: number, history: string }[], monitors: ServiceMonitor[], responseTimes: { location: string, points: SeriesPoint[] }[], outages: Outage[] }} ServiceDetail
+ */
+
+/** @param {{ window?: string, q?: string, state?: string, location?: string, application?: string, sort?: string }} [query] @returns {Promise<ServiceList>} */
+export const getServices = (query) => /** @type {Promise<ServiceList>} */ (get('/api/services', query));
+
+/** @param {string} id NODE/SERVICE @param {string} window @returns {Promise<ServiceDetail>} */
+export const getService = (id, window) => /** @type {Promise<ServiceDetail>} */ (get(`/api/services/${seg(id)}`, { window }));

@@ -62,6 +62,16 @@ export async function evaluateConnectivity(
   nowMs: number,
   serviceAt: ServiceAt,
 ): Promise<ConnectivityChange> {
+  if (!monitor.connectivityLost) {
+    if (polledCount < MIN_SERVICES_FOR_CONNECTIVITY) return null;
+    // The usual answer, found at the first row rather than by counting every service of a large package:
+    // connectivity that is not lost stays so while any service is not DOWN. (Lost connectivity is looked at
+    // further even while no service is UP: other locations may have confirmed the outage since.)
+    const [usual] = (await manager.query(`SELECT EXISTS (SELECT 1 FROM service_state WHERE monitor_id = $1 AND status <> 'DOWN') AS found`, [monitor.id])) as {
+      found: boolean;
+    }[];
+    if (usual?.found) return null;
+  }
   const [counts] = (await manager.query(
     `SELECT count(*) FILTER (WHERE status = 'DOWN')::int AS down, count(*) FILTER (WHERE status = 'UP')::int AS up
        FROM service_state WHERE monitor_id = $1`,

@@ -8,6 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { yieldToEventLoop } from '@vantage/runtime';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
+import { underStartLock } from '../cluster/start-lock.ts';
+import { pendingAudit, writeAudit } from '../audit/audit-trail.ts';
 import { ENTITIES } from './entities.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
@@ -52,8 +54,21 @@ export class Database {
     }
     const db = new Database(dataSource, session, description);
     // Nothing else uses the connection yet, so migrations need no turn in the queue.
-    await dataSource.runMigrations({ transaction: 'all' });
+    try {
+      await db.underStartLock(() => dataSource.runMigrations({ transaction: 'all' }));
+    } catch (err) {
+      await dataSource.destroy();
+      throw err;
+    }
     return db;
+  }
+
+  /**
+   * Runs first-start work (migrations, seeding) in one instance at a time
+   * among those starting on this database (cluster/start-lock.ts).
+   */
+  underStartLock<T>(work: () => Promise<T>): Promise<T> {
+    return underStartLock(this.dataSource, this.session !== undefined, work);
   }
 
   get manager(): EntityManager {
@@ -66,9 +81,10 @@ export class Database {
    * interleave; on PostgreSQL they run concurrently under row locks.
    */
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const audited = withPendingAudit(work);
     const session = this.session;
-    if (!session) return this.dataSource.transaction(work);
-    const run = this.writeQueue.then(() => session.exclusive(() => this.dataSource.transaction(work)));
+    if (!session) return this.dataSource.transaction(audited);
+    const run = this.writeQueue.then(() => session.exclusive(() => this.dataSource.transaction(audited)));
     this.writeQueue = run.catch(() => undefined);
     return run;
   }
@@ -158,3 +174,24 @@ class PGliteSession {
   }
 }
 
+/**
+ * `work`, followed in its transaction by the audit entry of the request it
+ * runs for (audit/audit-trail.ts): the first transaction of a change writes
+ * it, so the change and its record commit or roll back together.
+ */
+function withPendingAudit<T>(work: (manager: EntityManager) => Promise<T>): (manager: EntityManager) => Promise<T> {
+  const pending = pendingAudit();
+  if (!pending) return work;
+  return async (manager) => {
+    const result = await work(manager);
+    // Another transaction of the same request may have got there first.
+    if (pending.writtenId !== undefined || pending.writing || pending.closed) return result;
+    pending.writing = true;
+    try {
+      pending.writtenId = await writeAudit(manager, pending, Date.now());
+    } finally {
+      pending.writing = false;
+    }
+    return result;
+  };
+}

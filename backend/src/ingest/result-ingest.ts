@@ -25,21 +25,19 @@
  */
 import { ErrorCode, ProtocolError, Uei, type ParamsOf, type ResultOf } from '@vantage/common';
 import type { EventBus, NewEvent } from '@vantage/events';
-import { In, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { ApplicationDefinition } from '../config/polling-config.ts';
 import { evaluateApplication } from '../correlation/application-state.ts';
 import { evaluateConnectivity, MIN_SERVICES_FOR_CONNECTIVITY, type ServiceAt } from '../correlation/connectivity.ts';
 import { locationMembers } from '../packages/membership.ts';
 import type { Database } from '../db/database.ts';
-import { LocationMonitorEntity, PollResultEntity, ServiceStateEntity, type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
+import { LocationMonitorEntity, ServiceStateEntity, type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
 import type { EventRecorder } from '../event-store/event-recorder.ts';
 import { closeOutage, openOutage } from '../outages/outage-store.ts';
 import { outsideClockWindow } from './clock-window.ts';
+import { saveStatesAndSeq, storeResultsAndReadStates } from './ingest-statements.ts';
 import { serviceTransition } from './service-transition.ts';
-
-/** Rows per INSERT statement: keeps bind parameters well under PostgreSQL's 65,535. */
-const INSERT_CHUNK = 1000;
 
 /** Results that were committed, for whoever else wants them (response-time series). */
 export type CommittedResultsListener = (monitor: LocationMonitorRow, results: ParamsOf<'reportResults'>['results']) => void;
@@ -85,27 +83,7 @@ export class ResultIngest {
       // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.
       const split = pkg?.shares ? pkg.shares.splitFor(await locationMembers(manager, monitor.location)) : null;
 
-      for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
-        const chunk = fresh.slice(i, i + INSERT_CHUNK).map((r) => ({
-          monitorId: monitor.id,
-          seq: r.seq,
-          serviceId: r.serviceId,
-          timestamp: r.timestamp,
-          status: r.status,
-          responseTimeMs: r.responseTimeMs ?? null,
-          reason: r.reason ?? null,
-          details: r.details ?? null,
-        }));
-        // A duplicate seq inside one batch keeps its first copy.
-        await manager.createQueryBuilder().insert().into(PollResultEntity).values(chunk).orIgnore().execute();
-      }
-
-      const serviceIds = [...new Set(fresh.map((r) => r.serviceId))];
-      const states = new Map<string, ServiceStateRow>();
-      for (let i = 0; i < serviceIds.length; i += INSERT_CHUNK) {
-        const rows = await manager.findBy(ServiceStateEntity, { monitorId: monitor.id, serviceId: In(serviceIds.slice(i, i + INSERT_CHUNK)) });
-        for (const row of rows) states.set(row.serviceId, row);
-      }
+      const states = await storeResultsAndReadStates(manager, monitor.id, fresh);
       const events: NewEvent[] = [];
       const touched = new Map<string, ServiceStateRow>();
       const changedServices = new Set<string>();
@@ -137,12 +115,8 @@ export class ResultIngest {
         states.set(result.serviceId, transition.row);
         touched.set(result.serviceId, transition.row);
       }
-      const touchedRows = [...touched.values()];
-      for (let i = 0; i < touchedRows.length; i += INSERT_CHUNK) {
-        await manager.upsert(ServiceStateEntity, touchedRows.slice(i, i + INSERT_CHUNK), ['monitorId', 'serviceId']);
-      }
       const maxSeq = fresh.at(-1)!.seq;
-      await manager.update(LocationMonitorEntity, { id: monitor.id }, { lastSeq: maxSeq });
+      await saveStatesAndSeq(manager, monitor.id, [...touched.values()], maxSeq);
 
       const now = this.now();
       let announced = events;
@@ -175,27 +149,23 @@ export class ResultIngest {
    * batches find none, and no further transaction runs.
    */
   private async othersToReevaluate(manager: EntityManager, monitor: LocationMonitorRow, serviceIds: readonly string[]): Promise<string[]> {
-    const unique = [...new Set(serviceIds)];
-    const ids = new Set<string>();
-    for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
-      const chunk = unique.slice(i, i + INSERT_CHUNK);
-      const rows = (await manager.query(
-        `SELECT c.id, c.location, c.lost, c.down FROM (
-            SELECT lm.id, lm.location, lm.connectivity_lost AS lost,
-                   (SELECT count(*) FROM service_state d WHERE d.monitor_id = lm.id AND d.status = 'DOWN')::int AS down
-              FROM location_monitor lm
-             WHERE lm.location <> $1 AND lm.lifecycle = 'STARTED'
-               AND lm.id IN (SELECT ss.monitor_id FROM service_state ss WHERE ss.status = 'DOWN' AND ss.service_id IN (${chunk.map((_, k) => `$${k + 2}`).join(', ')}))
-          ) c WHERE c.lost OR c.down >= ${MIN_SERVICES_FOR_CONNECTIVITY}`,
-        [monitor.location, ...chunk],
-      )) as { id: string; location: string; lost: boolean; down: number }[];
-      for (const row of rows) {
-        const pkg = this.configs.packageFor(row.location);
-        // A share at a `distribute` location is smaller than the package: the evaluation counts it.
-        if (row.lost || pkg?.shares || row.down >= (pkg?.serviceIds.size ?? Infinity)) ids.add(row.id);
-      }
+    const rows = (await manager.query(
+      `SELECT c.id, c.location, c.lost, c.down FROM (
+          SELECT lm.id, lm.location, lm.connectivity_lost AS lost,
+                 (SELECT count(*) FROM service_state d WHERE d.monitor_id = lm.id AND d.status = 'DOWN')::int AS down
+            FROM location_monitor lm
+           WHERE lm.location <> $1 AND lm.lifecycle = 'STARTED'
+             AND lm.id IN (SELECT ss.monitor_id FROM service_state ss WHERE ss.status = 'DOWN' AND ss.service_id = ANY($2::text[]))
+        ) c WHERE c.lost OR c.down >= ${MIN_SERVICES_FOR_CONNECTIVITY}`,
+      [monitor.location, [...new Set(serviceIds)]],
+    )) as { id: string; location: string; lost: boolean; down: number }[];
+    const ids: string[] = [];
+    for (const row of rows) {
+      const pkg = this.configs.packageFor(row.location);
+      // A share at a `distribute` location is smaller than the package: the evaluation counts it.
+      if (row.lost || pkg?.shares || row.down >= (pkg?.serviceIds.size ?? Infinity)) ids.push(row.id);
     }
-    return [...ids].sort();
+    return ids.sort();
   }
 
   /** Re-evaluates another monitor's connectivity after results from elsewhere, in its own transaction under its row lock. */

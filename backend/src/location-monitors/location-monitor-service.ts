@@ -266,11 +266,13 @@ export class LocationMonitorService {
     return row;
   }
 
-  async administer(monitorId: string, action: 'approve' | 'deny' | 'pause' | 'resume' | 'delete'): Promise<LocationMonitorRow> {
+  /** An administrative action; `by` (the user) goes on its events, so the events list names who paused. */
+  async administer(monitorId: string, action: 'approve' | 'deny' | 'pause' | 'resume' | 'delete', by?: string): Promise<LocationMonitorRow> {
     const row = await this.change(monitorId, action, {
       edit: (r) => {
         if (action === 'delete' && r.isLocal) throw new ForbiddenActionError('the built-in local poller cannot be deleted; pause it instead');
       },
+      params: by === undefined ? {} : { by },
     });
     const status = wireStatus(row);
     // A hint so the poller reacts now rather than at its next check-in.
@@ -283,7 +285,7 @@ export class LocationMonitorService {
    * registered from (PRTG's "deny and block IP"), in one transaction.
    */
   async deny(monitorId: string, options: { blockAddress: boolean; by: string }): Promise<LocationMonitorRow> {
-    if (!options.blockAddress) return this.administer(monitorId, 'deny');
+    if (!options.blockAddress) return this.administer(monitorId, 'deny', options.by);
     return this.change(monitorId, 'deny', {
       edit: (r) => {
         if (r.sourceAddress === null || r.sourceAddress === UNKNOWN_ADDRESS) {
@@ -292,6 +294,7 @@ export class LocationMonitorService {
       },
       also: (manager, r) =>
         this.control.blocked.add({ address: r.sourceAddress!, by: options.by, reason: `denied monitor "${r.name}" at ${r.location}`, monitorId: r.id }, manager),
+      params: { by: options.by },
     });
   }
 

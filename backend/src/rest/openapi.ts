@@ -78,7 +78,7 @@ const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/api/instances',
-    summary: 'The backend instances on this database: {id, host, port, startedAt, heartbeatAt, alive, connections, self (the one answering)}',
+    summary: 'The backend instances on this database: {id, host, port, startedAt, heartbeatAt, alive, connections, roles (the periodic jobs it leads), self (the one answering)}',
   },
   {
     method: 'get',

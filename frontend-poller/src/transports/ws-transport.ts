@@ -22,6 +22,8 @@ export interface WsTransportOptions {
   pingIntervalMs?: number;
   /** How a wss:// server is verified (default: the system CAs). */
   verification?: ServerVerification;
+  /** The local address to connect from (a multi-homed host); default: the system's choice. */
+  localAddress?: string;
 }
 
 /** JSON-RPC over one WebSocket connection; the connection is opened before this resolves. */
@@ -29,6 +31,7 @@ export async function openWsTransport(options: WsTransportOptions): Promise<Tran
   const headers: Record<string, string> = {};
   if (options.credentials) headers.authorization = formatAuthorization(options.credentials);
   const clientOptions: ClientOptions = { headers, handshakeTimeout: options.connectTimeoutMs ?? 10_000, maxPayload: MAX_RESPONSE_BYTES };
+  if (options.localAddress) clientOptions.localAddress = options.localAddress;
   if (new URL(options.url).protocol === 'wss:') {
     // ws hands this to http.request, which accepts its asynchronous form: the upgrade request is written only once the certificate passed.
     clientOptions.createConnection = verifiedConnection(options.verification ?? { mode: 'system' }) as unknown as ClientOptions['createConnection'];

@@ -38,8 +38,10 @@ import { Time } from '../time.js';
  * @typedef {import('../rest.js').BlockedAddress} BlockedAddress
  */
 
-/** States in which a monitor can be paused or resumed (the backend's RUNNABLE, as the wire shows them). */
+/** States in which a monitor can be resumed or have its credentials revoked (the backend's RUNNABLE, as the wire shows them). */
 const RUNNABLE = new Set(['REGISTERED', 'STARTED', 'STOPPED', 'DISCONNECTED', 'PAUSED', 'CONFIG_CHANGED']);
+/** States in which Pause means something: a STOPPED monitor's poller is shut down, there is nothing to pause. */
+const PAUSABLE = new Set(['REGISTERED', 'STARTED', 'DISCONNECTED', 'CONFIG_CHANGED']);
 
 export function LocationsPage() {
   /** Per monitor, the last stats seen and the checks per minute derived from the two last check-ins. */
@@ -88,7 +90,9 @@ export function LocationsPage() {
 /** @param {{ location: Location, monitors: Monitor[], rates: Map<string, { perMinute: number | null }>, reload: () => Promise<void> }} props */
 function LocationSection({ location, monitors, rates, reload }) {
   const sorted = [...monitors].sort((a, b) => Number(b.status === 'PENDING') - Number(a.status === 'PENDING') || a.name.localeCompare(b.name));
-  const pausable = monitors.filter((m) => !m.paused && RUNNABLE.has(m.status)).length;
+  const pausable = monitors.filter((m) => !m.paused && PAUSABLE.has(m.status)).length;
+  const admitted = monitors.filter((m) => !['PENDING', 'DENIED', 'REVOKED'].includes(m.status));
+  const checking = admitted.filter((m) => m.status === 'STARTED').length;
   const resumable = monitors.filter((m) => m.paused).length;
   const pending = monitors.filter((m) => m.status === 'PENDING').length;
   const bulk = async (/** @type {'pause' | 'resume'} */ action) => {
@@ -125,6 +129,20 @@ function LocationSection({ location, monitors, rates, reload }) {
     <div class="panel-head">
       <div>
         <h2 id=${`loc-${location.name}`}>${location.name}${pending ? html` <span class="badge tone-attention" data-testid=${`pending-count-${location.name}`}>${pending} waiting for approval</span>` : null}</h2>
+        <p class="small" data-testid=${`checking-${location.name}`}>${checking} of ${admitted.length} monitor${admitted.length === 1 ? '' : 's'} checking${
+          admitted.length > checking
+            ? html` <span class="muted">(${[
+                ['PAUSED', 'paused'],
+                ['STOPPED', 'stopped'],
+                ['DISCONNECTED', 'disconnected'],
+                ['REGISTERED', 'not started yet'],
+              ]
+                .map(([status, word]) => [admitted.filter((m) => m.status === status).length, word])
+                .filter(([n]) => n)
+                .map(([n, word]) => `${n} ${word}`)
+                .join(', ')})</span>`
+            : ''
+        }</p>
         <p class="muted small">
           ${[
             location.monitoringArea && `area ${location.monitoringArea}`,
@@ -150,20 +168,16 @@ function LocationSection({ location, monitors, rates, reload }) {
     ${sorted.length === 0
       ? html`<${Empty}>No monitor at ${location.name} yet. Run the command below on a host there.</${Empty}>`
       : html`<${TableWrap} label=${`Monitors at ${location.name}`} testid=${`monitors-${location.name}`}>
-          <table class="monitors">
+          <table class="monitors cards">
             <thead>
               <tr>
-                <th scope="col" class="sticky-col">Monitor</th>
+                <th scope="col">Monitor</th>
                 <th scope="col">Status</th>
-                <th scope="col"><abbr title="The backend instance holding the poller's connection, and since when (the same on every instance)">Connected to</abbr></th>
                 <th scope="col">Last check-in</th>
                 <th scope="col">Actions</th>
                 <th scope="col">Host</th>
                 <th scope="col"><abbr title="Checks finished / started since the poller started; per minute between its two last check-ins">Checks</abbr></th>
-                <th scope="col"><abbr title="How late checks started: median / 99th percentile">Late p50 / p99</abbr></th>
-                <th scope="col"><abbr title="Checks that could not run">Errors</abbr></th>
-                <th scope="col"><abbr title="Results waiting to be sent / dropped because the spool was full">Spool</abbr></th>
-                <th scope="col"><abbr title="The poller's clock minus the backend's at its last check-in (approximate)">Clock</abbr></th>
+                <th scope="col"><abbr title="How late checks started (median / 99th percentile), checks that could not run, results waiting in the spool, and the poller's clock minus the backend's">Poller health</abbr></th>
               </tr>
             </thead>
             <tbody>
@@ -230,7 +244,7 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
   const host = m.details ?? {};
 
   return html`<tr data-testid=${`monitor-${m.name}`} data-status=${m.status} data-monitor-id=${m.id} class=${m.status === 'PENDING' ? 'row-attention' : ''}>
-    <th scope="row" class="sticky-col">
+    <th scope="row" class="sticky-col" data-label="Monitor">
       <span class="monitor-name">${m.name}</span>
       <div class="muted small">${m.local ? 'built-in poller' : html`<span title=${m.id}>${m.id.slice(0, 8)}</span>`}${m.address ? ` · from ${m.address}` : ''}</div>
       ${share
@@ -240,20 +254,19 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
           </div>`
         : null}
     </th>
-    <td>
+    <td data-label="Status">
       <${MonitorStatusBadge} status=${m.status} paused=${m.paused} />
-      <div class="muted small">${m.connected ? 'connected' : 'not connected'}</div>
       ${m.server && !m.local
         ? html`<div class="muted small" data-testid=${`server-${m.name}`} title=${m.server}>${m.serverRole === 'standby' ? 'on standby ' : 'via '}${serverHost(m.server)}</div>`
         : null}
     </td>
-    <td data-testid=${`connection-${m.name}`}>
-      ${m.instance
-        ? html`<span title=${m.instance}>${instanceHost(m.instance)}</span><div class="muted small">since <${Time} ms=${m.connectedSince} /></div>`
-        : html`<span class="muted">—</span>`}
+      <div class="muted small" data-testid=${`connection-${m.name}`}
+        title="The backend instance holding the poller's connection, and since when (the same on every instance)">
+        ${m.instance ? html`connected to <span title=${m.instance}>${instanceHost(m.instance)}</span> since <${Time} ms=${m.connectedSince} />` : 'not connected'}
+      </div>
     </td>
-    <td><${Time} ms=${m.lastCheckInAt} /><div class="muted small">registered <${Time} ms=${m.registeredAt} /></div></td>
-    <td class="actions-cell">
+    <td data-label="Last check-in"><${Time} ms=${m.lastCheckInAt} /><div class="muted small">registered <${Time} ms=${m.registeredAt} /></div></td>
+    <td class="actions-cell" data-label="Actions">
       <div class="actions">
         ${m.status === 'PENDING'
           ? html`<${ActionButton} label="Approve" kind="primary" action=${act('approve')} done=${`${m.name} approved`} testid=${`approve-${m.name}`} />
@@ -265,7 +278,7 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
           : null}
         ${m.paused
           ? html`<${ActionButton} label="Resume" action=${act('resume')} testid=${`resume-${m.name}`} />`
-          : RUNNABLE.has(m.status)
+          : PAUSABLE.has(m.status)
             ? html`<${ActionButton} label="Pause" action=${act('pause')} testid=${`pause-${m.name}`} />`
             : null}
         ${m.local || !RUNNABLE.has(m.status)
@@ -277,18 +290,22 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
           : html`<${ActionButton} label="Delete" kind="danger" action=${remove} done=${`${m.name} deleted`} testid=${`delete-${m.name}`} />`}
       </div>
     </td>
-    <td class="host">
+    <td class="host" data-label="Host">
       ${host.hostname ?? html`<span class="muted">—</span>`}
       <div class="muted small">${[host.os, host.version && `poller ${host.version}`, host.node && `node ${host.node}`].filter(Boolean).join(' · ')}</div>
     </td>
-    <td class="num" data-testid="checks">
+    <td class="num" data-testid="checks" data-label="Checks">
       ${m.stats ? `${count(s.checksDone)} / ${count(s.checksStarted)}` : '—'}
       ${perMinute === null ? null : html`<div class="muted small" data-testid="checks-per-minute">${perMinute.toFixed(1)} / min</div>`}
     </td>
-    <td class="num">${m.stats ? `${ms(s.lateMsP50)} / ${ms(s.lateMsP99)}` : '—'}</td>
-    <td class="num">${m.stats ? count(s.monitorErrors) : '—'}</td>
-    <td class="num">${m.stats ? html`${count(s.spooled)}<div class="muted small">${count(s.spoolDropped)} dropped</div>` : '—'}</td>
-    <td class="num">${signedMs(clockOffset)}</td>
+    <td class="health small" data-label="Poller health">
+      ${m.stats
+        ? html`<div>late ${ms(s.lateMsP50)} / ${ms(s.lateMsP99)}</div>
+            <div>${count(s.monitorErrors)} error${s.monitorErrors === 1 ? '' : 's'}</div>
+            <div>spool ${count(s.spooled)}, ${count(s.spoolDropped)} dropped</div>`
+        : html`<div class="muted">no report yet</div>`}
+      <div>clock ${signedMs(clockOffset)}</div>
+    </td>
   </tr>`;
 }
 

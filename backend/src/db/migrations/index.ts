@@ -7,7 +7,10 @@ import { InstallationAndPollerServers1764200000000 } from './0006-installation-a
 import { RegistrationSecurity1764210000000 } from './0007-registration-security.ts';
 import { InstancesAndPollerConnections1764224100000 } from './0008-instances-and-poller-connections.ts';
 import { NotificationLeases1764224200000 } from './0009-notification-leases.ts';
-import { ServiceStateDownIndex1764224300000 } from './0010-service-state-down-index.ts';
+import { JobLeadership1764224300000 } from './0010-job-leadership.ts';
+import { ConfigurationInForce1764224400000 } from './0011-configuration-in-force.ts';
+import { RolesAndAudit1764300000000 } from './0012-roles-and-audit.ts';
+import { ServiceStateDownIndex1764310000000 } from './0013-service-state-down-index.ts';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -20,5 +23,8 @@ export const MIGRATIONS = [
   RegistrationSecurity1764210000000,
   InstancesAndPollerConnections1764224100000,
   NotificationLeases1764224200000,
-  ServiceStateDownIndex1764224300000,
+  JobLeadership1764224300000,
+  ConfigurationInForce1764224400000,
+  RolesAndAudit1764300000000,
+  ServiceStateDownIndex1764310000000,
 ];

@@ -6,8 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * its services down (their connectivity is re-evaluated). Few services are
  * down at a time, so the index stays small.
  */
-export class ServiceStateDownIndex1764224300000 implements MigrationInterface {
-  name = 'ServiceStateDownIndex1764224300000';
+export class ServiceStateDownIndex1764310000000 implements MigrationInterface {
+  name = 'ServiceStateDownIndex1764310000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`CREATE INDEX service_state_down ON service_state (service_id) WHERE status = 'DOWN'`);

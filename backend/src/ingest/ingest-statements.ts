@@ -1,0 +1,84 @@
+/**
+ * The statements of one reportResults transaction, written so that a batch
+ * costs a fixed number of round trips whatever its size: each column goes
+ * as one array parameter (unnest), and the writes that follow each other go
+ * in one statement (data-modifying CTEs). Per batch: store the results and
+ * read the states of their services; write the changed states and the
+ * monitor's acknowledged seq.
+ */
+import type { ParamsOf } from '@vantage/common';
+import type { EntityManager } from 'typeorm';
+import type { ServiceStateRow } from '../db/entities.ts';
+
+type Result = ParamsOf<'reportResults'>['results'][number];
+
+/**
+ * Stores a monitor's results (a seq already stored is skipped, and a
+ * duplicate seq inside the batch keeps its first copy) and returns the
+ * current states of the services they are for.
+ */
+export async function storeResultsAndReadStates(manager: EntityManager, monitorId: string, results: readonly Result[]): Promise<Map<string, ServiceStateRow>> {
+  const serviceIds = [...new Set(results.map((r) => r.serviceId))];
+  const rows = (await manager.query(
+    `WITH stored AS (
+       INSERT INTO poll_result (monitor_id, seq, service_id, timestamp, status, response_time_ms, reason, details)
+       SELECT $1, r.seq, r.service_id, r.ts, r.status, r.response_time_ms, r.reason, r.details::jsonb
+         FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::float8[], $7::text[], $8::text[])
+              AS r(seq, service_id, ts, status, response_time_ms, reason, details)
+       ON CONFLICT DO NOTHING
+     )
+     SELECT service_id, status, event_status, changed_at, reason, last_result_at
+       FROM service_state WHERE monitor_id = $1 AND service_id = ANY($9::text[])`,
+    [
+      monitorId,
+      results.map((r) => r.seq),
+      results.map((r) => r.serviceId),
+      results.map((r) => r.timestamp),
+      results.map((r) => r.status),
+      results.map((r) => r.responseTimeMs ?? null),
+      results.map((r) => r.reason ?? null),
+      results.map((r) => (r.details === undefined ? null : JSON.stringify(r.details))),
+      serviceIds,
+    ],
+  )) as { service_id: string; status: ServiceStateRow['status']; event_status: ServiceStateRow['eventStatus']; changed_at: string | number; reason: string | null; last_result_at: string | number }[];
+  return new Map(
+    rows.map((row) => [
+      row.service_id,
+      {
+        monitorId,
+        serviceId: row.service_id,
+        status: row.status,
+        eventStatus: row.event_status,
+        changedAt: Number(row.changed_at),
+        reason: row.reason,
+        lastResultAt: Number(row.last_result_at),
+      },
+    ]),
+  );
+}
+
+/** Writes a monitor's service states (inserted or replaced) and its acknowledged seq. */
+export async function saveStatesAndSeq(manager: EntityManager, monitorId: string, states: readonly ServiceStateRow[], lastSeq: number): Promise<void> {
+  await manager.query(
+    `WITH saved AS (
+       INSERT INTO service_state (monitor_id, service_id, status, event_status, changed_at, reason, last_result_at)
+       SELECT $1, s.service_id, s.status, s.event_status, s.changed_at, s.reason, s.last_result_at
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[])
+              AS s(service_id, status, event_status, changed_at, reason, last_result_at)
+       ON CONFLICT (monitor_id, service_id) DO UPDATE
+         SET status = excluded.status, event_status = excluded.event_status, changed_at = excluded.changed_at,
+             reason = excluded.reason, last_result_at = excluded.last_result_at
+     )
+     UPDATE location_monitor SET last_seq = $8 WHERE id = $1`,
+    [
+      monitorId,
+      states.map((s) => s.serviceId),
+      states.map((s) => s.status),
+      states.map((s) => s.eventStatus),
+      states.map((s) => s.changedAt),
+      states.map((s) => s.reason),
+      states.map((s) => s.lastResultAt),
+      lastSeq,
+    ],
+  );
+}

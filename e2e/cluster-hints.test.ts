@@ -1,0 +1,81 @@
+/**
+ * An operator's action on one instance reaches a poller connected to
+ * another at once, not at its next check-in: a pause on instance A is
+ * announced to the poller on instance B, which stops polling; a resume
+ * brings it back; revoked credentials close its connection on B, and the
+ * poller stops for good.
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { adminFetch, createTestStorage, TEST_ADMIN_PASSWORD } from '@vantage/backend/testing';
+import { writeConfig } from './support/edge.ts';
+import { HttpTarget } from './support/http-target.ts';
+import { eventually, freePort, startBackendProcess, startProcess, type RunningProcess } from './support/processes.ts';
+
+const ON_POSTGRES = process.env.VANTAGE_TEST_PG_URL ? false : 'needs PostgreSQL (VANTAGE_TEST_PG_URL): two instances share one database';
+/** Long, so that only a hint explains a reaction within HINT_WITHIN_MS. */
+const CHECK_IN_MS = 30_000;
+const HINT_WITHIN_MS = 5_000;
+const TOKEN = 'site-token-123';
+
+const processes: RunningProcess[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const p of processes) await p.stop('SIGKILL');
+  for (const cleanup of cleanups) await cleanup();
+});
+
+const config = (targetPort: number) => `<?xml version="1.0"?>
+<poller-configuration>
+  <poller-settings check-in-interval="${CHECK_IN_MS}" disconnect-timeout="120000" default-timeout="2000"/>
+  <package name="p"><specific node-label="n0">127.0.0.1</specific><service name="HTTP" interval="500"><parameter key="port" value="${targetPort}"/></service></package>
+  <monitor service="HTTP" type="http"/>
+  <location name="SITE" registration-token="${TOKEN}"><polling-package name="p"/></location>
+</poller-configuration>`;
+
+void test('pause, resume and revoke on instance A reach the poller connected to instance B at once', { skip: ON_POSTGRES, timeout: 180_000 }, async () => {
+  const storage = await createTestStorage();
+  cleanups.push(() => storage.cleanup());
+  const target = new HttpTarget(await freePort());
+  await target.start();
+  cleanups.push(() => target.stop());
+  const configPath = await writeConfig(storage, config(target.port));
+  const start = async (name: string) => {
+    const port = await freePort();
+    const dataDir = join(storage.dataDir, name);
+    await mkdir(dataDir, { recursive: true });
+    const process = await startBackendProcess({ configPath, port, dataDir, databaseUrl: storage.databaseUrl, adminPassword: TEST_ADMIN_PASSWORD });
+    processes.push(process);
+    return { port, process, url: `http://127.0.0.1:${port}` };
+  };
+  const a = await start('backend-a');
+  const b = await start('backend-b');
+  const poller = startProcess(
+    'poller',
+    'frontend-poller/bin/vantage-poller.js',
+    ['--server', `ws://127.0.0.1:${b.port}/rpc`, '--location', 'SITE', '--name', 'poller', '--state-dir', join(storage.dataDir, 'poller'), '--reconnect-max-ms', '1000'],
+    { VANTAGE_TOKEN: TOKEN },
+  );
+  processes.push(poller);
+  await poller.waitForLine(/polling 1 service of package "p"/, 30_000);
+  const monitor = await eventually('the monitor connected to B', async () => {
+    const response = await adminFetch(`${a.url}/api/monitors?location=SITE`);
+    const list = (await response.json()) as { id: string; connected: boolean; instance: string | null }[];
+    return list.find((m) => m.connected && m.instance?.includes(`:${b.port}:`));
+  }, 30_000);
+
+  const actAtA = async (action: string, expected: RegExp) => {
+    const from = poller.output.length;
+    const startedAt = Date.now();
+    const response = await adminFetch(`${a.url}/api/monitors/${monitor.id}/${action}`, { method: 'POST' });
+    assert.equal(response.status, 200, `${action}: ${await response.text()}`);
+    await poller.waitForLine(expected, HINT_WITHIN_MS, from);
+    console.log(`${action} on A reached the poller on B in ${Date.now() - startedAt} ms (check-in interval ${CHECK_IN_MS} ms)`);
+  };
+  await actAtA('pause', /paused by an administrator: polling nothing until resumed/);
+  await actAtA('resume', /resumed: polling 1 service/);
+  await actAtA('revoke', /revoked/i);
+  await eventually('the poller stopped for good', async () => poller.child.exitCode !== null, HINT_WITHIN_MS);
+});
