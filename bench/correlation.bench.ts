@@ -7,7 +7,7 @@
  *   some down: B sees 1% of the services down (found, then passed over:
  *     it cannot be cut off while it reaches the rest);
  *   cut off: B has lost its own connectivity and sees everything down
- *     (each batch of A's looks at B again in its own transaction).
+ *     (A's UPs cannot confirm B's outage: found, then passed over).
  *
  *   node --import tsx bench/correlation.bench.ts [batches] [services] [batchSize]
  *   (PGlite by default; VANTAGE_TEST_PG_URL=postgres://… for PostgreSQL)

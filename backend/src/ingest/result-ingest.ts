@@ -77,7 +77,7 @@ export class ResultIngest {
       const locked = await manager.findOne(LocationMonitorEntity, { where: { id: monitor.id }, lock: { mode: 'pessimistic_write' } });
       if (!locked) return { ackedSeq: 0, events: [], fresh: [], others: [] };
       // Also on a resend: the re-evaluation of other monitors may not have run after the first attempt.
-      const others = await this.othersToReevaluate(manager, monitor, params.results.map((r) => r.serviceId));
+      const others = await this.othersToReevaluate(manager, monitor, params.results);
       const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
       if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh, others };
       // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.
@@ -143,21 +143,24 @@ export class ResultIngest {
 
   /**
    * Monitors at other locations whose connectivity these results may decide
-   * or withdraw: those that see one of the services down and either have
-   * lost their connectivity or may see every service they poll down (at
-   * least two, and at a `replicate` location its whole package). Most
-   * batches find none, and no further transaction runs.
+   * or withdraw: one cut off that sees a service down which these results
+   * see down too (a confirmation), or one not cut off that sees every
+   * service it polls down (at least two, and at a `replicate` location its
+   * whole package) and a service down which these results see up (a
+   * witness). Most batches find none, and no further transaction runs.
    */
-  private async othersToReevaluate(manager: EntityManager, monitor: LocationMonitorRow, serviceIds: readonly string[]): Promise<string[]> {
+  private async othersToReevaluate(manager: EntityManager, monitor: LocationMonitorRow, results: ParamsOf<'reportResults'>['results']): Promise<string[]> {
+    const seen = (status: string) => [...new Set(results.filter((r) => r.status === status).map((r) => r.serviceId))];
     const rows = (await manager.query(
       `SELECT c.id, c.location, c.lost, c.down FROM (
           SELECT lm.id, lm.location, lm.connectivity_lost AS lost,
                  (SELECT count(*) FROM service_state d WHERE d.monitor_id = lm.id AND d.status = 'DOWN')::int AS down
             FROM location_monitor lm
            WHERE lm.location <> $1 AND lm.lifecycle = 'STARTED'
-             AND lm.id IN (SELECT ss.monitor_id FROM service_state ss WHERE ss.status = 'DOWN' AND ss.service_id = ANY($2::text[]))
+             AND lm.id IN (SELECT ss.monitor_id FROM service_state ss
+                            WHERE ss.status = 'DOWN' AND ss.service_id = ANY(CASE WHEN lm.connectivity_lost THEN $3::text[] ELSE $2::text[] END))
         ) c WHERE c.lost OR c.down >= ${MIN_SERVICES_FOR_CONNECTIVITY}`,
-      [monitor.location, [...new Set(serviceIds)]],
+      [monitor.location, seen('UP'), seen('DOWN')],
     )) as { id: string; location: string; lost: boolean; down: number }[];
     const ids: string[] = [];
     for (const row of rows) {
