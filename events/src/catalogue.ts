@@ -43,15 +43,15 @@ const definitions: EventDefinition[] = [
   {
     uei: Uei.nodeLostService,
     severity: 'Minor',
-    label: 'A remote location monitor detected a node lost service',
-    description: 'Sent when a service fails to respond to a remote location monitor poll.',
+    label: 'A service is down, as seen from one location monitor',
+    description: 'Sent when a service fails to respond to a poll by a location monitor (UEI from OpenNMS: nodeLostService).',
     alarm: { type: 'problem', reductionKey: perServiceAndMonitor(Uei.nodeLostService) },
   },
   {
     uei: Uei.nodeRegainedService,
     severity: 'Normal',
-    label: 'A remote location monitor detected a node regained service',
-    description: 'Sent when a service responds after having failed to respond to a remote location monitor poll.',
+    label: 'A service is up again, as seen from one location monitor',
+    description: 'Sent when a service responds to a location monitor again after having failed to (UEI from OpenNMS: nodeRegainedService).',
     alarm: { type: 'resolution', clears: perServiceAndMonitor(Uei.nodeLostService) },
   },
   {
@@ -101,8 +101,9 @@ const definitions: EventDefinition[] = [
   {
     uei: Uei.applicationDown,
     severity: 'Major',
-    label: 'An application is down from several locations',
-    description: 'Sent when at least the threshold number of locations see a service of the application down.',
+    label: 'An application is down',
+    description:
+      "Sent when enough locations see a service of the application down: the application's threshold, or every reporting location when fewer report. The reason gives the counts.",
     alarm: { type: 'problem', reductionKey: perApplication(Uei.applicationDown) },
   },
   {
@@ -117,14 +118,14 @@ const definitions: EventDefinition[] = [
     severity: 'Major',
     label: 'A location monitor lost its own connectivity',
     description:
-      "Sent when one monitor sees every service it polls down while other locations see them up: the problem is the monitor's network, not the services. No lost-service alarms are raised for it meanwhile.",
+      "Sent when one monitor cannot reach any service it polls while another location reaches one of them at the same time or later: the problem is the monitor's network, not the services. Its lost-service alarms are cleared as explained, and it raises none until it reaches a service again or other locations see its services down too.",
     alarm: { type: 'problem', reductionKey: perMonitor(Uei.monitorConnectivityLost) },
   },
   {
     uei: Uei.monitorConnectivityRestored,
     severity: 'Normal',
     label: 'A location monitor regained its connectivity',
-    description: 'Sent when a monitor that had lost its connectivity sees a service up again.',
+    description: 'Sent when a monitor that had lost its connectivity reaches a service again, or when other locations see its services down too (the outage is real, and its lost-service alarms are raised).',
     alarm: { type: 'resolution', clears: perMonitor(Uei.monitorConnectivityLost) },
   },
   {

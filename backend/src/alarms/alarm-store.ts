@@ -6,7 +6,7 @@
  * are deleted after a retention.
  */
 import { alarmActionFor, eventDefinition, type StoredEvent } from '@vantage/events';
-import type { UeiValue } from '@vantage/common';
+import { Uei, type UeiValue } from '@vantage/common';
 import { In, IsNull, LessThan, type EntityManager } from 'typeorm';
 import type { Database } from '../db/database.ts';
 import { AlarmEntity, type AlarmRow } from '../db/entities.ts';
@@ -75,6 +75,11 @@ export async function clearAlarms(manager: EntityManager, reductionKeys: readonl
     { clearedAt: timeMs, severity: 'Cleared', reason },
   );
   return result.affected ?? 0;
+}
+
+/** The reduction key of a monitor's lost-service alarm for a service. */
+export function lostServiceKey(monitorId: string, serviceId: string): string {
+  return alarmActionFor({ uei: Uei.nodeLostService, monitorId, serviceId, params: {} })!.reductionKey;
 }
 
 export interface AlarmQuery {

@@ -208,6 +208,11 @@ export interface MonitorSnapshot {
   member?: boolean;
   /** The services this monitor has an open outage of. */
   downServices: readonly string[];
+  /**
+   * Started and unpaused, but its own connectivity is lost: it checks in, and
+   * what it sees is its own network, not the services (correlation/connectivity.ts).
+   */
+  ownNetworkDown?: boolean;
 }
 
 export function stateOf(members: readonly string[], monitors: readonly MonitorSnapshot[], distributed = false): CellState {

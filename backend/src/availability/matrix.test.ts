@@ -213,6 +213,7 @@ void test('the matrix: every application × every location that polls it, with a
     noDataMs: 5,
     state: 'down',
     distributed: false,
+    ownNetworkDown: 0,
   });
   // Web at A: www only: down [10, 20) + [68, 70) = 12; a2 sees www down now, a1 does not.
   assert.deepEqual(inMinutes(cell(matrix, 'Web', 'A')), {
@@ -224,6 +225,7 @@ void test('the matrix: every application × every location that polls it, with a
     noDataMs: 5,
     state: 'partial',
     distributed: false,
+    ownNetworkDown: 0,
   });
   // B: reporting 70 minutes, down [20, 30) + [40, 50) = 20; b1's connectivity is lost now, b2 is deleted.
   for (const application of ['Shop', 'Web']) {
@@ -236,6 +238,7 @@ void test('the matrix: every application × every location that polls it, with a
       noDataMs: 30,
       state: 'no data',
       distributed: false,
+      ownNetworkDown: 1,
     });
   }
   assert.deepEqual(inMinutes(cell(matrix, 'Mail', 'C')), {
@@ -247,6 +250,7 @@ void test('the matrix: every application × every location that polls it, with a
     noDataMs: 100,
     state: 'no data',
     distributed: false,
+    ownNetworkDown: 0,
   });
 });
 
@@ -266,6 +270,7 @@ void test('a window reaching past now gives the same figures; a past window ends
     noDataMs: 0,
     state: 'down',
     distributed: false,
+    ownNetworkDown: 0,
   });
 });
 

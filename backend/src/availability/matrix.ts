@@ -30,6 +30,11 @@ export interface MatrixCell {
   state: CellState;
   /** The location is in `distribute` mode: its monitors split the services, one view of each. */
   distributed: boolean;
+  /**
+   * How many of its monitors check in but have lost their own connectivity now:
+   * a location showing "no data" for this reason is not silent, its network is down.
+   */
+  ownNetworkDown: number;
 }
 
 export interface AvailabilityMatrix {
@@ -109,6 +114,7 @@ export async function availabilityMatrix(db: Pick<Database, 'manager'>, configs:
         noDataMs: result.noDataMs,
         state: stateOf(members, timelines.current, distributed),
         distributed,
+        ownNetworkDown: timelines.current.filter((m) => m.ownNetworkDown).length,
       });
     }
   }

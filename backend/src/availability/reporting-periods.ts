@@ -304,6 +304,7 @@ export async function loadLocationTimelines(db: Queryable, options: LoadOptions 
     reporting: m.lifecycle === 'STARTED' && !m.paused && !(connectivityLostIsNoData && m.connectivityLost),
     member: m.lifecycle === 'STARTED' && !m.paused,
     downServices: open.filter((o) => o.monitorId === m.id).map((o) => o.serviceId),
+    ownNetworkDown: m.lifecycle === 'STARTED' && !m.paused && m.connectivityLost,
   }));
   return { monitors, outages, current };
 }

@@ -79,9 +79,26 @@ function holderState(states: readonly StateRow[]): StateRow {
   return ranked.reduce((best, candidate) => (outranks(candidate, best) ? candidate : best)).state;
 }
 
+/** How many locations must see the application down: its threshold, or every reporting location when fewer report. */
+export function locationsNeeded(view: ApplicationView, threshold: number): number {
+  return Math.max(1, Math.min(threshold, view.reporting.length));
+}
+
 export function isApplicationDown(view: ApplicationView, threshold: number): boolean {
-  const needed = Math.max(1, Math.min(threshold, view.reporting.length));
-  return view.down.length > 0 && view.down.length >= needed;
+  return view.down.length > 0 && view.down.length >= locationsNeeded(view, threshold);
+}
+
+/**
+ * The sentence an operator reads on the event and its alarm; its counts are
+ * the ones the decision used: "down from 1 of 1 reporting location (LON); at
+ * least 1 needed, as only 1 location reports (threshold 2)".
+ */
+export function applicationReason(view: ApplicationView, threshold: number, down: boolean): string {
+  const needed = locationsNeeded(view, threshold);
+  const reporting = view.reporting.length;
+  const seen = `down from ${view.down.length} of ${reporting} reporting location${reporting === 1 ? '' : 's'}`;
+  const fewer = needed < threshold ? `, as only ${reporting} location${reporting === 1 ? '' : 's'} report${reporting === 1 ? 's' : ''} (threshold ${threshold})` : '';
+  return down ? `${seen} (${view.down.join(', ')}); at least ${needed} needed${fewer}` : `${seen}, fewer than the ${needed} needed${fewer}`;
 }
 
 /** Re-evaluates an application after its services changed; returns the event to raise, if any. */
@@ -117,9 +134,7 @@ export async function evaluateApplication(
       downLocations: view.down.join(', '),
       reportingLocations: view.reporting.join(', '),
       threshold: String(application.downThreshold),
-      reason: down
-        ? `down from ${view.down.length} of ${view.reporting.length} reporting locations (${view.down.join(', ')}); threshold ${application.downThreshold}`
-        : `down from ${view.down.length} of ${view.reporting.length} reporting locations, below the threshold of ${application.downThreshold}`,
+      reason: applicationReason(view, application.downThreshold, down),
     },
   };
 }

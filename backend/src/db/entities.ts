@@ -28,7 +28,7 @@ export interface LocationMonitorRow {
   /** Version of the location package last delivered (not the paused one); detects config changes. */
   deliveredVersion: string | null;
   lastStats: Record<string, number> | null;
-  /** Every service it polls is down while other locations see them up: its own network is at fault. */
+  /** It cannot reach any service it polls while another location reaches one at the same time or later: its own network is at fault (correlation/connectivity.ts). */
   connectivityLost: boolean;
   /** The server it last said it uses (one of its home and standbys), and which of them. */
   serverUrl: string | null;

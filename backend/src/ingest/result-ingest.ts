@@ -10,7 +10,11 @@
  * (an event, hence an alarm and notifications). Announcements are suppressed
  * inside an outage calendar window and while the monitor's own connectivity
  * is lost. After the batch: the monitor's connectivity, and the applications
- * whose services changed.
+ * whose services changed. Then, each in its own transaction, the
+ * connectivity of the monitors at other locations that see one of the
+ * batch's services down: this batch may be the overlapping UP that shows one
+ * of them lost its own network, or the DOWN that confirms its outage is real
+ * (correlation/connectivity.ts).
  *
  * At a `distribute` location only the monitor that holds a service now
  * speaks for it. A result from another monitor of the location (one the
@@ -21,13 +25,14 @@
  */
 import { ErrorCode, ProtocolError, Uei, type ParamsOf, type ResultOf } from '@vantage/common';
 import type { EventBus, NewEvent } from '@vantage/events';
+import type { EntityManager } from 'typeorm';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { ApplicationDefinition } from '../config/polling-config.ts';
 import { evaluateApplication } from '../correlation/application-state.ts';
-import { evaluateConnectivity } from '../correlation/connectivity.ts';
+import { evaluateConnectivity, MIN_SERVICES_FOR_CONNECTIVITY, type ServiceAt } from '../correlation/connectivity.ts';
 import { locationMembers } from '../packages/membership.ts';
 import type { Database } from '../db/database.ts';
-import { type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
+import { LocationMonitorEntity, ServiceStateEntity, type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
 import type { EventRecorder } from '../event-store/event-recorder.ts';
 import { checkStanding } from '../location-monitors/location-monitor-service.ts';
 import { closeOutage, openOutage } from '../outages/outage-store.ts';
@@ -88,12 +93,14 @@ export class ResultIngest {
 
     const outcome = await this.db.transaction(async (manager) => {
       const lockedState = await lockMonitor(manager, monitor.id);
-      if (!lockedState) return { ackedSeq: 0, events: [], fresh: [] };
+      if (!lockedState) return { ackedSeq: 0, events: [], fresh: [], others: [] };
       // The standing under the lock: a connection authenticated once may be sending after a change by an administrator.
       checkStanding(lockedState, 'reportResults');
       const locked = { ...monitor, ...lockedState };
+      // Also on a resend: the re-evaluation of other monitors may not have run after the first attempt.
+      const others = await this.othersToReevaluate(manager, monitor, params.results);
       const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
-      if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh };
+      if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh, others };
       // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.
       const split = pkg?.shares ? pkg.shares.splitFor(await locationMembers(manager, monitor.location)) : null;
 
@@ -136,24 +143,93 @@ export class ResultIngest {
       let announced = events;
       if (changedServices.size > 0) {
         const polled = split ? split.sizeOf(monitor.id) : (pkg?.serviceIds.size ?? 0);
-        const connectivity = await evaluateConnectivity(manager, locked, polled, now);
+        const connectivity = await evaluateConnectivity(manager, locked, polled, now, this.serviceAt);
         if (connectivity?.kind === 'lost') {
           // This batch's lost/regained announcements are explained by the connectivity loss too.
           announced = connectivity.events;
         } else if (connectivity) {
           announced = [...events, ...connectivity.events];
         }
-        for (const application of this.applicationsOf(changedServices)) {
-          const applicationEvent = await evaluateApplication(manager, application, now, this.distributed);
-          if (applicationEvent) announced.push(applicationEvent);
-        }
+        // A change of connectivity changes how every service of the monitor counts.
+        const affected = connectivity ? new Set([...changedServices, ...(await this.servicesSeenBy(manager, monitor.id))]) : changedServices;
+        announced.push(...(await this.evaluateApplications(manager, affected, now)));
       }
-      return { ackedSeq: maxSeq, events: await this.recorder.record(manager, announced), fresh };
+      return { ackedSeq: maxSeq, events: await this.recorder.record(manager, announced), fresh, others };
     });
     this.bus.publish(outcome.events);
     if (outcome.fresh.length > 0) for (const listener of this.listeners) listener(monitor, outcome.fresh);
+    for (const other of outcome.others) await this.reevaluateConnectivity(other);
     return { ackedSeq: outcome.ackedSeq };
   }
+
+  /**
+   * Monitors at other locations whose connectivity these results may decide
+   * or withdraw: one cut off that sees a service down which these results
+   * see down too (a confirmation), or one not cut off that sees every
+   * service it polls down (at least two, and at a `replicate` location its
+   * whole package) and a service down which these results see up (a
+   * witness). Most batches find none, and no further transaction runs.
+   */
+  private async othersToReevaluate(manager: EntityManager, monitor: LocationMonitorRow, results: ParamsOf<'reportResults'>['results']): Promise<string[]> {
+    const seen = (status: string) => [...new Set(results.filter((r) => r.status === status).map((r) => r.serviceId))];
+    const rows = (await manager.query(
+      `SELECT c.id, c.location, c.lost, c.down FROM (
+          SELECT lm.id, lm.location, lm.connectivity_lost AS lost,
+                 (SELECT count(*) FROM service_state d WHERE d.monitor_id = lm.id AND d.status = 'DOWN')::int AS down
+            FROM location_monitor lm
+           WHERE lm.location <> $1 AND lm.lifecycle = 'STARTED'
+             AND lm.id IN (SELECT ss.monitor_id FROM service_state ss
+                            WHERE ss.status = 'DOWN' AND ss.service_id = ANY(CASE WHEN lm.connectivity_lost THEN $3::text[] ELSE $2::text[] END))
+        ) c WHERE c.lost OR c.down >= ${MIN_SERVICES_FOR_CONNECTIVITY}`,
+      [monitor.location, seen('UP'), seen('DOWN')],
+    )) as { id: string; location: string; lost: boolean; down: number }[];
+    const ids: string[] = [];
+    for (const row of rows) {
+      const pkg = this.configs.packageFor(row.location);
+      // A share at a `distribute` location is smaller than the package: the evaluation counts it.
+      if (row.lost || pkg?.shares || row.down >= (pkg?.serviceIds.size ?? Infinity)) ids.push(row.id);
+    }
+    return ids.sort();
+  }
+
+  /** Re-evaluates another monitor's connectivity after results from elsewhere, in its own transaction under its row lock. */
+  private async reevaluateConnectivity(monitorId: string): Promise<void> {
+    const events = await this.db.transaction(async (manager) => {
+      const locked = await manager.findOne(LocationMonitorEntity, { where: { id: monitorId }, lock: { mode: 'pessimistic_write' } });
+      if (!locked || locked.lifecycle !== 'STARTED') return [];
+      const now = this.now();
+      const change = await evaluateConnectivity(manager, locked, await this.polledCount(manager, locked), now, this.serviceAt);
+      if (!change) return [];
+      const applicationEvents = await this.evaluateApplications(manager, await this.servicesSeenBy(manager, monitorId), now);
+      return this.recorder.record(manager, [...change.events, ...applicationEvents]);
+    });
+    this.bus.publish(events);
+  }
+
+  /** How many services a monitor polls: its package, or its share at a `distribute` location. */
+  private async polledCount(manager: EntityManager, monitor: LocationMonitorRow): Promise<number> {
+    const pkg = this.configs.packageFor(monitor.location);
+    if (!pkg) return 0;
+    if (!pkg.shares) return pkg.serviceIds.size;
+    return pkg.shares.splitFor(await locationMembers(manager, monitor.location)).sizeOf(monitor.id);
+  }
+
+  private async servicesSeenBy(manager: EntityManager, monitorId: string): Promise<Set<string>> {
+    const rows = await manager.find(ServiceStateEntity, { where: { monitorId }, select: { serviceId: true } });
+    return new Set(rows.map((r) => r.serviceId));
+  }
+
+  private async evaluateApplications(manager: EntityManager, serviceIds: ReadonlySet<string>, now: number): Promise<NewEvent[]> {
+    const events: NewEvent[] = [];
+    for (const application of this.applicationsOf(serviceIds)) {
+      const applicationEvent = await evaluateApplication(manager, application, now, this.distributed);
+      if (applicationEvent) events.push(applicationEvent);
+    }
+    return events;
+  }
+
+  /** A service as a location polls it, by the configuration in force. */
+  private readonly serviceAt: ServiceAt = (location, serviceId) => this.configs.packageFor(location)?.servicesById.get(serviceId);
 
   /** Whether a location is in `distribute` mode (one perspective per location), by the configuration in force. */
   private readonly distributed = (location: string): boolean => this.configs.location(location)?.mode === 'distribute';

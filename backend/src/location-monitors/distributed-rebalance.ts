@@ -28,7 +28,7 @@ import { Uei, type UeiValue } from '@vantage/common';
 import { alarmActionFor, type EventBus, type NewEvent } from '@vantage/events';
 import type { Logger } from '@vantage/runtime';
 import { IsNull, type EntityManager } from 'typeorm';
-import { clearAlarms } from '../alarms/alarm-store.ts';
+import { clearAlarms, lostServiceKey } from '../alarms/alarm-store.ts';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { Database } from '../db/database.ts';
 import { AlarmEntity, type LifecycleState } from '../db/entities.ts';
@@ -171,10 +171,7 @@ export class DistributedRebalance {
       await manager.query(`UPDATE outage SET ended_at = $3 WHERE monitor_id = $1 AND service_id = ANY($2) AND ended_at IS NULL`, [monitor.id, down, nowMs]);
     }
     const announced = moved.filter((s) => s.eventStatus === 'DOWN');
-    const keys = announced.map(
-      (s) => alarmActionFor({ uei: Uei.nodeLostService as UeiValue, monitorId: monitor.id, serviceId: s.serviceId, params: {} })!.reductionKey,
-    );
-    await clearAlarms(manager, keys, nowMs, HANDED_OFF_REASON);
+    await clearAlarms(manager, announced.map((s) => lostServiceKey(monitor.id, s.serviceId)), nowMs, HANDED_OFF_REASON);
     await manager.query(`DELETE FROM service_state WHERE monitor_id = $1 AND service_id = ANY($2)`, [monitor.id, moved.map((s) => s.serviceId)]);
     return moved.length;
   }

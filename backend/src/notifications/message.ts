@@ -72,7 +72,7 @@ function oneLine(text: string): string {
   return text.replace(/[\r\n]+/g, ' ');
 }
 
-/** `[Vantage] Minor: A remote location monitor detected a node lost service — web1/HTTP at RDU` */
+/** `[Vantage] Minor: A service is down, as seen from one location monitor — web1/HTTP at RDU` */
 export function emailSubject(event: StoredEvent): string {
   const what = subjectOf(event);
   const where = event.location ? ` at ${event.location}` : '';

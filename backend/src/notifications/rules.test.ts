@@ -76,21 +76,21 @@ void test('webhook body: the event with label and description from the catalogue
     id: 42,
     uei: 'uei.opennms.org/remote/nodes/nodeLostService',
     severity: 'Minor',
-    label: 'A remote location monitor detected a node lost service',
+    label: 'A service is down, as seen from one location monitor',
     time: '2025-01-02T03:04:05.678Z',
     location: 'RDU',
     monitorId: 'mon-7',
     serviceId: 'web1/HTTP',
     nodeLabel: 'web1',
     params: { monitorName: 'rdu-edge', reason: 'HTTP 503 Service Unavailable' },
-    description: 'Sent when a service fails to respond to a remote location monitor poll.',
+    description: 'Sent when a service fails to respond to a poll by a location monitor (UEI from OpenNMS: nodeLostService).',
   });
 });
 
 void test('e-mail subject names the severity, the label, what and where', () => {
-  assert.equal(emailSubject(lost), '[Vantage] Minor: A remote location monitor detected a node lost service — web1/HTTP at RDU');
+  assert.equal(emailSubject(lost), '[Vantage] Minor: A service is down, as seen from one location monitor — web1/HTTP at RDU');
   assert.equal(emailSubject(disconnected), '[Vantage] Warning: A remote location monitor has disconnected — monitor rdu-edge at LHR');
-  assert.equal(emailSubject(appDown), '[Vantage] Major: An application is down from several locations — application shop');
+  assert.equal(emailSubject(appDown), '[Vantage] Major: An application is down — application shop');
   assert.equal(emailSubject(lostServiceEvent({ serviceId: 'web1/HTTP\r\nBcc: x@example.com' })).includes('\n'), false);
 });
 
@@ -98,7 +98,7 @@ void test('e-mail text: label, fields, parameters, description', () => {
   assert.equal(
     emailText(lost),
     [
-      'A remote location monitor detected a node lost service',
+      'A service is down, as seen from one location monitor',
       '',
       'Severity:    Minor',
       'Time:        2025-01-02T03:04:05.678Z',
@@ -111,7 +111,7 @@ void test('e-mail text: label, fields, parameters, description', () => {
       'Parameters:',
       '  reason: HTTP 503 Service Unavailable',
       '',
-      'Sent when a service fails to respond to a remote location monitor poll.',
+      'Sent when a service fails to respond to a poll by a location monitor (UEI from OpenNMS: nodeLostService).',
       '',
     ].join('\n'),
   );

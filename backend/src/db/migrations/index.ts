@@ -10,6 +10,7 @@ import { NotificationLeases1764224200000 } from './0009-notification-leases.ts';
 import { JobLeadership1764224300000 } from './0010-job-leadership.ts';
 import { ConfigurationInForce1764224400000 } from './0011-configuration-in-force.ts';
 import { RolesAndAudit1764300000000 } from './0012-roles-and-audit.ts';
+import { ServiceStateDownIndex1764310000000 } from './0013-service-state-down-index.ts';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   JobLeadership1764224300000,
   ConfigurationInForce1764224400000,
   RolesAndAudit1764300000000,
+  ServiceStateDownIndex1764310000000,
 ];

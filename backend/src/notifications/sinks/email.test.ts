@@ -112,12 +112,12 @@ void test('e-mail: the message arrives with the configured from and to, the subj
     const { headers, text } = parseMail(mail.raw);
     assert.equal(headers.get('from'), 'Vantage <vantage@example.com>');
     assert.equal(headers.get('to'), 'ops@example.com, oncall@example.com');
-    assert.equal(headers.get('subject'), '[Vantage] Minor: A remote location monitor detected a node lost service — web1/HTTP at RDU');
+    assert.equal(headers.get('subject'), '[Vantage] Minor: A service is down, as seen from one location monitor — web1/HTTP at RDU');
     assert.match(headers.get('content-type') ?? '', /^text\/plain; charset=utf-8/i);
-    assert.match(text, /^A remote location monitor detected a node lost service\n/);
+    assert.match(text, /^A service is down, as seen from one location monitor\n/);
     assert.match(text, /\nService: +web1\/HTTP\n/);
     assert.match(text, /\n {2}reason: HTTP 503 Service Unavailable\n/);
-    assert.match(text, /Sent when a service fails to respond to a remote location monitor poll\./);
+    assert.match(text, /Sent when a service fails to respond to a poll by a location monitor \(UEI from OpenNMS: nodeLostService\)\./);
   } finally {
     sink.close?.();
     await smtp.close();
@@ -131,7 +131,7 @@ void test('e-mail: an event of no location, straight through the sink', async ()
     const event = lostServiceEvent({ uei: Uei.applicationDown, severity: 'Major', location: null, monitorId: null, serviceId: null, nodeLabel: null, params: { application: 'shop' } });
     await sink.deliver({ id: 1, sink: 'ops-mail', event, attempts: 0, nextAttemptAt: 0 });
     const { headers, text } = parseMail(smtp.mails[0]!.raw);
-    assert.equal(headers.get('subject'), '[Vantage] Major: An application is down from several locations — application shop');
+    assert.equal(headers.get('subject'), '[Vantage] Major: An application is down — application shop');
     assert.match(text, /\nApplication: +shop\n/);
   } finally {
     sink.close();

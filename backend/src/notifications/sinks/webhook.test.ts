@@ -69,7 +69,7 @@ void test('webhook: two 503s, then delivered on attempt 3 after backing off; JSO
       assert.equal(r.headers['content-type'], 'application/vnd.vantage+json');
       assert.deepEqual(JSON.parse(r.body), webhookBody(event));
     }
-    assert.equal(JSON.parse(third.body).label, 'A remote location monitor detected a node lost service');
+    assert.equal(JSON.parse(third.body).label, 'A service is down, as seen from one location monitor');
 
     const [delivered] = store.delivered;
     assert.equal(delivered?.attempts, 2);
