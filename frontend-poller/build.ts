@@ -5,12 +5,12 @@
  * server"); run with `npm run build` at the top level.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { isStale, POLLER_BUNDLE_PATH, POLLER_SOURCES } from './bundle-files.mjs';
 
-export const BUNDLE_PATH = fileURLToPath(new URL('./dist/vantage-poller.mjs', import.meta.url));
+export const BUNDLE_PATH = POLLER_BUNDLE_PATH;
 
 export async function buildPollerBundle(outfile = BUNDLE_PATH): Promise<{ outfile: string; bytes: number; sha256: string }> {
   // Built aside and renamed into place: a backend serving the old file, or another build at the same time, never sees half a file.
@@ -36,28 +36,14 @@ export async function buildPollerBundle(outfile = BUNDLE_PATH): Promise<{ outfil
   return { outfile, bytes: bytes.length, sha256 };
 }
 
-/** The workspaces the bundle is made of: a change in any of them makes it stale. */
-const SOURCES = ['frontend-poller/src', 'monitors/src', 'common/src', 'runtime/src'].map((dir) => fileURLToPath(new URL(`../${dir}`, import.meta.url)));
-
 /** Whether the bundle is missing or older than one of its sources. */
-export async function bundleIsStale(outfile = BUNDLE_PATH): Promise<boolean> {
-  let builtMs: number;
-  try {
-    builtMs = (await stat(outfile)).mtimeMs;
-  } catch {
-    return true;
-  }
-  for (const dir of SOURCES) {
-    for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-      if (entry.isFile() && (await stat(join(entry.parentPath, entry.name))).mtimeMs > builtMs) return true;
-    }
-  }
-  return false;
+export function bundleIsStale(outfile = BUNDLE_PATH): boolean {
+  return isStale(outfile, POLLER_SOURCES);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const ifStale = process.argv.includes('--if-stale');
-  if (ifStale && !(await bundleIsStale())) process.exit(0);
+  if (ifStale && !bundleIsStale()) process.exit(0);
   const { outfile, bytes, sha256 } = await buildPollerBundle();
   process.stdout.write(`built ${outfile} (${Math.round(bytes / 1024)} KiB, sha256 ${sha256})\n`);
 }

@@ -14,23 +14,28 @@ import { EventBus } from '@vantage/events';
 import { createLogger, PeriodicTask, type Logger } from '@vantage/runtime';
 import fastifyCookie from '@fastify/cookie';
 import Fastify from 'fastify';
+import { registerAuditHooks } from './audit/audit-hooks.ts';
 import { registerAuth } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { UserStore } from './auth/user-store.ts';
 import { PasswordGate } from './auth/password-gate.ts';
 import { InstanceRegistry, newInstanceIdentity, INSTANCE_EXPIRY_MS, type InstanceIdentity } from './cluster/instances.ts';
+import { LeaderJob, Leadership } from './cluster/leadership.ts';
 import { PgNotifications } from './cluster/pg-notifications.ts';
+import { ClusterPollerHints } from './cluster/poller-hints.ts';
+import { configurationDigest, SharedConfiguration } from './cluster/shared-configuration.ts';
 import { monitorConnections, PollerConnectionStore } from './cluster/poller-connections.ts';
 import { ConfigHolder } from './config/config-holder.ts';
 import { ConfigReloader } from './config/config-reloader.ts';
-import { loadPollingConfigFile } from './config/load-config.ts';
+import { parsePollingConfigText, readPollingConfigText } from './config/load-config.ts';
 import { Database } from './db/database.ts';
+import { EmbeddedMaintenance } from './db/embedded-maintenance.ts';
 import { readInstallationId } from './db/installation.ts';
 import { frameworkErrorAnswer, registerErrorAnswers } from './http/error-answers.ts';
 import { registerOriginFormOnly } from './http/request-target.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
 import { ResultIngest } from './ingest/result-ingest.ts';
 import { createBackendMetrics } from './metrics/backend-metrics.ts';
-import { LeaderRoles } from './metrics/leader-roles.ts';
 import { registerMetricsRoute } from './metrics/metrics-route.ts';
 import { announceConfiguration } from './location-monitors/announce-configuration.ts';
 import { BlockedAddressStore } from './location-monitors/blocked-addresses.ts';
@@ -39,6 +44,7 @@ import { LocationMonitorService } from './location-monitors/location-monitor-ser
 import { RegistrationAdmission } from './location-monitors/registration-admission.ts';
 import { DEFAULT_REGISTRATION_LIMITS, type RegistrationLimits } from './location-monitors/registration-limits.ts';
 import { RegistrationTokenStore } from './location-monitors/registration-tokens.ts';
+import { requireDeclaredRole } from './rest/route-roles.ts';
 import { registerRestRoutes } from './rest/routes.ts';
 import { ConnectionRegistry } from './rpc/connections.ts';
 import { registerHttpRpc } from './rpc/http-endpoint.ts';
@@ -100,6 +106,8 @@ export interface Backend {
   port: number;
   /** This process among the instances on its database. */
   instance: InstanceIdentity;
+  /** The periodic jobs this instance leads now (`leadership.roles()`); every instance's in GET /api/instances. */
+  leadership: Leadership;
   /** The certificate in service when the backend serves TLS. */
   tls: TlsStatus | undefined;
   db: Database;
@@ -111,7 +119,6 @@ export interface Backend {
   configs: ConfigHolder;
   reloader: ConfigReloader;
   /** The periodic jobs this instance runs, as /metrics shows them. */
-  leaderRoles: LeaderRoles;
   /** Every route the HTTP server answers, as "METHOD /path". */
   routes: readonly string[];
   log: Logger;
@@ -125,7 +132,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const host = options.host ?? '0.0.0.0';
   // The port is known before listening except for port 0 (tests), where ${backend.port} is not meaningful.
   const variables = { 'backend.port': String(options.port || 8980) };
-  const config = await loadPollingConfigFile(options.configPath, variables);
+  const configText = await readPollingConfigText(options.configPath);
+  const config = parsePollingConfigText(configText, options.configPath, variables);
   const configs = new ConfigHolder(config);
   // Before the database: a certificate problem should stop the start at once, naming the file.
   const backendTls = options.tls ? await BackendTls.load(options.tls, options.dataDir, log.child('tls')) : undefined;
@@ -142,17 +150,33 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   }
   logEvents(bus, log.child('events'), (id) => relay?.isRelayed(id) ?? false);
   const connections = new ConnectionRegistry();
+  // An operator's action here reaches the monitor's poller whichever instance it is connected to.
+  const hints = new ClusterPollerHints(connections, db, log.child('hints'));
+  const unfollowHints = listen ? hints.attach(listen) : undefined;
   const recorder = new EventRecorder((event) => matchingSinks(configs.config.notificationRules, event), Date.now, relay);
   const tokens = new RegistrationTokenStore(db, recorder, bus, log.child('registration'));
-  await tokens.syncWithConfiguration(config);
+  const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
+  // What the first instance on a database creates, once: the others wait and find it done.
+  // The file read at this start is the configuration in force for every instance, as a reload would make it.
+  const sharedConfig = new SharedConfiguration(db, listen !== undefined);
+  const admin = await db.underStartLock(async () => {
+    await sharedConfig.store(configText);
+    await tokens.syncWithConfiguration(config);
+    return auth.ensureAdmin(options.adminPassword);
+  });
+  if (admin.generatedPassword) {
+    log.info(`created the user "admin" with the password ${admin.generatedPassword} (shown once: sign in and change it, or set VANTAGE_ADMIN_PASSWORD before the first start)`);
+  } else if (admin.created) {
+    log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
+  }
   // Failures are logged by the store; a later reload tries again.
   configs.onReplaced((replaced) => void tokens.syncWithConfiguration(replaced).catch(() => undefined));
   const blocked = new BlockedAddressStore(db);
   const admission = new RegistrationAdmission({ ...DEFAULT_REGISTRATION_LIMITS, ...options.registrationLimits }, tokens, blocked);
-  const monitors = new LocationMonitorService(db, configs, bus, connections, recorder, { admission, blocked });
+  const monitors = new LocationMonitorService(db, configs, bus, listen ? hints : connections, recorder, { admission, blocked });
   const ingest = new ResultIngest(db, configs, bus, recorder);
   // `distribute` locations: hand-off, minimum online and hints after each change of their members.
-  const rebalance = new DistributedRebalance(db, configs, recorder, bus, connections, log.child('distribute'));
+  const rebalance = new DistributedRebalance(db, configs, recorder, bus, listen ? hints : connections, log.child('distribute'));
   monitors.onMembershipChanged(async (location) => void (await rebalance.rebalance(location)));
   configs.onReplaced(() => void rebalance.rebalanceAll({ onlyChanged: true }));
   await rebalance.rebalanceAll();
@@ -165,15 +189,18 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     log.info(`response times also go to InfluxDB at ${options.influx!.url} (bucket ${options.influx!.bucket})`);
     exportResultsToInflux(ingest, configs, influx);
   }
-  const reloader = new ConfigReloader(options.configPath, variables, configs, announceConfiguration(configs, monitors, connections), log.child('config'));
-
-  const auth = new AuthService(db, new PasswordGate({ log: log.child('auth') }));
-  const admin = await auth.ensureAdmin(options.adminPassword);
-  if (admin.generatedPassword) {
-    log.info(`created the user "admin" with the password ${admin.generatedPassword} (shown once: sign in and change it, or set VANTAGE_ADMIN_PASSWORD before the first start)`);
-  } else if (admin.created) {
-    log.info('created the user "admin" with the password from VANTAGE_ADMIN_PASSWORD');
-  }
+  const reloader = new ConfigReloader(
+    options.configPath,
+    variables,
+    configs,
+    // Only this instance's pollers: every instance announces a new configuration to its own.
+    announceConfiguration(configs, monitors, connections),
+    log.child('config'),
+    configurationDigest(configText),
+    sharedConfig,
+  );
+  // A reload on another instance: its configuration in force here too, and this instance's pollers told.
+  const unfollowConfig = listen ? sharedConfig.follow(listen, (stored) => reloader.adopt(stored), log.child('config')) : undefined;
 
   // One server of ours, plain or TLS, with the request-time bounds on both (Fastify's own options reach only one of them).
   const httpServerOptions: http.ServerOptions = {
@@ -194,7 +221,11 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   });
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      requireDeclaredRole(method, route.url, route.config?.public === true);
+      routes.push(`${method} ${route.url}`);
+    }
   });
   // Hooks run in this order: headers, then the target's form, then cookies and sign-in.
   registerSecurityHeaders(app);
@@ -202,7 +233,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   registerErrorAnswers(app, log.child('http'));
   await app.register(fastifyCookie);
   registerAuth(app, auth, { scrapeToken: options.scrapeToken });
-  const leaderRoles = new LeaderRoles();
+  registerAuditHooks(app, db, log.child('audit'));
+  // Elected once this instance knows its id (after listening, below); until then it leads nothing.
+  const election: { leadership?: Leadership } = {};
+  const leaderRoles = { entries: () => election.leadership?.entries() ?? [] };
   registerMetricsRoute(app, createBackendMetrics({ db, ingest, leaderRoles, instanceExpiryMs: INSTANCE_EXPIRY_MS }));
   const messages = new RpcMessages(rpc, log.child('rpc'));
   registerHttpRpc(app, messages, monitors, log.child('rpc'));
@@ -217,6 +251,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     reloader,
     outbox: { list: (state, limit) => listNotifications(db, state, limit) },
     bus,
+    users: new UserStore(db, () => auth.forgetCredentials()),
     tls: backendTls,
     connectionsOf: (ids) => monitorConnections(db, INSTANCE_EXPIRY_MS, ids),
     instances: async () => (await self.registry?.list()) ?? [],
@@ -257,23 +292,28 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   }
   const ws = attachWsEndpoint(app.server, { messages, monitors, connections, limits, trustProxy: options.trustProxy ?? false, log: log.child('ws') });
 
+  // Every instance runs the timers; only each job's leader does the work (cluster/leadership.ts).
+  const leadership = new Leadership(db, instance.id, Object.values(LeaderJob), log.child('leader'), { exclusive: !options.databaseUrl });
+  election.leadership = leadership;
+  await leadership.start();
   const sweepEveryMs = Math.max(250, Math.min(5_000, Math.floor(config.settings.disconnectTimeoutMs / 5)));
-  const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, () => monitors.sweepDisconnected(), log);
+  const sweeper = new PeriodicTask('disconnect sweep', sweepEveryMs, leadership.whenLeading(LeaderJob.disconnectSweep, () => monitors.sweepDisconnected()), log);
   sweeper.start();
-  const alarmCleanup = clearedAlarmCleanup(db, options.clearedAlarmRetentionMs ?? DEFAULT_CLEARED_ALARM_RETENTION_MS, log);
+  const alarmCleanup = clearedAlarmCleanup(db, options.clearedAlarmRetentionMs ?? DEFAULT_CLEARED_ALARM_RETENTION_MS, log, () => leadership.leads(LeaderJob.clearedAlarmCleanup));
   alarmCleanup.start();
   const rollup = new ResponseTimeRollup(db, { log: log.child('series') });
-  const rollupTask = rollup.task(log.child('series'));
+  const rollupTask = rollup.task(log.child('series'), undefined, () => leadership.leads(LeaderJob.responseTimeRollup));
   rollupTask.start();
+  const maintenanceTask = db.embedded ? new EmbeddedMaintenance(db, log.child('db')).task() : undefined;
+  maintenanceTask?.start();
   if (options.watchConfig !== false) reloader.watch();
-  // Every instance runs each of these jobs today (each one is safe to run on several at once).
-  for (const job of ['disconnect-sweep', 'cleared-alarm-cleanup', 'response-time-rollup']) leaderRoles.set(job, true);
 
   const url = `${backendTls ? 'https' : 'http'}://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;
   return {
     url,
     port,
     instance,
+    leadership,
     tls: backendTls,
     db,
     bus,
@@ -285,8 +325,9 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     log,
     reloader,
     routes,
-    leaderRoles,
     async close() {
+      unfollowConfig?.();
+      unfollowHints?.();
       await reloader.close();
       await backendTls?.close();
       await dispatcher.close();
@@ -294,7 +335,9 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       await alarmCleanup.stop();
       rollup.stop();
       await rollupTask.stop();
+      await maintenanceTask?.stop();
       await sweeper.stop();
+      await leadership.stop();
       await ws.close();
       await app.close();
       await rebalance.idle();

@@ -10,3 +10,5 @@ export * from './victoria-metrics.ts';
 export * from './series.ts';
 export * from '../src/db/entities.ts';
 export * from './raw-http.ts';
+export * from './users.ts';
+export * from './services-fixture.ts';

@@ -28,7 +28,7 @@ export function setCsrfToken(token) {
 }
 
 /**
- * @param {'GET' | 'POST' | 'PUT' | 'DELETE'} method
+ * @param {'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} method
  * @param {string} path e.g. `/api/monitors`
  * @param {{ query?: Record<string, string | number | undefined | null>, body?: unknown, quiet401?: boolean }} [options]
  *   `quiet401`: a 401 is an answer (signing in, checking the session), not a lost session.
@@ -84,6 +84,8 @@ function queryString(query) {
 export const get = (path, query) => request('GET', path, { query });
 /** @param {string} path @param {unknown} [body] */
 export const post = (path, body) => request('POST', path, { body: body ?? {} });
+/** @param {string} path @param {unknown} body */
+export const patch = (path, body) => request('PATCH', path, { body });
 /** @param {string} path */
 export const del = (path) => request('DELETE', path);
 
@@ -92,7 +94,7 @@ export const seg = (/** @type {string} */ s) => encodeURIComponent(s);
 
 // --- session ---
 
-/** @typedef {{ user: string, csrfToken: string, expiresAt?: number }} Session */
+/** `role` decides which actions the pages offer (role.js). @typedef {{ user: string, role: string, csrfToken: string, expiresAt?: number }} Session */
 
 /**
  * Whether this browser has signed in and not signed out since: the session
@@ -117,6 +119,9 @@ const hint = {
     }
   },
 };
+
+/** Whether this browser was signed in when last here (a hint, not a proof: the session may have ended). */
+export const signedInBefore = () => hint.get();
 
 /** @returns {Promise<Session | null>} the current session, or null when not signed in */
 export async function currentSession() {

@@ -2,12 +2,14 @@
  * The shell: checks the session (sign-in form when there is none, then the
  * page the user was going to), loads the event catalogue, shows the header
  * with navigation, the signed-in user and Sign out, and the page for the
- * current hash.
+ * current hash. The session's role decides which pages and actions are
+ * offered (role.js); the backend enforces it either way.
  */
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { UNAUTHORIZED_EVENT, currentSession, forgetSession, signOut } from './api.js';
+import { UNAUTHORIZED_EVENT, currentSession, forgetSession, signOut, signedInBefore } from './api.js';
+import { OpenAlarmCount } from './alarm-count.js';
 import { catalogueLoaded, loadCatalogue } from './catalogue.js';
 import { ConfirmHost, ErrorBox, Loading, Notices, notify } from './components.js';
 import { closeLive, useLiveState } from './live.js';
@@ -16,14 +18,22 @@ import { SignInPage } from './pages/sign-in.js';
 import { AvailabilityPage } from './pages/availability.js';
 import { LocationsPage } from './pages/locations.js';
 import { ServicePage } from './pages/service.js';
+import { ServicesPage } from './pages/services.js';
 import { EventsPage } from './pages/events.js';
 import { AlarmsPage } from './pages/alarms.js';
+import { AuditPage } from './pages/audit.js';
+import { UsersPage } from './pages/users.js';
+import { can, currentRole, setRole } from './role.js';
 
+/** The pages in the navigation; `role` hides one from users without it. @type {{ key: string, label: string, role?: import('./role.js').Role }[]} */
 const NAV = [
   { key: 'availability', label: 'Availability' },
+  { key: 'services', label: 'Services' },
   { key: 'locations', label: 'Locations' },
   { key: 'events', label: 'Events' },
   { key: 'alarms', label: 'Alarms' },
+  { key: 'audit', label: 'Audit', role: 'operator' },
+  { key: 'users', label: 'Users', role: 'admin' },
 ];
 
 function App() {
@@ -33,6 +43,8 @@ function App() {
 
   const check = () => {
     setBootError(null);
+    // The catalogue is asked for with the session, not after it: the first page shows a round trip sooner.
+    if (signedInBefore()) loadCatalogue(true).catch(() => undefined);
     currentSession().then(setSession, setBootError);
   };
   useEffect(check, []);
@@ -53,7 +65,10 @@ function App() {
   if (bootError) body = html`<main class="page narrow"><h1>Vantage</h1><${ErrorBox} error=${bootError} onRetry=${check} /></main>`;
   else if (session === undefined) body = html`<main class="page narrow"><${Loading} /></main>`;
   else if (session === null) body = html`<${SignInPage} onSignedIn=${setSession} />`;
-  else body = html`<${Shell} user=${session.user} onSignedOut=${() => setSession(null)} />`;
+  else {
+    setRole(session.role);
+    body = html`<${Shell} user=${session.user} onSignedOut=${() => setSession(null)} />`;
+  }
   return html`${body}<${Notices} /><${ConfirmHost} />`;
 }
 
@@ -88,14 +103,14 @@ function Shell({ user, onSignedOut }) {
     <header class="topbar" data-testid="topbar">
       <a class="brand" href=${href(['availability'])}><span class="brand-mark" aria-hidden="true">◎</span>Vantage</a>
       <nav id="main-nav" aria-label="Main">
-        ${NAV.map(
+        ${NAV.filter((item) => !item.role || can(item.role)).map(
           (item) => html`<a href=${href([item.key])} data-testid=${`nav-${item.key}`}
-            aria-current=${section === item.key ? 'page' : undefined}>${item.label}</a>`,
+            aria-current=${section === item.key ? 'page' : undefined}>${item.label}${item.key === 'alarms' ? html`<${OpenAlarmCount} onAlarmsPage=${section === 'alarms'} />` : null}</a>`,
         )}
       </nav>
       <div class="session">
         <${LiveIndicator} />
-        <span class="user" data-testid="current-user" title=${`Signed in as ${user}`}><span class="sr-only">Signed in as </span>${user}</span>
+        <span class="user" data-testid="current-user" data-role=${currentRole()} title=${`Signed in as ${user} (${currentRole()})`}><span class="sr-only">Signed in as </span>${user}<span class="muted small" data-testid="current-role"> · ${currentRole()}</span></span>
         <button type="button" class="btn btn-small" onClick=${leave} data-testid="sign-out">Sign out</button>
       </div>
     </header>
@@ -103,7 +118,7 @@ function Shell({ user, onSignedOut }) {
       ${catalogueError
         ? html`<${ErrorBox} error=${catalogueError} onRetry=${loadEvents} />`
         : catalogueReady
-          ? html`<${Page} route=${route} />`
+          ? html`<${Page} route=${route} user=${user} />`
           : html`<${Loading} />`}
     </main>
   `;
@@ -117,28 +132,38 @@ function LiveIndicator() {
   </span>`;
 }
 
-/** @param {{ route: import('./router.js').Route }} props */
-function Page({ route }) {
+/** @param {{ route: import('./router.js').Route, user: string }} props */
+function Page({ route, user }) {
   const [section, ...rest] = route.path;
   useEffect(() => {
-    const titles = /** @type {Record<string, string>} */ ({ availability: 'Availability', locations: 'Locations and monitors', services: 'Service', events: 'Events', alarms: 'Alarms' });
+    const titles = /** @type {Record<string, string>} */ ({ availability: 'Availability', locations: 'Locations and monitors', services: rest.length ? 'Service' : 'Services', events: 'Events', alarms: 'Alarms', audit: 'Audit trail', users: 'Users' });
     document.title = `${titles[section ?? 'availability'] ?? 'Not found'} · Vantage`;
-  }, [section]);
+  }, [section, rest.length > 0]);
   switch (section ?? 'availability') {
     case 'availability':
       return html`<${AvailabilityPage} query=${route.query} />`;
     case 'locations':
       return html`<${LocationsPage} />`;
     case 'services':
+      if (rest.length === 0) return html`<${ServicesPage} query=${route.query} />`;
       // Service ids hold a slash ("node/SERVICE"): take the rest of the path, escaped or not.
       return html`<${ServicePage} key=${rest.join('/')} serviceId=${rest.join('/')} query=${route.query} />`;
     case 'events':
       return html`<${EventsPage} />`;
     case 'alarms':
       return html`<${AlarmsPage} />`;
+    case 'audit':
+      return can('operator') ? html`<${AuditPage} />` : html`<${NotAllowed} what="the audit trail" role="operator" />`;
+    case 'users':
+      return can('admin') ? html`<${UsersPage} currentUser=${user} />` : html`<${NotAllowed} what="users" role="admin" />`;
     default:
       return html`<section><h1>Page not found</h1><p>There is no page “${section}”. <a href=${href(['availability'])}>Go to availability</a>.</p></section>`;
   }
+}
+
+/** A page the signed-in user's role does not open. @param {{ what: string, role: string }} props */
+function NotAllowed({ what, role }) {
+  return html`<section data-testid="not-allowed"><h1>Not available</h1><p>Only users with the ${role} role see ${what}. <a href=${href(['availability'])}>Go to availability</a>.</p></section>`;
 }
 
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));

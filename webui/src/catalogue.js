@@ -13,9 +13,13 @@ let loading = null;
 /** @type {{ severities: string[], events: EventDefinition[], byUei: Map<string, EventDefinition> } | null} */
 let loaded = null;
 
-/** Loads the catalogue, once; a failed load is tried again at the next call. */
-export function loadCatalogue() {
-  loading ??= getEventCatalogue().then(
+/**
+ * Loads the catalogue, once; a failed load is tried again at the next call.
+ * `early`: asked at page load together with the session (one round trip
+ * less before the first page shows); a refusal there is not a lost session.
+ */
+export function loadCatalogue(early = false) {
+  loading ??= getEventCatalogue(early).then(
     (catalogue) => {
       loaded = { ...catalogue, byUei: new Map(catalogue.events.map((e) => [e.uei, e])) };
     },

@@ -34,15 +34,19 @@ export function alignSeries(series) {
 }
 
 /**
- * @param {{ series: ChartSeries[], fromMs: number, toMs: number, title: string, height?: number, testid?: string }} props
+ * `outages`: spans to shade behind the lines (a service's outages), so an
+ * outage shows as what it is, not only as a gap.
+ * @param {{ series: ChartSeries[], fromMs: number, toMs: number, title: string, height?: number, testid?: string, outages?: { fromMs: number, toMs: number }[] }} props
  */
-export function ResponseChart({ series, fromMs, toMs, title, height = 220, testid }) {
+export function ResponseChart({ series, fromMs, toMs, title, height = 220, testid, outages = [] }) {
   const box = useRef(/** @type {HTMLDivElement | null} */ (null));
   const plot = useRef(/** @type {uPlot | null} */ (null));
   /** Whether the user zoomed in: a data refresh then keeps the zoom. */
   const zoomed = useRef(false);
   const range = useRef({ fromMs, toMs });
   range.current = { fromMs, toMs };
+  const shaded = useRef(outages);
+  shaded.current = outages;
   const withData = series.filter((s) => s.points.some((p) => p.avg !== null));
   const labelsKey = withData.map((s) => s.label).join('\u0000');
 
@@ -74,6 +78,25 @@ export function ResponseChart({ series, fromMs, toMs, title, height = 220, testi
       cursor: { drag: { x: true, y: false, setScale: true } },
       legend: { live: true },
       hooks: {
+        // Outages first, under the lines: a translucent band each, with a solid edge where it starts.
+        drawClear: [
+          (u) => {
+            const { ctx } = u;
+            const top = u.bbox.top;
+            const bottom = u.bbox.top + u.bbox.height;
+            ctx.save();
+            for (const o of shaded.current) {
+              const left = Math.max(u.bbox.left, u.valToPos(o.fromMs / 1000, 'x', true));
+              const right = Math.min(u.bbox.left + u.bbox.width, u.valToPos(o.toMs / 1000, 'x', true));
+              if (right <= left) continue;
+              ctx.fillStyle = 'rgba(217, 58, 43, 0.14)';
+              ctx.fillRect(left, top, Math.max(right - left, 2), bottom - top);
+              ctx.fillStyle = 'rgba(217, 58, 43, 0.7)';
+              ctx.fillRect(left, top, 2, bottom - top);
+            }
+            ctx.restore();
+          },
+        ],
         setSelect: [
           (u) => {
             if (u.select.width > 0) zoomed.current = true;
@@ -118,7 +141,7 @@ export function ResponseChart({ series, fromMs, toMs, title, height = 220, testi
     const max = u.scales.x?.max;
     u.setData(alignSeries(withData), true);
     if (zoomed.current && min !== undefined && max !== undefined) u.setScale('x', { min, max });
-  }, [series, fromMs, toMs]);
+  }, [series, fromMs, toMs, outages]);
 
   const summary = withData.map((s) => `${s.label}: average ${formatMs(average(s.points))}`).join('; ');
   return html`<figure class="chart" data-testid=${testid}>
@@ -126,7 +149,8 @@ export function ResponseChart({ series, fromMs, toMs, title, height = 220, testi
     ${withData.length === 0
       ? html`<p class="empty chart-empty">No response times in this range.</p>`
       : html`<div class="chart-box" ref=${box} role="img" aria-label=${`Response time chart, ${title}. ${summary}. Drag to zoom, double-click to reset.`}></div>
-          <p class="chart-hint muted">Drag across the chart to zoom in; double-click to zoom out.</p>`}
+          <p class="chart-hint muted">Drag across the chart to zoom in; double-click to zoom out.</p>
+          ${outages.length ? html`<p class="chart-key muted small"><span class="key-outage" aria-hidden="true"></span> Shaded: outages (${outages.length}).</p>` : null}`}
   </figure>`;
 }
 

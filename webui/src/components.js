@@ -8,21 +8,30 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
 // --- states and badges ---
 
-/** Availability cell states (GET /api/availability) and how they read. */
-export const AVAILABILITY_STATES = {
-  up: { label: 'Up', icon: '✓' },
-  partial: { label: 'Partially down', icon: '◐' },
-  down: { label: 'Down', icon: '✕' },
-  'no data': { label: 'No data', icon: '?' },
+/**
+ * Every state a cell, a service or a location can be in, and how it reads:
+ * each has its own colour AND its own word, so a paused location never
+ * reads like one with no data.
+ */
+export const STATES = {
+  up: { label: 'Up', icon: '✓', hint: 'every monitor checking it sees it up' },
+  partial: { label: 'Partially down', icon: '◐', hint: 'some monitors or locations see it down' },
+  down: { label: 'Down', icon: '✕', hint: 'seen down' },
+  paused: { label: 'Paused', icon: '‖', hint: 'an administrator paused the monitors here' },
+  stopped: { label: 'Stopped', icon: '■', hint: 'the pollers here were shut down' },
+  disconnected: { label: 'Disconnected', icon: '↯', hint: 'the monitors here stopped checking in' },
+  'no data': { label: 'No data', icon: '?', hint: 'no monitor here has reported' },
 };
+/** The availability matrix's own states (GET /api/availability), before the page tells why a cell has no data. */
+export const AVAILABILITY_STATES = { up: STATES.up, partial: STATES.partial, down: STATES.down, 'no data': STATES['no data'] };
 
 /** @param {string} state */
 export const stateClass = (state) => `state-${state.replace(/\s+/g, '-')}`;
 
-/** @param {{ state: string }} props */
-export function StateBadge({ state }) {
-  const known = AVAILABILITY_STATES[/** @type {keyof typeof AVAILABILITY_STATES} */ (state)] ?? { label: state, icon: '•' };
-  return html`<span class="badge ${stateClass(state)}"><span aria-hidden="true" class="badge-icon">${known.icon}</span>${known.label}</span>`;
+/** @param {{ state: string, testid?: string }} props */
+export function StateBadge({ state, testid }) {
+  const known = STATES[/** @type {keyof typeof STATES} */ (state)] ?? { label: state, icon: '•', hint: '' };
+  return html`<span class="badge ${stateClass(state)}" title=${known.hint} data-testid=${testid} data-state=${state}><span aria-hidden="true" class="badge-icon">${known.icon}</span>${known.label}</span>`;
 }
 
 /** Monitor statuses, by tone. */
@@ -30,10 +39,10 @@ const MONITOR_TONES = /** @type {Record<string, string>} */ ({
   STARTED: 'up',
   REGISTERED: 'info',
   PENDING: 'attention',
-  PAUSED: 'neutral',
-  STOPPED: 'neutral',
+  PAUSED: 'paused',
+  STOPPED: 'stopped',
   CONFIG_CHANGED: 'info',
-  DISCONNECTED: 'down',
+  DISCONNECTED: 'disconnected',
   DENIED: 'muted',
   DELETED: 'muted',
 });
@@ -80,12 +89,66 @@ export function Empty({ children }) {
 }
 
 /**
- * A table that scrolls sideways on narrow screens; a keyboard user can
- * focus it and scroll with the arrow keys.
+ * A table that scrolls sideways when it does not fit; a keyboard user can
+ * focus it and scroll with the arrow keys. When part of it is out of sight,
+ * it says so: a shadow on the hidden side and a line under it, so a phone
+ * user knows there is more (a third location, say) to swipe to.
  * @param {{ label: string, children: import('preact').ComponentChildren, testid?: string, className?: string }} props
  */
 export function TableWrap({ label, children, testid, className = '' }) {
-  return html`<div class="table-wrap ${className}" role="region" aria-label=${label} tabindex="0" data-testid=${testid}>${children}</div>`;
+  const box = useRef(/** @type {HTMLDivElement | null} */ (null));
+  const [more, setMore] = useState({ left: false, right: false });
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const update = () => {
+      const left = el.scrollLeft > 1;
+      const right = el.scrollLeft + el.clientWidth < el.scrollWidth - 1;
+      setMore((prev) => (prev.left === left && prev.right === right ? prev : { left, right }));
+    };
+    update();
+    const labels = labelCards(el);
+    el.addEventListener('scroll', update, { passive: true });
+    const resize = new ResizeObserver(update);
+    resize.observe(el);
+    if (el.firstElementChild) resize.observe(el.firstElementChild);
+    return () => {
+      el.removeEventListener('scroll', update);
+      resize.disconnect();
+      labels?.disconnect();
+    };
+  }, []);
+  const hidden = more.left || more.right;
+  return html`<div class="table-scroller ${more.left ? 'more-left' : ''} ${more.right ? 'more-right' : ''} ${className}-outer">
+    <div ref=${box} class="table-wrap ${className}" role="region" aria-label=${label} tabindex="0" data-testid=${testid}>${children}</div>
+    ${hidden
+      ? html`<p class="scroll-hint" data-testid=${`${testid ?? 'table'}-scroll-hint`}>${more.right ? 'More to the right: scroll or swipe sideways →' : '← More to the left'}</p>`
+      : null}
+  </div>`;
+}
+
+/**
+ * A table with class "cards" is shown as one card per row on a phone, each
+ * cell under its column's name: the names come from the header, copied onto
+ * every cell (rows arriving later too) unless the cell names itself.
+ * @param {HTMLElement} wrap
+ * @returns {MutationObserver | null}
+ */
+function labelCards(wrap) {
+  const table = wrap.querySelector('table.cards');
+  if (!table) return null;
+  const label = () => {
+    const names = [...table.querySelectorAll('thead th')].map((th) => (th.textContent ?? '').trim());
+    for (const row of table.querySelectorAll('tbody tr')) {
+      [...row.children].forEach((cell, i) => {
+        if (!cell.hasAttribute('data-label') && names[i]) cell.setAttribute('data-label', names[i]);
+      });
+    }
+  };
+  label();
+  const observer = new MutationObserver(label);
+  observer.observe(table, { childList: true, subtree: true });
+  return observer;
 }
 
 // --- notices (toasts) ---

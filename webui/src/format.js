@@ -36,3 +36,8 @@ export function count(/** @type {number | null | undefined} */ value) {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   return value.toLocaleString();
 }
+
+/** A count with its noun in the right number: "1 monitor", "3 monitors", "0 monitors". */
+export function countOf(/** @type {number} */ n, /** @type {string} */ one, /** @type {string} */ many = `${one}s`) {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}

@@ -141,10 +141,13 @@ export function useLiveRefresh(refresh, { pollMs, liveEveryMs, matches = () => t
     };
   }, []);
 
-  // Events may have been missed while the stream was down: catch up when it (re)opens.
+  // Events may have been missed while the stream was down: catch up when it opens again. Not
+  // when it first opens: the page has just loaded its data (fetching it twice made every page slower).
   const wasLive = useRef(live);
+  const everLive = useRef(live);
   useEffect(() => {
-    if (live && !wasLive.current) latest.current.refresh();
+    if (live && !wasLive.current && everLive.current) latest.current.refresh();
+    if (live) everLive.current = true;
     wasLive.current = live;
   }, [live]);
 

@@ -5,7 +5,7 @@
  * as the backend describes them, not validated again here: each function is
  * the one place that says what its route returns.
  */
-import { del, get, post, seg } from './api.js';
+import { del, get, patch, post, request, seg } from './api.js';
 
 // --- answers ---
 
@@ -99,6 +99,16 @@ import { del, get, post, seg } from './api.js';
  * @typedef {{ severities: string[], events: EventDefinition[] }} EventCatalogue
  */
 
+/**
+ * GET /api/users (administrators only)
+ * @typedef {{ id: number, username: string, role: import('./role.js').Role, createdAt: number }} User
+ */
+
+/**
+ * GET /api/audit: who changed what. `target` is what the action was on (a monitor id, a location, a user), `details` what else it said.
+ * @typedef {{ id: number, time: number, user: string, action: string, target: string | null, details: Record<string, string> }} AuditEntry
+ */
+
 // --- requests ---
 
 /** @returns {Promise<Location[]>} */
@@ -158,11 +168,69 @@ export const getOutages = (query) => /** @type {Promise<Outage[]>} */ (get('/api
 /** @param {{ location?: string, monitor?: string, service?: string, uei?: string, since?: number | null, until?: number | null, limit?: number }} query @returns {Promise<StoredEvent[]>} */
 export const getEvents = (query) => /** @type {Promise<StoredEvent[]>} */ (get('/api/events', query));
 
-/** @returns {Promise<EventCatalogue>} */
-export const getEventCatalogue = () => /** @type {Promise<EventCatalogue>} */ (get('/api/events/catalogue'));
+/**
+ * `quiet401`: asked before the session is confirmed (at page load, alongside
+ * it): a 401 then only means "not signed in", which the session check says.
+ * @param {boolean} [quiet401]
+ * @returns {Promise<EventCatalogue>}
+ */
+export const getEventCatalogue = (quiet401 = false) => /** @type {Promise<EventCatalogue>} */ (request('GET', '/api/events/catalogue', { quiet401 }));
 
 /** @param {{ state?: 'open' | 'cleared' | 'all', location?: string, monitor?: string, uei?: string, severity?: string, limit?: number }} query @returns {Promise<Alarm[]>} */
 export const getAlarms = (query) => /** @type {Promise<Alarm[]>} */ (get('/api/alarms', query));
 
 /** Acts as the signed-in user. @param {number} id @param {'acknowledge' | 'unacknowledge' | 'clear'} action @returns {Promise<Alarm>} */
 export const administerAlarm = (id, action) => /** @type {Promise<Alarm>} */ (post(`/api/alarms/${id}/${action}`));
+
+// --- services ---
+
+/**
+ * A service's state at a location, or across its locations
+ * (backend/src/rest/service-states.ts): up, partial, down, or why no
+ * monitor is checking it (paused, stopped, disconnected, no data).
+ * @typedef {'up' | 'partial' | 'down' | 'paused' | 'stopped' | 'disconnected' | 'no data'} ServiceState
+ */
+
+/**
+ * GET /api/services: one service. `history` has a letter per period of the
+ * window, oldest first (u up, d down, p both, - no result); `responseMs` the
+ * mean response time per period.
+ * @typedef {{ id: string, node: string, service: string, host: string, monitorType: string, intervalMs: number, applications: string[], state: ServiceState, uptime: number | null, avgResponseMs: number | null, locations: { location: string, state: ServiceState, monitors: number, checking: number }[], history: string, responseMs: (number | null)[] }} ServiceSummary
+ * @typedef {{ key: string, fromMs: number, toMs: number, stepMs: number, periods: number, firstPeriodMs: number }} ServiceWindow
+ * @typedef {{ window: ServiceWindow, total: number, locations: string[], applications: string[], services: ServiceSummary[] }} ServiceList
+ */
+
+/**
+ * GET /api/services/NODE/SERVICE: everything the service page shows.
+ * @typedef {{ id: string, name: string, location: string, status: string, seen: { status: 'UP' | 'DOWN', since: number, reason: string | null, lastResultAt: number } | null }} ServiceMonitor
+ * @typedef {{ window: ServiceWindow, service: ServiceSummary, locations: { location: string, state: ServiceState, monitors: number, checking: number, history: string }[], monitors: ServiceMonitor[], responseTimes: { location: string, points: SeriesPoint[] }[], outages: Outage[] }} ServiceDetail
+ */
+
+/** @param {{ window?: string, q?: string, state?: string, location?: string, application?: string, sort?: string }} [query] @returns {Promise<ServiceList>} */
+export const getServices = (query) => /** @type {Promise<ServiceList>} */ (get('/api/services', query));
+
+/**
+ * The service NODE/SERVICE: its parts go as the path's last two segments (a service name has no slash; a node label might).
+ * @param {string} id @param {string} window @returns {Promise<ServiceDetail>}
+ */
+export const getService = (id, window) => {
+  const cut = id.lastIndexOf('/');
+  return /** @type {Promise<ServiceDetail>} */ (get(`/api/services/${seg(id.slice(0, cut))}/${seg(id.slice(cut + 1))}`, { window }));
+};
+
+// --- users and the audit trail ---
+
+/** @returns {Promise<User[]>} */
+export const getUsers = () => /** @type {Promise<User[]>} */ (get('/api/users'));
+
+/** @param {{ username: string, role: string, password: string }} user @returns {Promise<User>} */
+export const createUser = (user) => /** @type {Promise<User>} */ (post('/api/users', user));
+
+/** Changes the role, sets a new password (which ends the user's sessions), or both. @param {string} username @param {{ role?: string, password?: string }} change @returns {Promise<User>} */
+export const changeUser = (username, change) => /** @type {Promise<User>} */ (patch(`/api/users/${seg(username)}`, change));
+
+/** @param {string} username @returns {Promise<User>} */
+export const deleteUser = (username) => /** @type {Promise<User>} */ (del(`/api/users/${seg(username)}`));
+
+/** @param {{ user?: string, action?: string, target?: string, from?: number, to?: number, limit?: number }} query @returns {Promise<AuditEntry[]>} */
+export const getAudit = (query) => /** @type {Promise<AuditEntry[]>} */ (get('/api/audit', query));

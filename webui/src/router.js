@@ -59,3 +59,24 @@ export function useRoute() {
   }, []);
   return route;
 }
+
+/**
+ * A page's filter kept in the address (`#/events?location=RDU`): its value
+ * ('' when absent, or `fallback`) and a setter that replaces the hash, so a
+ * link, a reload or the back button shows the same filtered page.
+ * @param {string} name
+ * @param {string} [fallback]
+ * @returns {[string, (value: string) => void]}
+ */
+export function useHashParam(name, fallback = '') {
+  const route = useRoute();
+  const set = (/** @type {string} */ value) => {
+    // Read the hash now, not the render's copy: several filters may change in one go.
+    const { path, query } = parseHash(window.location.hash);
+    if (value && value !== fallback) query.set(name, value);
+    else query.delete(name);
+    const qs = query.toString();
+    navigate(`#/${path.map(encodeURIComponent).join('/')}${qs ? `?${qs}` : ''}`, true);
+  };
+  return [route.query.get(name) ?? fallback, set];
+}

@@ -7,12 +7,17 @@
  * when one is configured, as `Authorization: Bearer TOKEN`.
  * Every password, from the form, Basic or a password change, passes the
  * AuthService's PasswordGate: too many wrong ones answer 429, too many at
- * once 503, both with Retry-After.
+ * once 503, both with Retry-After. Once signed in, the user's role must be
+ * one the route allows (rest/route-roles.ts), or the answer is 403; a route
+ * that changes something gets its pending audit entry here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { runWithAudit, type PendingAudit } from '../audit/audit-trail.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MIN_PASSWORD_LENGTH, SESSION_TTL_MS, type AuthService, type PasswordRefusal, type SignedInUser } from './auth-service.ts';
+import { routeAccess } from '../rest/route-roles.ts';
 import { needsSignIn, PUBLIC, takesScrapeToken } from './route-access.ts';
+import { roleAllows } from './roles.ts';
 
 export const SESSION_COOKIE = 'vantage_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -20,6 +25,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 declare module 'fastify' {
   interface FastifyRequest {
     user?: SignedInUser;
+    /** The audit entry this request writes when it changes something (audit/audit-trail.ts). */
+    pendingAudit?: PendingAudit;
   }
 }
 
@@ -37,7 +44,7 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, options: {
       const check = await auth.checkBasic(authorization, request.ip);
       if (check.kind !== 'accepted') return refusePassword(reply, check, 401, true);
       request.user = check.user;
-      return;
+      return authorize(request, reply);
     }
     const token = request.cookies[SESSION_COOKIE];
     const session = token ? await auth.session(token) : null;
@@ -46,23 +53,28 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, options: {
       return reply.code(403).send({ error: 'missing or wrong X-CSRF-Token header (GET /api/session gives the token)' });
     }
     request.user = session.user;
+    return authorize(request, reply);
   });
+
+  app.get('/api/me', async (request) => ({ user: request.user!.username, role: request.user!.role }));
 
   app.post<{ Body: { username?: unknown; password?: unknown } }>('/api/session', PUBLIC, async (request, reply) => {
     const { username, password } = request.body ?? {};
     if (typeof username !== 'string' || typeof password !== 'string') return reply.code(400).send({ error: 'username and password are required' });
     const check = await auth.checkPassword(username, password, request.ip);
     if (check.kind !== 'accepted') return refusePassword(reply, check, 401, false);
-    const { token, session } = await auth.createSession(check.user);
+    // Who signed in, and from where, is recorded with the session it opens (a public route has no entry until now).
+    request.pendingAudit = { user: check.user.username, action: 'session.sign-in', target: null, details: { address: request.ip } };
+    const { token, session } = await runWithAudit(request.pendingAudit, () => auth.createSession(check.user));
     setSessionCookie(request, reply, token);
-    return { user: session.user.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+    return { user: session.user.username, role: session.user.role, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
   });
 
   app.get('/api/session', PUBLIC, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     const session = token ? await auth.session(token) : null;
     if (!session) return reply.code(401).send({ error: 'not signed in' });
-    return { user: session.user.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+    return { user: session.user.username, role: session.user.role, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
   });
 
   app.delete('/api/session', async (request, reply) => {
@@ -81,6 +93,25 @@ export function registerAuth(app: FastifyInstance, auth: AuthService, options: {
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { changed: true, note: 'every session of this user has ended; sign in again' };
   });
+}
+
+/**
+ * Lets the signed-in user through when their role may call the route, and
+ * starts the audit entry of a route that changes something. A route missing
+ * from the table is refused (the backend also refuses to start with one).
+ */
+function authorize(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const user = request.user!;
+  const access = routeAccess(request.method, request.routeOptions.url ?? '');
+  if (!access) return reply.code(403).send({ error: 'this route declares no role, so nobody may call it' });
+  if (!roleAllows(user.role, access.role)) {
+    return reply.code(403).send({ error: `this needs the ${access.role} role; user "${user.username}" has the ${user.role} role` });
+  }
+  if (access.audit) {
+    const params = request.params as Record<string, string> | undefined;
+    request.pendingAudit = { user: user.username, action: access.audit, target: access.target ? (params?.[access.target] ?? null) : null, details: {} };
+  }
+  return undefined;
 }
 
 /**

@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { PasswordGate, type GateOutcome } from './password-gate.ts';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.ts';
+import type { Role } from './roles.ts';
 
 export const SESSION_TTL_MS = 12 * 3_600_000;
 export const MIN_PASSWORD_LENGTH = 10;
@@ -16,6 +17,7 @@ export const MIN_PASSWORD_LENGTH = 10;
 export interface SignedInUser {
   id: number;
   username: string;
+  role: Role;
 }
 
 /** A password check: the user, or why not (wrong, wait, busy: see PasswordGate). */
@@ -55,7 +57,11 @@ export class AuthService {
     const password = passwordFromEnvironment ?? generatePassword();
     if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`the admin password must be at least ${MIN_PASSWORD_LENGTH} characters`);
     const hash = await hashPassword(password);
-    await this.db.transaction((m) => m.query(`INSERT INTO app_user (username, password_hash, created_at) VALUES ('admin', $1, $2) ON CONFLICT DO NOTHING`, [hash, this.now()]));
+    const inserted = (await this.db.transaction((m) =>
+      m.query(`WITH added AS (INSERT INTO app_user (username, password_hash, created_at, role) VALUES ('admin', $1, $2, 'admin') ON CONFLICT DO NOTHING RETURNING id) SELECT id FROM added`, [hash, this.now()]),
+    )) as unknown[];
+    // Another instance created it meanwhile (not under the start lock): its password, not this one, is the one in force.
+    if (inserted.length === 0) return { created: false };
     return passwordFromEnvironment ? { created: true } : { created: true, generatedPassword: password };
   }
 
@@ -65,14 +71,15 @@ export class AuthService {
   }
 
   private async verify(username: string, password: string): Promise<SignedInUser | null> {
-    const [row] = (await this.db.manager.query(`SELECT id, username, password_hash FROM app_user WHERE username = $1`, [username])) as {
+    const [row] = (await this.db.manager.query(`SELECT id, username, role, password_hash FROM app_user WHERE username = $1`, [username])) as {
       id: number;
       username: string;
+      role: Role;
       password_hash: string;
     }[];
     // Hash anyway when the user does not exist, so timing does not tell which usernames exist.
     const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
-    return row && ok ? { id: row.id, username: row.username } : null;
+    return row && ok ? { id: row.id, username: row.username, role: row.role } : null;
   }
 
   /** Credentials from an `Authorization: Basic` header, for scripts. */
@@ -101,6 +108,11 @@ export class AuthService {
     }
   }
 
+  /** Forgets verified Basic credentials, after a user's role or password changed or the user was deleted. */
+  forgetCredentials(): void {
+    this.basicCache.clear();
+  }
+
   async createSession(user: SignedInUser): Promise<{ token: string; session: Session }> {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
@@ -119,11 +131,11 @@ export class AuthService {
 
   async session(token: string): Promise<Session | null> {
     const [row] = (await this.db.manager.query(
-      `SELECT s.csrf_token, s.expires_at, u.id, u.username FROM user_session s JOIN app_user u ON u.id = s.user_id
+      `SELECT s.csrf_token, s.expires_at, u.id, u.username, u.role FROM user_session s JOIN app_user u ON u.id = s.user_id
         WHERE s.token_hash = $1 AND s.expires_at > $2`,
       [tokenHash(token), this.now()],
-    )) as { csrf_token: string; expires_at: string | number; id: number; username: string }[];
-    return row ? { user: { id: row.id, username: row.username }, csrfToken: row.csrf_token, expiresAt: Number(row.expires_at) } : null;
+    )) as { csrf_token: string; expires_at: string | number; id: number; username: string; role: Role }[];
+    return row ? { user: { id: row.id, username: row.username, role: row.role }, csrfToken: row.csrf_token, expiresAt: Number(row.expires_at) } : null;
   }
 
   async endSession(token: string): Promise<void> {

@@ -50,6 +50,8 @@ export interface InstanceView {
   alive: boolean;
   /** Poller connections it holds open. */
   connections: number;
+  /** The periodic jobs it leads (cluster/leadership.ts), by name, sorted. */
+  roles: string[];
 }
 
 export interface InstanceRegistryOptions {
@@ -120,10 +122,11 @@ export class InstanceRegistry {
   async list(): Promise<InstanceView[]> {
     const rows = (await this.db.manager.query(
       `SELECT i.id, i.host, i.port, i.started_at, i.heartbeat_at, i.heartbeat_at >= ${DB_NOW_MS} - $1 AS alive,
-              (SELECT count(*) FROM poller_connection c WHERE c.instance_id = i.id)::int AS connections
+              (SELECT count(*) FROM poller_connection c WHERE c.instance_id = i.id)::int AS connections,
+              (SELECT coalesce(string_agg(l.job, ',' ORDER BY l.job), '') FROM job_leader l WHERE l.instance_id = i.id AND l.expires_at >= ${DB_NOW_MS}) AS roles
          FROM instance i ORDER BY i.started_at, i.id`,
       [this.expiryMs],
-    )) as { id: string; host: string; port: number; started_at: string | number; heartbeat_at: string | number; alive: boolean; connections: number }[];
+    )) as { id: string; host: string; port: number; started_at: string | number; heartbeat_at: string | number; alive: boolean; connections: number; roles: string }[];
     return rows.map((r) => ({
       id: r.id,
       host: r.host,
@@ -132,6 +135,7 @@ export class InstanceRegistry {
       heartbeatAt: Number(r.heartbeat_at),
       alive: r.alive,
       connections: r.connections,
+      roles: r.roles ? r.roles.split(',') : [],
     }));
   }
 

@@ -9,11 +9,19 @@ export const KNOWN_MONITOR_TYPES: ReadonlySet<string> = new Set(Object.keys(moni
 
 /** Reads and validates a polling configuration file; every failure is a ConfigError naming the file. */
 export async function loadPollingConfigFile(path: string, variables: Record<string, string> = {}): Promise<PollingConfig> {
-  let xml: string;
+  return parsePollingConfigText(await readPollingConfigText(path), path, variables);
+}
+
+/** The text of a polling configuration file; a failure is a ConfigError naming the file. */
+export async function readPollingConfigText(path: string): Promise<string> {
   try {
-    xml = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
     throw new ConfigError(`${path}: cannot read the polling configuration: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parsePollingConfig(xml, { fileName: path, monitors, variables });
+}
+
+/** Validates a polling configuration's text; `fileName` names where it came from in errors. */
+export function parsePollingConfigText(xml: string, fileName: string, variables: Record<string, string> = {}): PollingConfig {
+  return parsePollingConfig(xml, { fileName, monitors, variables });
 }

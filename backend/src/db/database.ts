@@ -8,7 +8,10 @@ import { mkdirSync } from 'node:fs';
 import { yieldToEventLoop } from '@vantage/runtime';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
+import { underStartLock } from '../cluster/start-lock.ts';
+import { pendingAudit, writeAudit } from '../audit/audit-trail.ts';
 import { ENTITIES } from './entities.ts';
+import { embeddedStartParams, seedFromEmptyDatabase } from './embedded-database.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
 export interface DatabaseOptions {
@@ -38,9 +41,10 @@ export class Database {
       description = describePostgresUrl(options.url);
     } else {
       const dataDir = options.dataDir ?? './data/db';
-      if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+      const inMemory = dataDir.startsWith('memory://');
+      if (!inMemory && !seedFromEmptyDatabase(dataDir)) mkdirSync(dataDir, { recursive: true });
       session = new PGliteSession();
-      const driver = session.driver(new PGliteDriver({ dataDir: dataDir.startsWith('memory://') ? undefined : dataDir }).driver);
+      const driver = session.driver(new PGliteDriver({ dataDir: inMemory ? undefined : dataDir, startParams: embeddedStartParams() }).driver);
       // typeorm-pglite plugs in as the `pg` driver; the postgres type then does the rest.
       dataSource = new DataSource({ type: 'postgres', driver, ...common } as ConstructorParameters<typeof DataSource>[0]);
       description = dataDir.startsWith('memory://') ? 'embedded PGlite in memory' : `embedded PGlite in ${dataDir}`;
@@ -52,8 +56,21 @@ export class Database {
     }
     const db = new Database(dataSource, session, description);
     // Nothing else uses the connection yet, so migrations need no turn in the queue.
-    await dataSource.runMigrations({ transaction: 'all' });
+    try {
+      await db.underStartLock(() => dataSource.runMigrations({ transaction: 'all' }));
+    } catch (err) {
+      await dataSource.destroy();
+      throw err;
+    }
     return db;
+  }
+
+  /**
+   * Runs first-start work (migrations, seeding) in one instance at a time
+   * among those starting on this database (cluster/start-lock.ts).
+   */
+  underStartLock<T>(work: () => Promise<T>): Promise<T> {
+    return underStartLock(this.dataSource, this.session !== undefined, work);
   }
 
   get manager(): EntityManager {
@@ -66,11 +83,33 @@ export class Database {
    * interleave; on PostgreSQL they run concurrently under row locks.
    */
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const audited = withPendingAudit(work);
     const session = this.session;
-    if (!session) return this.dataSource.transaction(work);
-    const run = this.writeQueue.then(() => session.exclusive(() => this.dataSource.transaction(work)));
+    if (!session) return this.dataSource.transaction(audited);
+    const run = this.writeQueue.then(() => session.exclusive(() => this.dataSource.transaction(audited)));
     this.writeQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /** The embedded PGlite: one session, and no autovacuum or checkpointer of its own (see embedded-maintenance.ts). */
+  get embedded(): boolean {
+    return this.session !== undefined;
+  }
+
+  /**
+   * Runs a statement that PostgreSQL refuses inside a transaction (VACUUM,
+   * CHECKPOINT). On PGlite it takes its turn in the write queue like a
+   * transaction, so it never lands inside someone else's.
+   */
+  async runOutsideTransaction(sql: string): Promise<void> {
+    const session = this.session;
+    if (!session) {
+      await this.dataSource.query(sql);
+      return;
+    }
+    const run = this.writeQueue.then(() => session.exclusive(() => this.dataSource.query(sql)));
+    this.writeQueue = run.catch(() => undefined);
+    await run;
   }
 
   async close(): Promise<void> {
@@ -158,3 +197,24 @@ class PGliteSession {
   }
 }
 
+/**
+ * `work`, followed in its transaction by the audit entry of the request it
+ * runs for (audit/audit-trail.ts): the first transaction of a change writes
+ * it, so the change and its record commit or roll back together.
+ */
+function withPendingAudit<T>(work: (manager: EntityManager) => Promise<T>): (manager: EntityManager) => Promise<T> {
+  const pending = pendingAudit();
+  if (!pending) return work;
+  return async (manager) => {
+    const result = await work(manager);
+    // Another transaction of the same request may have got there first.
+    if (pending.writtenId !== undefined || pending.writing || pending.closed) return result;
+    pending.writing = true;
+    try {
+      pending.writtenId = await writeAudit(manager, pending, Date.now());
+    } finally {
+      pending.writing = false;
+    }
+    return result;
+  };
+}

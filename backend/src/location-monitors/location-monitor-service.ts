@@ -5,6 +5,7 @@
  * stores the resulting events in the same transaction, and only after commit
  * publishes them and hints the poller.
  */
+import { describeAuditTarget } from '../audit/audit-trail.ts';
 import {
   ErrorCode,
   ProtocolError,
@@ -252,11 +253,13 @@ export class LocationMonitorService {
     return row;
   }
 
-  async administer(monitorId: string, action: 'approve' | 'deny' | 'pause' | 'resume' | 'delete'): Promise<LocationMonitorRow> {
+  /** An administrative action; `by` (the user) goes on its events, so the events list names who paused. */
+  async administer(monitorId: string, action: 'approve' | 'deny' | 'pause' | 'resume' | 'delete', by?: string): Promise<LocationMonitorRow> {
     const row = await this.change(monitorId, action, {
       edit: (r) => {
         if (action === 'delete' && r.isLocal) throw new ForbiddenActionError('the built-in local poller cannot be deleted; pause it instead');
       },
+      params: by === undefined ? {} : { by },
     });
     const status = wireStatus(row);
     // A hint so the poller reacts now rather than at its next check-in.
@@ -269,7 +272,7 @@ export class LocationMonitorService {
    * registered from (PRTG's "deny and block IP"), in one transaction.
    */
   async deny(monitorId: string, options: { blockAddress: boolean; by: string }): Promise<LocationMonitorRow> {
-    if (!options.blockAddress) return this.administer(monitorId, 'deny');
+    if (!options.blockAddress) return this.administer(monitorId, 'deny', options.by);
     return this.change(monitorId, 'deny', {
       edit: (r) => {
         if (r.sourceAddress === null || r.sourceAddress === UNKNOWN_ADDRESS) {
@@ -278,6 +281,7 @@ export class LocationMonitorService {
       },
       also: (manager, r) =>
         this.control.blocked.add({ address: r.sourceAddress!, by: options.by, reason: `denied monitor "${r.name}" at ${r.location}`, monitorId: r.id }, manager),
+      params: { by: options.by },
     });
   }
 
@@ -376,6 +380,8 @@ export class LocationMonitorService {
   ): Promise<LocationMonitorRow> {
     const { row, events, membershipChanged } = await this.db.transaction(async (manager) => {
       const row = await this.lockedRow(manager, monitorId);
+      // An administrator's change is recorded naming the monitor as people know it, not only by id.
+      describeAuditTarget(row.id, { monitor: row.name, location: row.location });
       const wasMember = isMember(row);
       options.edit?.(row);
       const transition = applyTrigger(row, trigger);

@@ -10,12 +10,12 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { connectedMonitorCounts } from '../cluster/poller-connections.ts';
 import type { Database } from '../db/database.ts';
 import type { ResultIngest } from '../ingest/result-ingest.ts';
-import type { LeaderRoles } from './leader-roles.ts';
 
 export interface BackendMetricsSources {
   db: Database;
   ingest: ResultIngest;
-  leaderRoles: LeaderRoles;
+  /** Each periodic job and whether this instance leads it (cluster/leadership.ts). */
+  leaderRoles: { entries(): [string, boolean][] };
   /** An instance whose heartbeat is older than this has no connections. */
   instanceExpiryMs: number;
 }

@@ -125,7 +125,7 @@ export function registerLocationRoutes(app: FastifyInstance, deps: LocationRoute
       for (const monitor of await deps.monitors.list(request.params.name)) {
         if (monitor.paused === (action === 'pause')) continue;
         try {
-          await deps.monitors.administer(monitor.id, action);
+          await deps.monitors.administer(monitor.id, action, by(request));
           changed.push(monitor.id);
         } catch (err) {
           if (!(err instanceof TransitionError)) throw err;

@@ -72,13 +72,13 @@ void test('GET /api/live streams events as they are stored', async () => {
   assert.equal((await fetch(`${api}/live`)).status, 401, 'the stream needs a signed-in user too');
 });
 
-void test('the OpenAPI description lists exactly the /api routes the server has', async () => {
+void test('the OpenAPI description lists exactly the /api routes (and /metrics) the server has', async () => {
   const document = (await (await fetch(`${api}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
   assert.equal(document.openapi, '3.1.0');
   const described = Object.entries(document.paths)
     .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`))
     .sort();
-  const served = t.backend.routes.filter((r) => r.startsWith('GET /api') || r.startsWith('POST /api') || r.startsWith('DELETE /api')).sort();
+  const served = t.backend.routes.filter((r) => /^(GET|POST|PATCH|DELETE) \/(api|metrics)/.test(r)).sort();
   assert.deepEqual(described, served);
 });
 

@@ -68,11 +68,11 @@ export function registerMonitorRoutes(app: FastifyInstance, deps: MonitorRouteDe
 
   for (const action of ACTIONS) {
     app.post<{ Params: { id: string } }>(`/api/monitors/:id/${action}`, async (request, reply) =>
-      withErrors(reply, async () => present(await deps.monitors.administer(request.params.id, action))),
+      withErrors(reply, async () => present(await deps.monitors.administer(request.params.id, action, by(request)))),
     );
   }
 
   app.delete<{ Params: { id: string } }>('/api/monitors/:id', async (request, reply) =>
-    withErrors(reply, async () => present(await deps.monitors.administer(request.params.id, 'delete'))),
+    withErrors(reply, async () => present(await deps.monitors.administer(request.params.id, 'delete', by(request)))),
   );
 }

@@ -1,7 +1,8 @@
 /**
  * The REST API used by the web UI and by scripts (documented in README.md and
  * at /api/openapi.json), composed from one file per resource. Times are epoch
- * milliseconds, like the poller protocol. Sign-in is auth/auth-routes.ts.
+ * milliseconds, like the poller protocol. Sign-in is auth/auth-routes.ts; who
+ * may call each route, and what it records in the audit trail, is route-roles.ts.
  */
 import type { EventBus } from '@vantage/events';
 import type { FastifyInstance } from 'fastify';
@@ -12,10 +13,13 @@ import type { Database } from '../db/database.ts';
 import type { BlockedAddressStore } from '../location-monitors/blocked-addresses.ts';
 import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import type { RegistrationTokenStore } from '../location-monitors/registration-tokens.ts';
+import type { UserStore } from '../auth/user-store.ts';
 import type { NotificationList } from '../notifications/outbox-store.ts';
 import type { TlsStatus } from '../tls/backend-tls.ts';
 import { registerAlarmRoutes } from './alarm-routes.ts';
+import { registerApiCompression } from './api-compression.ts';
 import { registerApplicationRoutes } from './application-routes.ts';
+import { registerAuditRoutes } from './audit-routes.ts';
 import { PollerBundle, registerDownloadRoutes } from './download-routes.ts';
 import { registerBlockedAddressRoutes } from './blocked-address-routes.ts';
 import { registerEventRoutes } from './event-routes.ts';
@@ -26,7 +30,9 @@ import { registerMonitorRoutes } from './monitor-routes.ts';
 import { registerNotificationRoutes } from './notification-routes.ts';
 import { registerOutageRoutes } from './outage-routes.ts';
 import { registerResponseTimeRoutes } from './response-time-routes.ts';
+import { registerServiceRoutes } from './service-routes.ts';
 import { registerSystemRoutes } from './system-routes.ts';
+import { registerUserRoutes } from './user-routes.ts';
 import { registerWebUi } from './webui-routes.ts';
 
 export interface RestDependencies extends InstanceRouteDependencies {
@@ -38,6 +44,7 @@ export interface RestDependencies extends InstanceRouteDependencies {
   reloader: ConfigReloader;
   outbox: NotificationList;
   bus: EventBus;
+  users: UserStore;
   /** The certificate in service, when the backend serves TLS. */
   tls: TlsStatus | undefined;
   /** The open connections of these monitors (of all when absent), on every live instance. */
@@ -45,6 +52,7 @@ export interface RestDependencies extends InstanceRouteDependencies {
 }
 
 export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies): void {
+  registerApiCompression(app);
   registerSystemRoutes(app, deps);
   const bundle = new PollerBundle();
   registerLocationRoutes(app, { ...deps, bundle });
@@ -57,7 +65,10 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   registerAlarmRoutes(app, deps.db);
   registerOutageRoutes(app, deps.db);
   registerResponseTimeRoutes(app, deps.db);
+  registerServiceRoutes(app, deps);
   registerNotificationRoutes(app, deps.outbox);
+  registerUserRoutes(app, deps.users);
+  registerAuditRoutes(app, deps.db);
   registerDownloadRoutes(app, bundle);
   registerWebUi(app);
 }

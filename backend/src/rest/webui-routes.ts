@@ -8,12 +8,14 @@
  * framed by nobody.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC } from '../auth/route-access.ts';
+import { CompressedFiles, prepare, sendPrepared } from './compressed-files.ts';
+import { worldLandGeoJson } from './world-outline.ts';
 
 const WEBUI_DIR = fileURLToPath(new URL('../../../webui/', import.meta.url));
 const requireFromWebui = createRequire(join(WEBUI_DIR, 'package.json'));
@@ -56,6 +58,9 @@ export function webUiContentSecurityPolicy(page: string): string {
   ].join('; ');
 }
 
+/** The name the map asks for its world outline by (webui/src/location-map.js). */
+const WORLD_OUTLINE = 'world-land.json';
+
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -65,29 +70,70 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
+const SRC_DIR = join(WEBUI_DIR, 'src');
+
+/** The page's own modules (every .js file under webui/src), as /ui/ paths. */
+async function uiModules(): Promise<string[]> {
+  const entries = await readdir(SRC_DIR, { recursive: true });
+  return entries
+    .map((e) => e.split(sep).join('/'))
+    .filter((e) => e.endsWith('.js'))
+    .sort()
+    .map((e) => `/ui/${e}`);
+}
+
+/**
+ * index.html with a modulepreload link for every module the page will
+ * import: the browser fetches them at once instead of discovering them one
+ * import at a time (a waterfall that delayed the first data request).
+ */
+async function pageWithPreloads(): Promise<string> {
+  const page = await readFile(join(WEBUI_DIR, 'index.html'), 'utf8');
+  const modules = [...[...VENDOR.keys()].filter((name) => name.endsWith('.mjs')).map((name) => `/vendor/${name}`), ...(await uiModules())];
+  const links = modules.map((href) => `<link rel="modulepreload" href="${href}">`).join('\n');
+  return page.replace('</head>', `${links}\n</head>`);
+}
+
 export function registerWebUi(app: FastifyInstance): void {
-  const send = async (reply: FastifyReply, path: string, cache: string) => {
-    let body: Buffer;
-    try {
-      body = await readFile(path);
-    } catch {
-      return reply.code(404).send({ error: 'not found' });
-    }
-    return reply.type(TYPES[extname(path)] ?? 'application/octet-stream').header('cache-control', cache).send(body);
+  const files = new CompressedFiles();
+  const send = async (request: FastifyRequest, reply: FastifyReply, path: string, cache: string) => {
+    const file = await files.get(path);
+    if (!file) return reply.code(404).send({ error: 'not found' });
+    return sendPrepared(request, reply, file, TYPES[extname(path)] ?? 'application/octet-stream', cache);
   };
-  app.get('/', PUBLIC, async (_request, reply) => {
-    const page = await readFile(join(WEBUI_DIR, 'index.html'), 'utf8');
-    return reply.type(TYPES['.html']!).header('cache-control', 'no-cache').header('content-security-policy', webUiContentSecurityPolicy(page)).send(page);
+  // Every asset compressed before the first browser asks (on the thread pool, in the background).
+  void (async () => {
+    for (const locate of VENDOR.values()) await files.get(locate());
+    for (const module of await uiModules()) await files.get(join(SRC_DIR, module.slice('/ui/'.length)));
+  })().catch((err: unknown) => app.log.warn({ err }, 'preparing the web UI files failed; they are prepared at their first request'));
+
+  let index: { source: string; prepared: Awaited<ReturnType<typeof prepare>>; policy: string } | undefined;
+  app.get('/', PUBLIC, async (request, reply) => {
+    const page = await pageWithPreloads();
+    if (index?.source !== page) index = { source: page, prepared: await prepare(Buffer.from(page)), policy: webUiContentSecurityPolicy(page) };
+    reply.header('content-security-policy', index.policy);
+    return sendPrepared(request, reply, index.prepared, TYPES['.html']!, 'no-cache');
   });
   app.get<{ Params: { '*': string } }>('/ui/*', PUBLIC, (request, reply) => {
-    const path = normalize(join(WEBUI_DIR, 'src', request.params['*']));
+    const path = normalize(join(SRC_DIR, request.params['*']));
     // Nothing outside webui/src, whatever the URL says.
-    if (!path.startsWith(join(WEBUI_DIR, 'src') + sep)) return reply.code(404).send({ error: 'not found' });
-    return send(reply, path, 'no-cache');
+    if (!path.startsWith(SRC_DIR + sep)) return reply.code(404).send({ error: 'not found' });
+    // Revalidated at each load (an unchanged module answers 304 by its ETag): a new version is seen at once.
+    return send(request, reply, path, 'no-cache');
   });
-  app.get<{ Params: { name: string } }>('/vendor/:name', PUBLIC, (request, reply) => {
+  /** The locations map's world outline (made from world-atlas at its first request), among the libraries. */
+  let world: Promise<Awaited<ReturnType<typeof prepare>>> | undefined;
+  const worldOutline = () =>
+    (world ??= worldLandGeoJson(requireFromWebui)
+      .then((json) => prepare(Buffer.from(json)))
+      .catch((err: unknown) => {
+        world = undefined; // tried again at the next request
+        throw err;
+      }));
+  app.get<{ Params: { name: string } }>('/vendor/:name', PUBLIC, async (request, reply) => {
+    if (request.params.name === WORLD_OUTLINE) return sendPrepared(request, reply, await worldOutline(), 'application/json; charset=utf-8', 'public, max-age=86400');
     const locate = VENDOR.get(request.params.name);
     if (!locate) return reply.code(404).send({ error: 'not found' });
-    return send(reply, locate(), 'public, max-age=86400');
+    return send(request, reply, locate(), 'public, max-age=86400');
   });
 }

@@ -136,11 +136,11 @@ export class ResponseTimeRollup {
 
   /**
    * A task that runs `runOnce` every `everyMs` (default one minute), never
-   * overlapping itself. Call `stop()` here before the task's own `stop()` so a
+   * overlapping itself, when `runIf` says so (on the job's leader). Call `stop()` here before the task's own `stop()` so a
    * long backlog ends at its next chunk rather than holding up shutdown.
    */
-  task(log: Logger, everyMs = 60_000): PeriodicTask {
-    return new PeriodicTask('response-time rollup', everyMs, () => this.runOnce(Date.now(), this.stopping.signal), log);
+  task(log: Logger, everyMs = 60_000, runIf: () => boolean = () => true): PeriodicTask {
+    return new PeriodicTask('response-time rollup', everyMs, async () => (runIf() ? this.runOnce(Date.now(), this.stopping.signal) : undefined), log);
   }
 
   /** Makes the task's running pass, if any, stop after its current chunk. */

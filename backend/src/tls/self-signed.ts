@@ -10,12 +10,21 @@ import 'reflect-metadata';
 import { randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import type { Logger } from '@vantage/runtime';
 import { canonicalAddress, inspectCertificatePair, type ServedCertificate } from './certificate-pair.ts';
 import type { CertificateStore } from './certificate-store.ts';
 
-x509.cryptoProvider.set(webcrypto as never);
+/**
+ * @peculiar/x509, loaded when a certificate is made rather than at every
+ * start: it takes a few hundred ms to load, and only the first start with
+ * `--tls self-signed` needs it.
+ */
+async function loadX509(): Promise<typeof X509> {
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as never);
+  return x509;
+}
 
 /**
  * How long a generated certificate is valid. Pollers that pin it do not look
@@ -56,6 +65,7 @@ export function defaultCertificateNames(): string[] {
 export async function generateSelfSignedCertificate(names: readonly string[], nowMs = Date.now()): Promise<{ cert: string; key: string }> {
   if (names.length === 0) throw new Error('a certificate needs at least one name');
   names.forEach(checkCertificateName);
+  const x509 = await loadX509();
   const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   // A random positive serial number, as RFC 5280 asks of every issuer.
   const serial = randomBytes(16);

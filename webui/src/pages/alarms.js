@@ -5,10 +5,12 @@
  * 15 s anyway for what other operators do (acknowledging raises no event).
  */
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { countOf } from '../format.js';
 import { ActionButton, Empty, ErrorBox, Loading, SeverityBadge, TableWrap, useResource } from '../components.js';
 import { useLiveRefresh } from '../live.js';
-import { href } from '../router.js';
+import { reportOpenAlarms } from '../alarm-count.js';
+import { can } from '../role.js';
+import { href, useHashParam } from '../router.js';
 import { Time, zoneName } from '../time.js';
 import { changesAlarms, raisesAlarm, ueiLabel, ueiName } from '../catalogue.js';
 import { administerAlarm, getAlarms, getMonitors } from '../rest.js';
@@ -23,18 +25,23 @@ const STATES = [
   { value: 'all', label: 'All' },
 ];
 
+/** At most this many alarms listed. */
+const ALARMS_SHOWN = 500;
+
 export function AlarmsPage() {
   const locations = useLocationNames();
-  const [state, setState] = useState(/** @type {'open' | 'cleared' | 'all'} */ ('open'));
-  const [location, setLocation] = useState('');
-  const [uei, setUei] = useState('');
-  const [severity, setSeverity] = useState('');
+  const [stateParam, setState] = useHashParam('state', 'open');
+  const state = /** @type {'open' | 'cleared' | 'all'} */ (['open', 'cleared', 'all'].includes(stateParam) ? stateParam : 'open');
+  const [location, setLocation] = useHashParam('location');
+  const [uei, setUei] = useHashParam('uei');
+  const [severity, setSeverity] = useHashParam('severity');
 
   const data = useResource(async () => {
     const [alarms, monitors] = await Promise.all([
-      getAlarms({ state, location, uei, severity, limit: 500 }),
+      getAlarms({ state, location, uei, severity, limit: ALARMS_SHOWN }),
       getMonitors().catch(() => /** @type {import('../rest.js').Monitor[]} */ ([])),
     ]);
+    if (state === 'open' && !location && !uei && !severity) reportOpenAlarms(alarms.length < ALARMS_SHOWN ? alarms.length : null);
     return { alarms, names: new Map(monitors.map((m) => [m.id, m.name])) };
   });
   const live = useLiveRefresh(data.load, {
@@ -70,7 +77,7 @@ export function AlarmsPage() {
       ? d.alarms.length === 0
         ? html`<${Empty}><span data-testid="no-alarms">No ${state === 'all' ? '' : `${state} `}alarms${location || uei || severity ? ' match the filters' : ''}.</span></${Empty}>`
         : html`<${TableWrap} label="Alarms" testid="alarms">
-            <table class="alarms" data-testid="alarms-table">
+            <table class="alarms cards" data-testid="alarms-table">
               <thead>
                 <tr>
                   <th scope="col">Severity</th><th scope="col">Alarm</th><th scope="col">Actions</th><th scope="col">Where</th><th scope="col">Reason</th>
@@ -82,13 +89,15 @@ export function AlarmsPage() {
                   (a) => html`<tr key=${a.id} data-testid="alarm-row" data-alarm-id=${a.id} data-uei=${ueiName(a.uei)} data-severity=${a.severity}
                       data-acknowledged=${a.acknowledgedAt ? 'true' : 'false'} data-cleared=${a.clearedAt ? 'true' : 'false'} class=${a.clearedAt ? 'row-cleared' : ''}>
                     <td><${SeverityBadge} severity=${a.severity} /></td>
-                    <td><span class="uei" title=${a.uei}>${ueiName(a.uei)}</span><div class="muted small">${a.description || ueiLabel(a.uei)}</div></td>
+                    <td><span class="event-label">${a.description || ueiLabel(a.uei)}</span><div class="muted small uei-name" title=${a.uei}>${ueiName(a.uei)}</div></td>
                     <td class="actions-cell">
                       <div class="actions">
-                        ${a.acknowledgedAt
+                        ${!can('operator')
+                          ? html`<span class="muted small">—</span>`
+                          : a.acknowledgedAt
                           ? html`<${ActionButton} label="Unacknowledge" action=${act(a, 'unacknowledge')} testid=${`unacknowledge-${a.id}`} />`
                           : html`<${ActionButton} label="Acknowledge" kind="primary" action=${act(a, 'acknowledge')} testid=${`acknowledge-${a.id}`} />`}
-                        ${a.clearedAt ? null : html`<${ActionButton} label="Clear" action=${act(a, 'clear')} testid=${`clear-${a.id}`} />`}
+                        ${a.clearedAt || !can('operator') ? null : html`<${ActionButton} label="Clear" action=${act(a, 'clear')} testid=${`clear-${a.id}`} />`}
                       </div>
                     </td>
                     <td class="where">
@@ -106,7 +115,7 @@ export function AlarmsPage() {
               </tbody>
             </table>
           </${TableWrap}>
-          <p class="list-foot muted">${d.alarms.length} alarm${d.alarms.length === 1 ? '' : 's'}.</p>`
+          <p class="list-foot muted">${countOf(d.alarms.length, 'alarm')}.</p>`
       : null}
   </section>`;
 }

@@ -80,7 +80,7 @@ export function CellDetail({ app, location, win, cell, onClose }) {
           ${d.monitors.length === 0
             ? html`<${Empty}>No monitor polls from ${location} yet${d.pending ? ` (${d.pending} waiting for approval)` : ''}. <a href=${href(['locations'])}>Register or approve one on the Locations page</a>.</${Empty}>`
             : html`<${TableWrap} label=${`Services of ${app} at ${location}`}>
-                <table data-testid="detail-services">
+                <table class="cards" data-testid="detail-services">
                   <thead><tr><th scope="col">Service</th><th scope="col">Monitor</th><th scope="col">Status</th><th scope="col">Since</th><th scope="col">Last result</th><th scope="col">Reason</th></tr></thead>
                   <tbody>
                     ${d.perMonitor.flatMap(({ monitor, services }) =>

@@ -4,10 +4,11 @@
  * /api/live (or by polling every 5 s when the stream is not open).
  */
 import { html } from 'htm/preact';
+import { countOf } from '../format.js';
 import { useRef, useState } from 'preact/hooks';
 import { Empty, ErrorBox, Loading, SeverityBadge, TableWrap, notify } from '../components.js';
 import { useLiveRefresh } from '../live.js';
-import { href } from '../router.js';
+import { href, useHashParam } from '../router.js';
 import { Time, fromInputValue, zoneName } from '../time.js';
 import { ueiLabel, ueiName } from '../catalogue.js';
 import { getEvents } from '../rest.js';
@@ -19,11 +20,11 @@ const PAGE = 200;
 
 export function EventsPage() {
   const locations = useLocationNames();
-  const [location, setLocation] = useState('');
-  const [uei, setUei] = useState('');
-  const [severity, setSeverity] = useState('');
-  const [since, setSince] = useState('');
-  const [until, setUntil] = useState('');
+  const [location, setLocation] = useHashParam('location');
+  const [uei, setUei] = useHashParam('uei');
+  const [severity, setSeverity] = useHashParam('severity');
+  const [since, setSince] = useHashParam('since');
+  const [until, setUntil] = useHashParam('until');
   const [events, setEvents] = useState(/** @type {StoredEvent[] | null} */ (null));
   const [error, setError] = useState(/** @type {unknown} */ (null));
   const [loading, setLoading] = useState(true);
@@ -123,7 +124,7 @@ export function EventsPage() {
       ? shown.length === 0
         ? html`<${Empty}>No events match.</${Empty}>`
         : html`<${TableWrap} label="Events" testid="events">
-            <table class="events" data-testid="events-table">
+            <table class="events cards" data-testid="events-table">
               <thead><tr><th scope="col">Time</th><th scope="col">Severity</th><th scope="col">Event</th><th scope="col">Location</th><th scope="col">Monitor</th><th scope="col">Service</th><th scope="col">Details</th></tr></thead>
               <tbody>
                 ${shown.map((e) => html`<${EventRow} key=${e.id} event=${e} fresh=${fresh.has(e.id)} />`)}
@@ -131,7 +132,7 @@ export function EventsPage() {
             </table>
           </${TableWrap}>
           <p class="list-foot muted">
-            ${shown.length} event${shown.length === 1 ? '' : 's'} shown${severity ? ` (of ${events.length} loaded)` : ''}.
+            ${countOf(shown.length, 'event')} shown${severity ? ` (of ${events.length} loaded)` : ''}.
             ${more ? html` <button type="button" class="btn btn-small" onClick=${loadOlder}>Load older events</button>` : null}
           </p>`
       : null}
@@ -145,7 +146,7 @@ function EventRow({ event: e, fresh }) {
   return html`<tr data-testid="event-row" data-uei=${ueiName(e.uei)} data-severity=${e.severity} data-event-id=${e.id} class=${fresh ? 'row-new' : ''}>
     <td class="nowrap"><${Time} ms=${e.time} /><div class="muted small"><${Time} ms=${e.time} mode="short" /></div></td>
     <td><${SeverityBadge} severity=${e.severity} /></td>
-    <td><span class="uei" title=${e.uei}>${ueiName(e.uei)}</span><div class="muted small">${ueiLabel(e.uei)}</div></td>
+    <td><span class="event-label">${ueiLabel(e.uei)}</span><div class="muted small uei-name" title=${e.uei}>${ueiName(e.uei)}</div></td>
     <td>${e.location ?? html`<span class="muted">—</span>`}</td>
     <td>${monitorName ?? (e.monitorId ? e.monitorId.slice(0, 8) : html`<span class="muted">—</span>`)}</td>
     <td>${e.serviceId ? html`<a class="sid" href=${href(['services', e.serviceId])}>${e.serviceId}</a>` : html`<span class="muted">—</span>`}</td>

@@ -34,7 +34,7 @@ export const ueiOptions = (only = () => true) => [
   { value: '', label: 'All events' },
   ...eventDefinitions()
     .filter((e) => only(e.uei))
-    .map((e) => ({ value: e.uei, label: `${e.name} — ${e.label}` })),
+    .map((e) => ({ value: e.uei, label: `${e.label} (${e.name})` })),
 ];
 /** The catalogue's severities, highest first. */
 export const severityOptions = () => [{ value: '', label: 'Any severity' }, ...[...severities()].reverse().map((s) => ({ value: s, label: s }))];

@@ -12,8 +12,9 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
+import { can } from '../role.js';
 import { ActionButton, Empty, ErrorBox, Loading, MonitorStatusBadge, TableWrap, confirmAction, notify, useResource } from '../components.js';
-import { count, ms, signedMs } from '../format.js';
+import { count, countOf, ms, signedMs } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import {
   administerLocation,
@@ -38,8 +39,10 @@ import { Time } from '../time.js';
  * @typedef {import('../rest.js').BlockedAddress} BlockedAddress
  */
 
-/** States in which a monitor can be paused or resumed (the backend's RUNNABLE, as the wire shows them). */
+/** States in which a monitor can be resumed or have its credentials revoked (the backend's RUNNABLE, as the wire shows them). */
 const RUNNABLE = new Set(['REGISTERED', 'STARTED', 'STOPPED', 'DISCONNECTED', 'PAUSED', 'CONFIG_CHANGED']);
+/** States in which Pause means something: a STOPPED monitor's poller is shut down, there is nothing to pause. */
+const PAUSABLE = new Set(['REGISTERED', 'STARTED', 'DISCONNECTED', 'CONFIG_CHANGED']);
 
 export function LocationsPage() {
   /** Per monitor, the last stats seen and the checks per minute derived from the two last check-ins. */
@@ -88,7 +91,9 @@ export function LocationsPage() {
 /** @param {{ location: Location, monitors: Monitor[], rates: Map<string, { perMinute: number | null }>, reload: () => Promise<void> }} props */
 function LocationSection({ location, monitors, rates, reload }) {
   const sorted = [...monitors].sort((a, b) => Number(b.status === 'PENDING') - Number(a.status === 'PENDING') || a.name.localeCompare(b.name));
-  const pausable = monitors.filter((m) => !m.paused && RUNNABLE.has(m.status)).length;
+  const pausable = monitors.filter((m) => !m.paused && PAUSABLE.has(m.status)).length;
+  const admitted = monitors.filter((m) => !['PENDING', 'DENIED', 'REVOKED'].includes(m.status));
+  const checking = admitted.filter((m) => m.status === 'STARTED').length;
   const resumable = monitors.filter((m) => m.paused).length;
   const pending = monitors.filter((m) => m.status === 'PENDING').length;
   const bulk = async (/** @type {'pause' | 'resume'} */ action) => {
@@ -102,14 +107,14 @@ function LocationSection({ location, monitors, rates, reload }) {
     const changed = outcome.changed.length;
     const skipped = outcome.skipped;
     notify(
-      `${action === 'pause' ? 'Paused' : 'Resumed'} ${changed} monitor${changed === 1 ? '' : 's'} at ${location.name}` +
+      `${action === 'pause' ? 'Paused' : 'Resumed'} ${countOf(changed, 'monitor')} at ${location.name}` +
         (skipped.length ? `; ${skipped.length} skipped (${skipped.map((s) => s.reason).join('; ')})` : '.'),
       skipped.length ? 'error' : 'ok',
     );
   };
   const purge = async () => {
     const ok = await confirmAction({
-      title: `Purge the ${pending} monitor${pending === 1 ? '' : 's'} waiting at ${location.name}?`,
+      title: `Purge the ${countOf(pending, 'monitor')} waiting at ${location.name}?`,
       message: 'They are deleted: a poller that still runs must register again (and wait for approval again). Denied monitors stay denied.',
       confirmLabel: 'Purge pending',
       danger: true,
@@ -117,7 +122,7 @@ function LocationSection({ location, monitors, rates, reload }) {
     if (!ok) return false;
     const outcome = await purgePending(location.name);
     await reload();
-    notify(`Purged ${outcome.purged} pending monitor${outcome.purged === 1 ? '' : 's'} at ${location.name}.`, 'ok');
+    notify(`Purged ${countOf(outcome.purged, 'pending monitor')} at ${location.name}.`, 'ok');
     return true;
   };
 
@@ -125,13 +130,27 @@ function LocationSection({ location, monitors, rates, reload }) {
     <div class="panel-head">
       <div>
         <h2 id=${`loc-${location.name}`}>${location.name}${pending ? html` <span class="badge tone-attention" data-testid=${`pending-count-${location.name}`}>${pending} waiting for approval</span>` : null}</h2>
+        <p class="small" data-testid=${`checking-${location.name}`}>${checking} of ${countOf(admitted.length, 'monitor')} checking${
+          admitted.length > checking
+            ? html` <span class="muted">(${[
+                ['PAUSED', 'paused'],
+                ['STOPPED', 'stopped'],
+                ['DISCONNECTED', 'disconnected'],
+                ['REGISTERED', 'not started yet'],
+              ]
+                .map(([status, word]) => [admitted.filter((m) => m.status === status).length, word])
+                .filter(([n]) => n)
+                .map(([n, word]) => `${n} ${word}`)
+                .join(', ')})</span>`
+            : ''
+        }</p>
         <p class="muted small">
           ${[
             location.monitoringArea && `area ${location.monitoringArea}`,
             location.geolocation,
             location.coordinates && `${location.coordinates.latitude.toFixed(3)}, ${location.coordinates.longitude.toFixed(3)}`,
             `${location.mode === 'distribute' ? 'monitors share the work' : 'every monitor polls everything'} (${location.mode}${location.minOnline ? `, at least ${location.minOnline} online` : ''})`,
-            `${location.services} service${location.services === 1 ? '' : 's'} in ${location.packages.join(', ') || 'no package'}`,
+            `${countOf(location.services, 'service')} in ${location.packages.join(', ') || 'no package'}`,
             location.admission === 'token' ? 'admission by token' : 'admission by approval',
           ]
             .filter(Boolean)
@@ -139,31 +158,31 @@ function LocationSection({ location, monitors, rates, reload }) {
         </p>
       </div>
       <div class="actions">
-        <${ActionButton} label="Pause all" action=${() => bulk('pause')} disabled=${pausable === 0} testid=${`pause-all-${location.name}`}
-          title=${pausable === 0 ? 'No monitor here to pause' : `Pause the ${pausable} monitor(s) polling from ${location.name}`} />
-        <${ActionButton} label="Resume all" action=${() => bulk('resume')} disabled=${resumable === 0} testid=${`resume-all-${location.name}`}
-          title=${resumable === 0 ? 'No paused monitor here' : `Resume the ${resumable} paused monitor(s)`} />
-        <${ActionButton} label="Purge pending" kind="danger" action=${purge} disabled=${pending === 0} testid=${`purge-pending-${location.name}`}
-          title=${pending === 0 ? 'No monitor waiting for approval here' : `Delete the ${pending} monitor(s) waiting for approval`} />
+        ${can('operator')
+          ? html`<${ActionButton} label="Pause all" action=${() => bulk('pause')} disabled=${pausable === 0} testid=${`pause-all-${location.name}`}
+                title=${pausable === 0 ? 'No monitor here to pause' : `Pause the ${countOf(pausable, 'monitor')} polling from ${location.name}`} />
+              <${ActionButton} label="Resume all" action=${() => bulk('resume')} disabled=${resumable === 0} testid=${`resume-all-${location.name}`}
+                title=${resumable === 0 ? 'No paused monitor here' : `Resume ${resumable === 1 ? 'the paused monitor' : `the ${resumable} paused monitors`}`} />`
+          : null}
+        ${can('admin')
+          ? html`<${ActionButton} label="Purge pending" kind="danger" action=${purge} disabled=${pending === 0} testid=${`purge-pending-${location.name}`}
+              title=${pending === 0 ? 'No monitor waiting for approval here' : `Delete ${pending === 1 ? 'the monitor' : `the ${pending} monitors`} waiting for approval`} />`
+          : null}
       </div>
     </div>
     ${sorted.length === 0
-      ? html`<${Empty}>No monitor at ${location.name} yet. Run the command below on a host there.</${Empty}>`
+      ? html`<${Empty}>No monitor at ${location.name} yet.${can('admin') ? ' Run the command below on a host there.' : ''}</${Empty}>`
       : html`<${TableWrap} label=${`Monitors at ${location.name}`} testid=${`monitors-${location.name}`}>
-          <table class="monitors">
+          <table class="monitors cards">
             <thead>
               <tr>
-                <th scope="col" class="sticky-col">Monitor</th>
+                <th scope="col">Monitor</th>
                 <th scope="col">Status</th>
-                <th scope="col"><abbr title="The backend instance holding the poller's connection, and since when (the same on every instance)">Connected to</abbr></th>
                 <th scope="col">Last check-in</th>
                 <th scope="col">Actions</th>
                 <th scope="col">Host</th>
                 <th scope="col"><abbr title="Checks finished / started since the poller started; per minute between its two last check-ins">Checks</abbr></th>
-                <th scope="col"><abbr title="How late checks started: median / 99th percentile">Late p50 / p99</abbr></th>
-                <th scope="col"><abbr title="Checks that could not run">Errors</abbr></th>
-                <th scope="col"><abbr title="Results waiting to be sent / dropped because the spool was full">Spool</abbr></th>
-                <th scope="col"><abbr title="The poller's clock minus the backend's at its last check-in (approximate)">Clock</abbr></th>
+                <th scope="col"><abbr title="How late checks started (median / 99th percentile), checks that could not run, results waiting in the spool, and the poller's clock minus the backend's">Poller health</abbr></th>
               </tr>
             </thead>
             <tbody>
@@ -174,7 +193,7 @@ function LocationSection({ location, monitors, rates, reload }) {
             </tbody>
           </table>
         </${TableWrap}>`}
-    <${RegisterPanel} key=${location.name} location=${location.name} admission=${location.admission} reload=${reload} />
+    ${can('admin') ? html`<${RegisterPanel} key=${location.name} location=${location.name} admission=${location.admission} reload=${reload} />` : null}
   </section>`;
 }
 
@@ -230,7 +249,7 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
   const host = m.details ?? {};
 
   return html`<tr data-testid=${`monitor-${m.name}`} data-status=${m.status} data-monitor-id=${m.id} class=${m.status === 'PENDING' ? 'row-attention' : ''}>
-    <th scope="row" class="sticky-col">
+    <th scope="row" class="sticky-col" data-label="Monitor">
       <span class="monitor-name">${m.name}</span>
       <div class="muted small">${m.local ? 'built-in poller' : html`<span title=${m.id}>${m.id.slice(0, 8)}</span>`}${m.address ? ` · from ${m.address}` : ''}</div>
       ${share
@@ -240,22 +259,20 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
           </div>`
         : null}
     </th>
-    <td>
+    <td data-label="Status">
       <${MonitorStatusBadge} status=${m.status} paused=${m.paused} />
-      <div class="muted small">${m.connected ? 'connected' : 'not connected'}</div>
       ${m.server && !m.local
         ? html`<div class="muted small" data-testid=${`server-${m.name}`} title=${m.server}>${m.serverRole === 'standby' ? 'on standby ' : 'via '}${serverHost(m.server)}</div>`
         : null}
+      <div class="muted small" data-testid=${`connection-${m.name}`}
+        title="The backend instance holding the poller's connection, and since when (the same on every instance)">
+        ${m.instance ? html`connected to <span title=${m.instance}>${instanceHost(m.instance)}</span> since <${Time} ms=${m.connectedSince} />` : 'not connected'}
+      </div>
     </td>
-    <td data-testid=${`connection-${m.name}`}>
-      ${m.instance
-        ? html`<span title=${m.instance}>${instanceHost(m.instance)}</span><div class="muted small">since <${Time} ms=${m.connectedSince} /></div>`
-        : html`<span class="muted">—</span>`}
-    </td>
-    <td><${Time} ms=${m.lastCheckInAt} /><div class="muted small">registered <${Time} ms=${m.registeredAt} /></div></td>
-    <td class="actions-cell">
+    <td data-label="Last check-in"><${Time} ms=${m.lastCheckInAt} /><div class="muted small">registered <${Time} ms=${m.registeredAt} /></div></td>
+    <td class="actions-cell" data-label="Actions">
       <div class="actions">
-        ${m.status === 'PENDING'
+        ${m.status === 'PENDING' && can('operator')
           ? html`<${ActionButton} label="Approve" kind="primary" action=${act('approve')} done=${`${m.name} approved`} testid=${`approve-${m.name}`} />
               <${ActionButton} label="Deny" kind="danger" action=${deny(false)} done=${`${m.name} denied`} testid=${`deny-${m.name}`} />
               ${m.address
@@ -263,32 +280,38 @@ function MonitorRow({ monitor: m, perMinute, reload, share }) {
                     testid=${`deny-block-${m.name}`} title=${`Deny it and refuse every registration from ${m.address}`} />`
                 : null}`
           : null}
-        ${m.paused
+        ${!can('operator')
+          ? null
+          : m.paused
           ? html`<${ActionButton} label="Resume" action=${act('resume')} testid=${`resume-${m.name}`} />`
-          : RUNNABLE.has(m.status)
+          : PAUSABLE.has(m.status)
             ? html`<${ActionButton} label="Pause" action=${act('pause')} testid=${`pause-${m.name}`} />`
             : null}
-        ${m.local || !RUNNABLE.has(m.status)
+        ${m.local || !RUNNABLE.has(m.status) || !can('admin')
           ? null
           : html`<${ActionButton} label="Revoke credentials" kind="danger" action=${revoke} done=${`${m.name}: credentials revoked`} testid=${`revoke-${m.name}`}
               title="Withdraw its secret: the poller is refused and stops" />`}
-        ${m.local || m.status === 'DENIED'
+        ${m.local || m.status === 'DENIED' || !can('admin')
           ? null
           : html`<${ActionButton} label="Delete" kind="danger" action=${remove} done=${`${m.name} deleted`} testid=${`delete-${m.name}`} />`}
       </div>
     </td>
-    <td class="host">
+    <td class="host" data-label="Host">
       ${host.hostname ?? html`<span class="muted">—</span>`}
       <div class="muted small">${[host.os, host.version && `poller ${host.version}`, host.node && `node ${host.node}`].filter(Boolean).join(' · ')}</div>
     </td>
-    <td class="num" data-testid="checks">
+    <td class="num" data-testid="checks" data-label="Checks">
       ${m.stats ? `${count(s.checksDone)} / ${count(s.checksStarted)}` : '—'}
       ${perMinute === null ? null : html`<div class="muted small" data-testid="checks-per-minute">${perMinute.toFixed(1)} / min</div>`}
     </td>
-    <td class="num">${m.stats ? `${ms(s.lateMsP50)} / ${ms(s.lateMsP99)}` : '—'}</td>
-    <td class="num">${m.stats ? count(s.monitorErrors) : '—'}</td>
-    <td class="num">${m.stats ? html`${count(s.spooled)}<div class="muted small">${count(s.spoolDropped)} dropped</div>` : '—'}</td>
-    <td class="num">${signedMs(clockOffset)}</td>
+    <td class="health small" data-label="Poller health">
+      ${m.stats
+        ? html`<div>late ${ms(s.lateMsP50)} / ${ms(s.lateMsP99)}</div>
+            <div>${countOf(s.monitorErrors ?? 0, 'error')}</div>
+            <div>spool ${count(s.spooled)}, ${count(s.spoolDropped)} dropped</div>`
+        : html`<div class="muted">no report yet</div>`}
+      <div>clock ${signedMs(clockOffset)}</div>
+    </td>
   </tr>`;
 }
 
@@ -437,7 +460,7 @@ function BlockedAddresses({ blocked, reload }) {
     <h2 id="blocked-title">Blocked addresses</h2>
     <p class="muted small">Registrations from these addresses are refused. Monitors already registered from them are not affected.</p>
     <${TableWrap} label="Blocked addresses">
-      <table>
+      <table class="cards">
         <thead><tr><th scope="col">Address</th><th scope="col">Why</th><th scope="col">Blocked</th><th scope="col">Actions</th></tr></thead>
         <tbody>
           ${blocked.map(
@@ -445,10 +468,12 @@ function BlockedAddresses({ blocked, reload }) {
               <th scope="row">${b.address}</th>
               <td>${b.reason ?? html`<span class="muted">—</span>`}</td>
               <td><${Time} ms=${b.createdAt} /><div class="muted small">by ${b.createdBy}</div></td>
-              <td><${ActionButton} label="Unblock" action=${async () => {
-                await unblockAddress(b.address);
-                await reload();
-              }} done=${`${b.address} unblocked`} testid=${`unblock-${b.address}`} /></td>
+              <td>${can('admin')
+                ? html`<${ActionButton} label="Unblock" action=${async () => {
+                    await unblockAddress(b.address);
+                    await reload();
+                  }} done=${`${b.address} unblocked`} testid=${`unblock-${b.address}`} />`
+                : null}</td>
             </tr>`,
           )}
         </tbody>

@@ -11,7 +11,7 @@ export function OutagesTable({ outages, monitorName, showLocation = true, showSe
   const now = useNow(outages.some((o) => o.endedAt === null));
   if (outages.length === 0) return html`<${Empty}><span data-testid=${testid}>No outages in this range.</span></${Empty}>`;
   return html`<${TableWrap} label=${label}>
-    <table data-testid=${testid}>
+    <table class="cards" data-testid=${testid}>
       <thead>
         <tr>
           ${showService ? html`<th scope="col">Service</th>` : null}

@@ -1,101 +1,67 @@
 /**
- * One service (#/services/NODE/SERVICE): its status as each monitor at each
- * location last saw it, a response-time graph per location (a line per
- * monitor, zoomable), and its outages.
+ * One service (#/services/NODE/SERVICE), from one request: its state at each
+ * location with a status history per location, what each monitor last saw,
+ * the response times of every location on one chart (one time axis, one
+ * scale) with its outages shaded, and the outages listed.
  */
 import { html } from 'htm/preact';
 import { useMemo } from 'preact/hooks';
 import { ResponseChart } from '../chart.js';
-import { Empty, ErrorBox, Loading, ServiceStatusBadge, TableWrap, useResource } from '../components.js';
+import { Empty, ErrorBox, Loading, MonitorStatusBadge, ServiceStatusBadge, StateBadge, TableWrap, useResource } from '../components.js';
+import { countOf, ms, percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
-import { getMonitorServices, getMonitors, getOutages, getResponseTimes } from '../rest.js';
+import { getService } from '../rest.js';
 import { href, navigate } from '../router.js';
+import { StatusBars } from '../status-history.js';
 import { Time, formatDuration } from '../time.js';
 import { OutagesTable } from './outages.js';
 
-/** The graph range shown when the hash names none (or an unknown one). */
-const DEFAULT_RANGE = { key: '24h', label: '24 hours', ms: 24 * 3_600_000 };
 const RANGES = [
-  { key: '1h', label: '1 hour', ms: 3_600_000 },
-  { key: '6h', label: '6 hours', ms: 6 * 3_600_000 },
-  DEFAULT_RANGE,
-  { key: '7d', label: '7 days', ms: 7 * 24 * 3_600_000 },
-  { key: '30d', label: '30 days', ms: 30 * 24 * 3_600_000 },
+  { key: '1h', label: '1 hour' },
+  { key: '6h', label: '6 hours' },
+  { key: '24h', label: '24 hours' },
+  { key: '7d', label: '7 days' },
+  { key: '30d', label: '30 days' },
 ];
-
 
 /** @param {{ serviceId: string, query: URLSearchParams }} props */
 export function ServicePage({ serviceId, query }) {
-  const range = RANGES.find((r) => r.key === query.get('range')) ?? DEFAULT_RANGE;
-
-  const data = useResource(async () => {
-    const toMs = Date.now();
-    const fromMs = toMs - range.ms;
-    const monitors = await getMonitors();
-    const [views, series, outages] = await Promise.all([
-      Promise.all(
-        monitors
-          .filter((m) => m.status !== 'PENDING' && m.status !== 'DENIED')
-          .map(async (m) => {
-            const services = await getMonitorServices(m.id);
-            return { monitor: m, service: services.find((s) => s.serviceId === serviceId) ?? null };
-          }),
-      ),
-      getResponseTimes({ service: serviceId, from: fromMs, to: toMs }),
-      getOutages({ service: serviceId, limit: 200 }),
-    ]);
-    return {
-      fromMs,
-      toMs,
-      monitors,
-      views: views.filter((v) => v.service !== null).sort((a, b) => a.monitor.location.localeCompare(b.monitor.location) || a.monitor.name.localeCompare(b.monitor.name)),
-      series,
-      outages,
-    };
-  });
+  const range = RANGES.find((r) => r.key === query.get('range')) ?? { key: '24h', label: '24 hours' };
+  const data = useResource(() => getService(serviceId, range.key));
   useLiveRefresh(data.load, {
     pollMs: 30_000,
     liveEveryMs: 60_000,
-    debounceMs: 500,
+    debounceMs: 1000,
     matches: (e) => e.serviceId === serviceId || (e.serviceId === null && e.monitorId !== null),
     deps: [serviceId, range.key],
   });
 
   const d = data.data;
-  const info = d?.views[0]?.service ?? null;
   const monitorName = (/** @type {string} */ id) => d?.monitors.find((m) => m.id === id)?.name ?? `deleted monitor ${id.slice(0, 8)}`;
-
-  /** Per location: one chart, a line per monitor. */
-  const charts = useMemo(() => {
-    if (!d) return [];
-    /** @type {Map<string, import('../chart.js').ChartSeries[]>} */
-    const byLocation = new Map();
-    for (const s of d.series) {
-      const monitor = d.monitors.find((m) => m.id === s.monitorId);
-      const location = monitor?.location ?? 'Deleted monitors';
-      const list = byLocation.get(location) ?? [];
-      list.push({ label: monitor?.name ?? `deleted ${s.monitorId.slice(0, 8)}`, points: s.points });
-      byLocation.set(location, list);
-    }
-    // Locations that poll the service but have no points yet still get their (empty) chart.
-    for (const v of d.views) if (!byLocation.has(v.monitor.location)) byLocation.set(v.monitor.location, []);
-    return [...byLocation.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([location, series]) => ({ location, series }));
-  }, [d]);
-
-  const up = d?.views.filter((v) => v.service?.status === 'UP').length ?? 0;
-  const down = d?.views.filter((v) => v.service?.status === 'DOWN').length ?? 0;
+  const series = useMemo(() => (d ? d.responseTimes.map((s) => ({ label: s.location, points: s.points })) : []), [d]);
+  const outages = useMemo(() => (d ? d.outages.map((o) => ({ fromMs: o.startedAt, toMs: o.endedAt ?? d.window.toMs })) : []), [d]);
+  const s = d?.service;
+  const seeing = d ? d.locations.filter((l) => l.state === 'up' || l.state === 'down' || l.state === 'partial') : [];
+  const downAt = seeing.filter((l) => l.state !== 'up');
 
   return html`<section aria-labelledby="service-title" data-testid="service-page">
-    <p class="crumbs"><a href=${href(['availability'])}>Availability</a> › Service</p>
+    <p class="crumbs"><a href=${href(['services'])}>Services</a> › ${serviceId}</p>
     <div class="page-head">
       <div>
-        <h1 id="service-title">${serviceId}</h1>
+        <h1 id="service-title">${serviceId} ${s ? html`<${StateBadge} state=${s.state} testid="service-state" />` : null}</h1>
         <p class="muted">
-          ${info ? `${info.monitor} check of ${info.host} every ${formatDuration(info.intervalMs)}` : null}
-          ${d ? html`${info ? ' · ' : ''}<span data-testid="service-summary">${d.views.length === 0 ? 'no monitor polls it' : `up from ${up}, down from ${down} of ${d.views.length} monitor${d.views.length === 1 ? '' : 's'}`}</span>` : null}
+          ${s ? `${s.monitorType} check of ${s.host} every ${formatDuration(s.intervalMs)}` : null}
+          ${s && s.applications.length ? ` · part of ${s.applications.join(', ')}` : ''}
+          ${d
+            ? html` · <span data-testid="service-summary">${seeing.length === 0
+                ? 'no location is checking it now'
+                : downAt.length === 0
+                  ? `up from ${seeing.length === 1 ? 'the one location' : `all ${seeing.length} locations`} checking it`
+                  : `down from ${downAt.length} of ${countOf(seeing.length, 'location')} checking it`}</span>`
+            : null}
         </p>
       </div>
-      <div class="segmented" role="group" aria-label="Graph range">
+      <div class="segmented" role="group" aria-label="Time range">
         ${RANGES.map(
           (r) => html`<button type="button" class="seg" aria-pressed=${r.key === range.key ? 'true' : 'false'} data-testid=${`range-${r.key}`}
             onClick=${() => navigate(href(['services', serviceId], { range: r.key }), true)}>${r.label}</button>`,
@@ -104,36 +70,48 @@ export function ServicePage({ serviceId, query }) {
     </div>
     <${ErrorBox} error=${data.error} onRetry=${data.load} />
     ${!d && data.loading ? html`<${Loading} />` : null}
-    ${d
+    ${d && s
       ? html`
-          <h2>Status by location</h2>
-          ${d.views.length === 0
-            ? html`<${Empty}>No monitor polls “${serviceId}”. Check the service id (NODE-LABEL/SERVICE-NAME) or the locations' packages.</${Empty}>`
-            : html`<${TableWrap} label="Status by location and monitor">
-                <table data-testid="service-status">
-                  <thead><tr><th scope="col">Location</th><th scope="col">Monitor</th><th scope="col">Status</th><th scope="col">Since</th><th scope="col">Last result</th><th scope="col">Reason</th></tr></thead>
+          <h2>By location, last ${range.label}</h2>
+          <${TableWrap} label="State and history by location">
+            <table class="cards" data-testid="service-locations">
+              <thead><tr><th scope="col">Location</th><th scope="col">Now</th><th scope="col">Monitors checking</th><th scope="col">History</th></tr></thead>
+              <tbody>
+                ${d.locations.map(
+                  (l) => html`<tr data-testid=${`service-location-${l.location}`} data-state=${l.state}>
+                    <th scope="row" data-label="Location">${l.location}</th>
+                    <td data-label="Now"><${StateBadge} state=${l.state} /></td>
+                    <td data-label="Monitors checking">${l.checking} of ${l.monitors}</td>
+                    <td data-label="History"><${StatusBars} history=${l.history} firstPeriodMs=${d.window.firstPeriodMs} stepMs=${d.window.stepMs} label=${`From ${l.location}`} /></td>
+                  </tr>`,
+                )}
+              </tbody>
+            </table>
+          </${TableWrap}>
+          <p class="muted small">Over the last ${range.label}: uptime ${s.uptime === null ? 'unknown (no results)' : percent(s.uptime)}, mean response time ${ms(s.avgResponseMs)}.</p>
+          <h2>Response time, all locations</h2>
+          <${ResponseChart} title=${`${serviceId} from ${series.map((x) => x.label).join(', ') || 'no location yet'}`} series=${series} outages=${outages}
+            fromMs=${d.window.fromMs} toMs=${d.window.toMs} testid="service-chart" height=${260} />
+          <h2>What each monitor saw last</h2>
+          ${d.monitors.length === 0
+            ? html`<${Empty}>No monitor checks “${serviceId}” yet. <a href=${href(['locations'])}>Register or approve one on the Locations page</a>.</${Empty}>`
+            : html`<${TableWrap} label="Status by monitor">
+                <table class="cards" data-testid="service-status">
+                  <thead><tr><th scope="col">Location</th><th scope="col">Monitor</th><th scope="col">Saw</th><th scope="col">Since</th><th scope="col">Last result</th><th scope="col">Reason</th></tr></thead>
                   <tbody>
-                    ${d.views.map(
-                      ({ monitor, service }) => html`<tr data-testid=${`service-monitor-${monitor.name}`} data-status=${service?.status ?? 'none'}>
-                        <td>${monitor.location}</td>
-                        <td>${monitor.name}${monitor.paused ? html` <span class="badge tone-neutral">paused</span>` : null}</td>
-                        <td><${ServiceStatusBadge} status=${service?.status ?? null} /></td>
-                        <td><${Time} ms=${service?.since} /></td>
-                        <td><${Time} ms=${service?.lastResultAt} /></td>
-                        <td class="reason">${service?.reason ?? ''}</td>
+                    ${d.monitors.map(
+                      (m) => html`<tr data-testid=${`service-monitor-${m.name}`} data-status=${m.seen?.status ?? 'none'}>
+                        <td data-label="Location">${m.location}</td>
+                        <td data-label="Monitor">${m.name} <${MonitorStatusBadge} status=${m.status} /></td>
+                        <td data-label="Saw"><${ServiceStatusBadge} status=${m.seen?.status ?? null} /></td>
+                        <td data-label="Since"><${Time} ms=${m.seen?.since} /></td>
+                        <td data-label="Last result"><${Time} ms=${m.seen?.lastResultAt} /></td>
+                        <td data-label="Reason" class="reason">${m.seen?.reason ?? ''}</td>
                       </tr>`,
                     )}
                   </tbody>
                 </table>
               </${TableWrap}>`}
-          <h2>Response time, last ${range.label}</h2>
-          ${charts.length === 0
-            ? html`<${Empty}>No response times yet.</${Empty}>`
-            : html`<div class="charts">
-                ${charts.map(
-                  (c) => html`<${ResponseChart} key=${c.location} title=${`From ${c.location}`} series=${c.series} fromMs=${d.fromMs} toMs=${d.toMs} testid=${`chart-location-${c.location}`} />`,
-                )}
-              </div>`}
           <h2>Outages</h2>
           <${OutagesTable} outages=${d.outages} monitorName=${monitorName} showService=${false} testid="service-outages" label=${`Outages of ${serviceId}`} />
         `

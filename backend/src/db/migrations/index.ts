@@ -7,6 +7,9 @@ import { InstallationAndPollerServers1764200000000 } from './0006-installation-a
 import { RegistrationSecurity1764210000000 } from './0007-registration-security.ts';
 import { InstancesAndPollerConnections1764224100000 } from './0008-instances-and-poller-connections.ts';
 import { NotificationLeases1764224200000 } from './0009-notification-leases.ts';
+import { JobLeadership1764224300000 } from './0010-job-leadership.ts';
+import { ConfigurationInForce1764224400000 } from './0011-configuration-in-force.ts';
+import { RolesAndAudit1764300000000 } from './0012-roles-and-audit.ts';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -19,4 +22,7 @@ export const MIGRATIONS = [
   RegistrationSecurity1764210000000,
   InstancesAndPollerConnections1764224100000,
   NotificationLeases1764224200000,
+  JobLeadership1764224300000,
+  ConfigurationInForce1764224400000,
+  RolesAndAudit1764300000000,
 ];

@@ -1,0 +1,88 @@
+/**
+ * Builds the backend ahead of time into one JavaScript file,
+ * `backend/dist/vantage.mjs`, that plain `node` runs: no transpiler at run
+ * time. Our workspaces are bundled in; packages from node_modules stay
+ * imports, loaded from node_modules as usual. `npm run build` builds it and
+ * the poller's single file; `npm start` builds what is missing or stale first.
+ */
+import { readFile, rename, rm } from 'node:fs/promises';
+import { dirname, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+import { isStale } from '../frontend-poller/bundle-files.mjs';
+import { bundleIsStale, buildPollerBundle } from '../frontend-poller/build.ts';
+import { PGlite } from '@electric-sql/pglite';
+import { BACKEND_BUNDLE_PATH, BACKEND_SOURCES, EMPTY_DATABASE_PATH, emptyDatabaseIsStale } from './bundle-files.mjs';
+
+export async function buildBackendBundle(outfile = BACKEND_BUNDLE_PATH): Promise<{ outfile: string }> {
+  // Built aside and renamed into place: a start at the same moment never runs half a file.
+  const building = `${outfile}.${process.pid}.tmp`;
+  await build({
+    entryPoints: [fileURLToPath(new URL('./src/cli.ts', import.meta.url))],
+    outfile: building,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    plugins: [packagesStayImports, sourceRelativeUrls(dirname(outfile))],
+    logLevel: 'warning',
+  });
+  await rename(building, outfile);
+  return { outfile };
+}
+
+/** Packages from node_modules are imported at run time; our own workspaces (`@vantage/…`) are bundled. */
+const packagesStayImports: Plugin = {
+  name: 'packages-stay-imports',
+  setup(builder) {
+    builder.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@vantage/') ? undefined : { path: args.path, external: true }));
+  },
+};
+
+/**
+ * A module that finds files next to its source (`new URL('../../../webui/', import.meta.url)`)
+ * must find the same files from the bundle: its `import.meta.url` becomes the
+ * URL of its source file, relative to the bundle, so the installation can move.
+ */
+function sourceRelativeUrls(bundleDir: string): Plugin {
+  return {
+    name: 'source-relative-urls',
+    setup(builder) {
+      builder.onLoad({ filter: /\.m?[jt]s$/ }, async (args) => {
+        if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes('import.meta.url')) return undefined;
+        const fromBundle = relative(bundleDir, args.path).split(sep).join('/');
+        return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`), loader: 'ts' };
+      });
+    },
+  };
+}
+
+/**
+ * The empty embedded database a new data folder starts as a copy of: PGlite's
+ * initdb runs here, once, in the build's process, not in the backend's.
+ */
+export async function buildEmptyDatabase(path = EMPTY_DATABASE_PATH): Promise<{ path: string }> {
+  const building = `${path}.${process.pid}.tmp`;
+  await rm(building, { recursive: true, force: true });
+  const pg = await PGlite.create({ dataDir: building });
+  await pg.close();
+  await rm(path, { recursive: true, force: true });
+  await rename(building, path);
+  return { path };
+}
+
+export function backendIsStale(outfile = BACKEND_BUNDLE_PATH): boolean {
+  return isStale(outfile, BACKEND_SOURCES);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const ifStale = process.argv.includes('--if-stale');
+  if (!ifStale || bundleIsStale()) {
+    const { outfile, bytes, sha256 } = await buildPollerBundle();
+    process.stdout.write(`built ${outfile} (${Math.round(bytes / 1024)} KiB, sha256 ${sha256})\n`);
+  }
+  if (!ifStale || backendIsStale()) process.stdout.write(`built ${(await buildBackendBundle()).outfile}\n`);
+  if (!ifStale || emptyDatabaseIsStale()) process.stdout.write(`built ${(await buildEmptyDatabase()).path}\n`);
+}

@@ -1,0 +1,74 @@
+/**
+ * The web UI's assets and the REST answers as they travel: compressed
+ * (brotli or gzip, as the browser accepts), revalidated by ETag (304 with
+ * no body), and the page listing its modules for preloading.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, test } from 'node:test';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { ADMIN_AUTHORIZATION, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
+
+let t: TestBackend;
+before(async () => {
+  t = await startTestBackend();
+});
+after(() => t?.close());
+
+/** A GET as sent, the body as received (not decompressed). */
+function rawGet(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port: t.backend.port, path, headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
+  });
+}
+
+void test('modules and libraries go compressed, with an ETag that answers 304 when nothing changed', async () => {
+  for (const path of ['/ui/app.js', '/vendor/luxon.mjs', '/vendor/uplot.css']) {
+    const plain = await rawGet(path);
+    assert.equal(plain.status, 200, path);
+    assert.equal(plain.headers['content-encoding'], undefined, `${path}: nothing compressed for a client that did not ask`);
+    const etag = plain.headers.etag;
+    assert.match(etag ?? '', /^"[\w-]{27}"$/, path);
+    const br = await rawGet(path, { 'accept-encoding': 'gzip, deflate, br' });
+    assert.equal(br.headers['content-encoding'], 'br', path);
+    assert.deepEqual(brotliDecompressSync(br.body), plain.body, `${path}: the same file`);
+    assert.ok(br.body.length < plain.body.length / 2.5, `${path}: ${br.body.length} of ${plain.body.length} bytes`);
+    const gz = await rawGet(path, { 'accept-encoding': 'gzip' });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.deepEqual(gunzipSync(gz.body), plain.body);
+    assert.equal((await rawGet(path, { 'accept-encoding': 'br;q=0, gzip' })).headers['content-encoding'], 'gzip', 'q=0 refuses');
+    const again = await rawGet(path, { 'if-none-match': etag!, 'accept-encoding': 'br' });
+    assert.equal(again.status, 304, `${path}: revalidated`);
+    assert.equal(again.body.length, 0);
+    assert.equal(again.headers.etag, etag);
+  }
+  assert.equal((await rawGet('/vendor/luxon.mjs')).headers['cache-control'], 'public, max-age=86400');
+  assert.equal((await rawGet('/ui/app.js')).headers['cache-control'], 'no-cache');
+});
+
+void test('the page preloads every module it imports, under its policy', async () => {
+  const page = await rawGet('/', { 'accept-encoding': 'br' });
+  assert.equal(page.headers['content-encoding'], 'br');
+  const html = brotliDecompressSync(page.body).toString();
+  for (const module of ['/ui/app.js', '/ui/pages/services.js', '/vendor/preact.mjs', '/vendor/uplot.mjs']) assert.ok(html.includes(`<link rel="modulepreload" href="${module}">`), module);
+  assert.match(String(page.headers['content-security-policy']), /script-src 'self' 'sha256-/);
+  assert.equal((await rawGet('/', { 'if-none-match': String(page.headers.etag) })).status, 304);
+});
+
+void test('REST answers worth it are compressed; small ones and the poller protocol are not', async () => {
+  const services = await rawGet('/api/services', { authorization: ADMIN_AUTHORIZATION, 'accept-encoding': 'gzip' });
+  assert.equal(services.status, 200);
+  assert.equal(services.headers['content-encoding'], 'gzip');
+  assert.equal((JSON.parse(gunzipSync(services.body).toString()) as { total: number }).total, 2);
+  const plain = await rawGet('/api/services', { authorization: ADMIN_AUTHORIZATION });
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.ok(services.body.length < plain.body.length, `${services.body.length} < ${plain.body.length}`);
+  const small = await rawGet('/api/session', { authorization: ADMIN_AUTHORIZATION, 'accept-encoding': 'gzip' });
+  assert.equal(small.headers['content-encoding'], undefined, 'a small answer goes as it is');
+});

@@ -1,0 +1,117 @@
+/**
+ * How fast the web UI's pages show their data, in real Chromium, with a few
+ * hundred services configured (and a few hours of results from three
+ * locations): for each page, the time from starting the navigation to its
+ * data on screen, against a baseline measured in the same run (an empty
+ * page from a plain HTTP server on loopback: what a navigation costs at
+ * all). Also how many REST requests each load makes (each page should
+ * fetch its data once) and how many bytes travel.
+ *
+ *   node --import tsx bench/ui-pages.bench.ts [services=300] [runs=7]
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Page, Request, Response } from 'playwright-core';
+import { startServicesBackend } from '../backend/testing/index.ts';
+import { launchBrowser, missingBrowser, signIn } from '../e2e/support/browser.ts';
+
+const SERVICES = Number(process.argv[2] ?? 300);
+const RUNS = Number(process.argv[3] ?? 7);
+
+if (missingBrowser) {
+  console.log(`skipped: ${missingBrowser}`);
+  process.exit(0);
+}
+
+const baseline = http.createServer((_req, res) => res.end('<!doctype html><title>empty</title><p id="ready">ready</p>'));
+await new Promise<void>((resolve) => baseline.listen(0, '127.0.0.1', resolve));
+const baselineUrl = `http://127.0.0.1:${(baseline.address() as { port: number }).port}/`;
+
+console.log(`setting up ${SERVICES} services at three locations…`);
+const fixture = await startServicesBackend(SERVICES);
+const browser = await launchBrowser();
+const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+const page = await context.newPage();
+await signIn(page, `${fixture.url}/#/availability`);
+
+const PAGES: { name: string; hash: string; ready: string }[] = [
+  { name: 'availability', hash: '#/availability', ready: '[data-testid="matrix"]' },
+  { name: 'services', hash: '#/services', ready: '[data-testid^="service-row-"]' },
+  { name: 'service', hash: `#/services/${encodeURIComponent('node-007/HTTP')}`, ready: '[data-testid="service-chart"] canvas' },
+  { name: 'locations', hash: '#/locations', ready: '[data-testid^="monitor-"]' },
+  { name: 'events', hash: '#/events', ready: '[data-testid="event-row"]' },
+  { name: 'alarms', hash: '#/alarms', ready: '[data-testid="alarm-row"]' },
+];
+
+interface Load {
+  ms: number;
+  apiRequests: string[];
+  bytes: number;
+}
+
+/** One full load of `url` (from a blank page), until `ready` is on screen; then the requests it made, settled. */
+async function load(p: Page, url: string, ready: string): Promise<Load> {
+  await p.goto('about:blank');
+  const apiRequests: string[] = [];
+  const responses: Promise<number>[] = [];
+  const onRequest = (r: Request) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/api/') && path !== '/api/live') apiRequests.push(path);
+  };
+  const onResponse = (r: Response) => {
+    if (!r.url().endsWith('/api/live')) responses.push(r.finished().then(() => r.request().sizes().then((s) => s.responseBodySize + s.responseHeadersSize, () => 0)));
+  };
+  p.on('request', onRequest);
+  p.on('response', onResponse);
+  const started = performance.now();
+  await p.goto(url);
+  await p.locator(ready).first().waitFor({ timeout: 30_000 });
+  const ms = performance.now() - started;
+  // Requests made a little after the data showed (a second fetch of the same data) count too.
+  await p.waitForTimeout(700);
+  p.off('request', onRequest);
+  p.off('response', onResponse);
+  const bytes = (await Promise.all(responses)).reduce((a, b) => a + b, 0);
+  return { ms, apiRequests, bytes };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+// The baseline, interleaved with the pages so both see the same machine.
+const baseTimes: number[] = [];
+const results = new Map<string, Load[]>();
+const cold = new Map<string, Load>();
+for (const target of PAGES) {
+  // Cold: a fresh browser context with the session cookie, nothing cached.
+  const fresh = await browser.newContext({ viewport: { width: 1366, height: 900 }, storageState: await context.storageState() });
+  const freshPage = await fresh.newPage();
+  cold.set(target.name, await load(freshPage, `${fixture.url}/${target.hash}`, target.ready));
+  await fresh.close();
+}
+for (let run = 0; run < RUNS; run++) {
+  baseTimes.push((await load(page, baselineUrl, '#ready')).ms);
+  for (const target of PAGES) {
+    const list = results.get(target.name) ?? [];
+    list.push(await load(page, `${fixture.url}/${target.hash}`, target.ready));
+    results.set(target.name, list);
+  }
+}
+
+const base = median(baseTimes);
+console.log(`\nui-pages: ${SERVICES} services, ${RUNS} runs each, 1366×900, Chromium headless`);
+console.log(`baseline (empty page from a plain HTTP server): median ${base.toFixed(0)} ms\n`);
+console.log('page          cold ms  cold KB   warm median ms  ×baseline  warm KB  REST requests per load');
+for (const target of PAGES) {
+  const loads = results.get(target.name)!;
+  const warm = median(loads.map((l) => l.ms));
+  const c = cold.get(target.name)!;
+  const requests = loads[loads.length - 1]!.apiRequests;
+  const repeated = requests.filter((r, i) => requests.indexOf(r) !== i);
+  console.log(
+    `${target.name.padEnd(13)} ${c.ms.toFixed(0).padStart(7)}  ${(c.bytes / 1024).toFixed(0).padStart(7)}   ${warm.toFixed(0).padStart(14)}  ${(warm / base).toFixed(1).padStart(9)}  ${(median(loads.map((l) => l.bytes)) / 1024).toFixed(0).padStart(7)}  ${requests.length} (${[...new Set(requests)].join(', ')})${repeated.length ? `  REPEATED: ${repeated.join(', ')}` : ''}`,
+  );
+}
+
+await browser.close();
+await fixture.t.close();
+baseline.close();

@@ -1,0 +1,130 @@
+/**
+ * The services pages in a real browser: every service listed with its state
+ * per location, status history and sparkline; search and the state,
+ * location and application filters narrow the list at once and stay in the
+ * address (a reload shows the same list); the service page shows every
+ * location on one chart with its outages shaded, from one request.
+ * Screenshots go to test-output/browser/.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startServicesBackend, type ServicesFixture } from '@vantage/backend/testing';
+import { SHOTS, launchBrowser, missingBrowser, signIn } from '../support/browser.ts';
+
+const NODES = 30;
+let fixture: ServicesFixture;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  if (missingBrowser) return;
+  fixture = await startServicesBackend(NODES);
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
+});
+
+after(async () => {
+  if (missingBrowser) return;
+  await browser?.close();
+  await fixture?.t.close();
+});
+
+const rows = () => page.locator('[data-testid^="service-row-"]');
+/** Polls `check` until it holds (the list re-renders as the address changes). */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+const untilRows = (n: number) => until(async () => (await rows().count()) === n, `${n} rows`);
+const rowIds = async () => (await rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-testid')!.replace('service-row-', '')))).sort();
+
+void test('the services list searches and filters, keeps its filters in the address, and opens a service', { skip: missingBrowser }, async () => {
+  await signIn(page, `${fixture.url}/#/services`);
+  await rows().first().waitFor({ timeout: 15_000 });
+  assert.equal(await rows().count(), NODES);
+  assert.match((await page.getByTestId('services-summary').textContent()) ?? '', new RegExp(`^${NODES} services; history over the last 24 hours\\.$`));
+  // Each row: state per location (a paused or missing location would say so), history bars, a sparkline.
+  const first = page.getByTestId('service-row-node-001/HTTP');
+  assert.equal(await first.locator('[data-testid^="service-state-"]').count(), 2, 'node-001 is polled from LON and RDU');
+  assert.equal(await page.getByTestId('service-row-node-000/HTTP').locator('[data-testid^="service-state-"]').count(), 3, 'node-000 from SYD too');
+  assert.equal(((await first.locator('svg.bars').getAttribute('viewBox')) ?? '').split(' ')[2], String(48 * 4), '24 hours in 30-minute periods');
+  assert.equal(await first.locator('svg.spark polyline').count(), 1);
+  await page.screenshot({ path: join(SHOTS, 'services-list.png'), fullPage: true });
+
+  // Search: every word must match.
+  await page.getByTestId('services-search').fill('node-01');
+  await untilRows(10);
+  assert.deepEqual(await rowIds(), Array.from({ length: 10 }, (_, i) => `node-01${i}/HTTP`));
+  assert.match((await page.getByTestId('services-summary').textContent()) ?? '', /^10 of 30 services match/);
+  assert.match(page.url(), /[?&]q=node-01/);
+
+  // State: down somewhere: every seventh node is down from LON.
+  await page.getByTestId('services-state').selectOption('down');
+  await untilRows(1);
+  assert.deepEqual(await rowIds(), ['node-014/HTTP']);
+  assert.equal(await page.getByTestId('service-state-node-014/HTTP-LON').getAttribute('data-state'), 'down');
+  assert.match((await page.getByTestId('services-summary').textContent()) ?? '', /^1 of 30 services matches/);
+  await page.screenshot({ path: join(SHOTS, 'services-filtered.png'), fullPage: true });
+
+  // The filters are in the address: a reload shows the same list.
+  await page.reload();
+  await page.getByTestId('service-row-node-014/HTTP').waitFor({ timeout: 15_000 });
+  assert.equal(await rows().count(), 1);
+  assert.equal(await page.getByTestId('services-search').inputValue(), 'node-01');
+  assert.equal(await page.getByTestId('services-state').inputValue(), 'down');
+
+  // Location and application filters.
+  await page.getByTestId('services-clear').click();
+  await page.getByTestId('services-location').selectOption('SYD');
+  await untilRows(15);
+  await page.getByTestId('services-app').selectOption('App 2');
+  await untilRows(5);
+  assert.deepEqual(await rowIds(), ['node-010/HTTP', 'node-012/HTTP', 'node-014/HTTP', 'node-016/HTTP', 'node-018/HTTP']);
+
+  // Sorting by state puts the down ones first.
+  await page.getByTestId('services-clear').click();
+  await page.getByTestId('services-sort').selectOption('state');
+  await until(async () => (await rows().first().getAttribute('data-state')) === 'partial', 'the worst first');
+  assert.equal(await rows().first().getAttribute('data-testid'), 'service-row-node-000/HTTP');
+
+  // The service page: one request for its data, every location on one chart, the outage shaded.
+  const dataRequests: string[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/api/') && !r.url().includes('/api/live')) dataRequests.push(new URL(r.url()).pathname);
+  });
+  await page.getByRole('link', { name: 'node-014/HTTP' }).click();
+  await page.getByTestId('service-chart').locator('canvas').first().waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId('service-location-LON').getAttribute('data-state'), 'down');
+  assert.equal(await page.getByTestId('service-location-RDU').getAttribute('data-state'), 'up');
+  assert.equal(await page.getByTestId('service-location-SYD').getAttribute('data-state'), 'up');
+  assert.match((await page.getByTestId('service-summary').textContent()) ?? '', /^down from 1 of 3 locations checking it$/);
+  const legend = (await page.getByTestId('service-chart').locator('.u-legend').textContent()) ?? '';
+  for (const location of ['LON', 'RDU', 'SYD']) assert.match(legend, new RegExp(location), `${location} is on the one chart`);
+  assert.match((await page.getByTestId('service-chart').textContent()) ?? '', /Shaded: outages \(1\)/);
+  await page.waitForTimeout(500);
+  assert.deepEqual(dataRequests, ['/api/services/node-014/HTTP'], 'one request for the service page');
+  await page.screenshot({ path: join(SHOTS, 'service-page.png'), fullPage: true });
+});
+
+void test('the availability page maps the locations by their coordinates, each in the colour and word of its state', { skip: missingBrowser }, async () => {
+  await page.goto(`${fixture.url}/#/availability`);
+  const map = page.getByTestId('location-map');
+  await map.getByTestId('map-land').waitFor({ timeout: 15_000 });
+  assert.ok(((await map.getByTestId('map-land').getAttribute('d')) ?? '').length > 10_000, 'the world outline is drawn');
+  const states = Object.fromEntries(
+    await Promise.all(['LON', 'RDU', 'SYD'].map(async (name) => [name, await map.getByTestId(`map-location-${name}`).getAttribute('data-state')] as const)),
+  );
+  assert.deepEqual(states, { LON: 'down', RDU: 'up', SYD: 'up' });
+  assert.match((await map.getByTestId('map-location-LON').textContent()) ?? '', /LON · Down/);
+  // London is east of Raleigh and north of Sydney on the drawing.
+  const at = async (name: string) => (await map.getByTestId(`map-location-${name}`).locator('circle').boundingBox())!;
+  const [lon, rdu, syd] = [await at('LON'), await at('RDU'), await at('SYD')];
+  assert.ok(lon.x > rdu.x && syd.x > lon.x && syd.y > lon.y, 'placed by longitude and latitude');
+  await page.screenshot({ path: join(SHOTS, 'availability-map.png'), fullPage: true });
+});
