@@ -59,7 +59,6 @@ const OPERATIONS: Operation[] = [
     summary: 'Every service with its state per location, status history per period and mean response times over a window',
     query: { window: 'the window (default 24h)', q: 'search node, service, host, type, application', state: '', location: '', application: '', sort: '' },
   },
-  { method: 'get', path: '/api/services/*', summary: 'One service (the path ends in NODE/SERVICE): states and history per location, monitors, response times per location, outages', query: { window: '' } },
   { method: 'get', path: '/api/applications', summary: 'Applications, their services, and their state across locations (up, partial, down, no data)' },
   {
     method: 'get',

@@ -34,7 +34,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /api/monitors/:id': read,
   'GET /api/monitors/:id/services': read,
   'GET /api/services': read,
-  'GET /api/services/*': read,
+  'GET /api/services/:node/:service': read,
   'GET /api/blocked-addresses': read,
   'GET /api/applications': read,
   'GET /api/availability': read,
