@@ -35,6 +35,8 @@ const WARMUP_S = 3;
 const CHECK_IN_INTERVAL_MS = 10_000;
 const FLIP_SHARE = 0.001;
 const TOKEN = 'bench-token-1234';
+/** Results per reportResults call at most: the poller's default. */
+const MAX_BATCH = 1_000;
 
 process.env.VANTAGE_TEST_PG_URL ??= process.env.VANTAGE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -178,9 +180,11 @@ async function runCase(benchCase: BenchCase, backendCount: number): Promise<void
         sendDue = Math.max(sendDue + benchCase.sendEveryMs, performance.now());
         owed += (perPollerRate * (performance.now() - lastSendAt)) / 1000;
         lastSendAt = performance.now();
-        const count = Math.floor(owed);
+        // At most 1,000 a call, as the poller sends (a backlog goes in several calls, one after another).
+        const count = Math.min(MAX_BATCH, Math.floor(owed));
         if (count === 0) continue;
         owed -= count;
+        if (owed >= 1) sendDue = performance.now();
         const batch = [];
         for (let i = 0; i < count; i++) {
           const n = poller.next++ % benchCase.services;
