@@ -17,7 +17,9 @@ let approved: MonitorCredentials;
 before(async () => {
   // Every call comes from 127.0.0.1, wrong token included: without back-off, so each case stands alone
   // (registration-limits.test.ts tests the limits).
-  t = await startTestBackend(TEST_CONFIG, { registrationLimits: { failedTokenFirstBackoffMs: 0, burstPerAddress: 100 } });
+  // No check-ins come here: a short disconnect timeout would let the sweeper record events while
+  // a test counts what a refused call stored.
+  t = await startTestBackend(TEST_CONFIG.replace('disconnect-timeout="3000"', 'disconnect-timeout="600000"'), { registrationLimits: { failedTokenFirstBackoffMs: 0, burstPerAddress: 100 } });
   approved = await registerApproved(t);
   const started = await t.call('pollerStarting', {}, approved);
   assert.equal((started.result as { status: string }).status, 'STARTED');
