@@ -47,7 +47,16 @@ const rowIds = async () => (await rows().evaluateAll((trs) => trs.map((tr) => tr
 void test('the services list searches and filters, keeps its filters in the address, and opens a service', { skip: missingBrowser }, async () => {
   await signIn(page, `${fixture.url}/#/services`);
   await rows().first().waitFor({ timeout: 15_000 });
-  assert.equal(await rows().count(), NODES);
+  // A screenful first, the rest in chunks just after.
+  await untilRows(NODES);
+  // Opened again once signed in: the list is asked for while the page's scripts load (index.html), not after them and the session.
+  await page.reload();
+  await rows().first().waitFor({ timeout: 15_000 });
+  const asked = (await page.evaluate(`({
+    listAt: performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === '/api/services')?.startTime ?? null,
+    scriptsDoneAt: performance.getEntriesByType('navigation')[0].domContentLoadedEventStart,
+  })`)) as { listAt: number | null; scriptsDoneAt: number };
+  assert.ok(asked.listAt !== null && asked.listAt < asked.scriptsDoneAt, JSON.stringify(asked));
   assert.match((await page.getByTestId('services-summary').textContent()) ?? '', new RegExp(`^${NODES} services; history over the last 24 hours\\.$`));
   // Each row: state per location (a paused or missing location would say so), history bars, a sparkline.
   const first = page.getByTestId('service-row-node-001/HTTP');

@@ -3,6 +3,7 @@
  * CSRF token on every change, a 401 turned into "show the sign-in form", and
  * the server's `{error}` text carried in the thrown ApiError so pages can show it.
  */
+import { dropEarlyAnswers, takeEarlyAnswer } from './early-requests.js';
 
 /** @type {string | null} */
 let csrfToken = null;
@@ -40,9 +41,9 @@ export async function request(method, path, options = {}) {
   const headers = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  let response;
+  let response = method === 'GET' ? await takeEarlyAnswer(url) : null;
   try {
-    response = await fetch(url, {
+    response ??= await fetch(url, {
       method,
       headers,
       credentials: 'same-origin',
@@ -142,6 +143,7 @@ export async function currentSession() {
 /** The session is gone (a 401 on some request). */
 export function forgetSession() {
   hint.set(false);
+  dropEarlyAnswers();
   setCsrfToken(null);
 }
 

@@ -159,6 +159,15 @@ export const getApplications = () => /** @type {Promise<Application[]>} */ (get(
 /** @param {{ window: string } | { from: number, to: number }} query @returns {Promise<Matrix>} */
 export const getAvailability = (query) => /** @type {Promise<Matrix>} */ (get('/api/availability', query));
 
+/**
+ * One cell of the matrix in detail (GET /api/availability/APPLICATION/LOCATION), in one answer.
+ * @typedef {{ application: string, location: string, fromMs: number, toMs: number, serviceIds: string[], monitors: Monitor[], pending: number,
+ *   seen: { monitorId: string, services: MonitorService[] }[], outages: Outage[], responseTimes: { service: string, series: MonitorSeries[] }[] }} CellDetail
+ * @param {string} application @param {string} location @param {{ from: number, to: number }} range
+ */
+export const getCellDetail = (application, location, range) =>
+  /** @type {Promise<CellDetail>} */ (get(`/api/availability/${seg(application)}/${seg(location)}`, range));
+
 /** @param {{ service: string, monitor?: string, from?: number, to?: number, maxPoints?: number }} query @returns {Promise<MonitorSeries[]>} */
 export const getResponseTimes = (query) => /** @type {Promise<MonitorSeries[]>} */ (get('/api/response-times', query));
 

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { MonitorCredentials } from '@vantage/common';
-import { ADMIN_AUTHORIZATION, adminFetch, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
+import { ADMIN_AUTHORIZATION, TEST_CONFIG, adminFetch, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 import { rawHttp, type RawHttpResponse } from '../../testing/raw-http.ts';
 
 /** The routes anyone may call; every other one needs a signed-in user. */
@@ -45,7 +45,8 @@ before(async () => {
   // The download routes are public; they have something to serve once the poller is built.
   const build = spawnSync(process.execPath, ['--import', 'tsx', 'frontend-poller/build.ts', '--if-stale'], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(build.status, 0, build.stderr);
-  t = await startTestBackend();
+  // With an application, for the availability cell's route.
+  t = await startTestBackend(TEST_CONFIG.replace('</poller-configuration>', '<application name="Shop"><service package="web" node="web1" name="TCP"/></application>\n</poller-configuration>'));
   port = t.backend.port;
   pendingMonitorId = ((await t.call('registerLocationMonitor', { location: 'RDU', name: 'waiting' })).result as MonitorCredentials).monitorId;
   // A monitor that saw a service go down, so there is a real alarm to try the alarm routes on.
@@ -69,6 +70,7 @@ function concrete(route: string): { method: string; path: string; query: string 
     .replace(/^\/api\/alarms\/:id/, `/api/alarms/${alarmId}`)
     .replace(/^\/api\/locations\/:name/, '/api/locations/NYC')
     .replace(/^\/api\/services\/:node\/:service$/, '/api/services/web1/HTTP')
+    .replace(/^\/api\/availability\/:application\/:location$/, '/api/availability/Shop/NYC')
     .replace(/^\/api\/blocked-addresses\/:address/, `/api/blocked-addresses/${BLOCKED}`)
     .replace(/^\/api\/users\/:username/, '/api/users/admin')
     .replace(/^\/vendor\/:name$/, '/vendor/preact.mjs')

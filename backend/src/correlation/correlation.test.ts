@@ -139,3 +139,37 @@ void test('GET /api/availability gives the applications × locations matrix the 
   assert.equal((await adminFetch(`${api}?from=10`)).status, 400);
   assert.equal((await adminFetch(`${api}?from=10&to=5`)).status, 400);
 });
+
+void test("GET /api/availability/APPLICATION/LOCATION answers a cell's whole detail in one request", async () => {
+  const api = `http://127.0.0.1:${t.backend.port}/api/availability`;
+  const now = Date.now();
+  const response = await adminFetch(`${api}/Shop/A?from=${now - 3_600_000}&to=${now + 1000}`);
+  assert.equal(response.status, 200, await response.clone().text());
+  const detail = (await response.json()) as {
+    serviceIds: string[];
+    monitors: { id: string; name: string }[];
+    pending: number;
+    seen: { monitorId: string; services: { serviceId: string; status: string | null }[] }[];
+    outages: { serviceId: string; location: string; startedAt: number }[];
+    responseTimes: { service: string; series: { monitorId: string }[] }[];
+  };
+  assert.deepEqual(detail.serviceIds, ['www/TCP', 'db/TCP']);
+  assert.deepEqual(
+    detail.monitors.map((m) => m.name),
+    ['m-A'],
+  );
+  assert.equal(detail.pending, 0);
+  assert.deepEqual(
+    detail.seen.map((s) => [s.monitorId, s.services.map((x) => x.serviceId).sort()]),
+    [[monitors.A!.monitorId, ['db/TCP', 'www/TCP']]],
+  );
+  assert.ok(detail.seen[0]!.services.every((s) => s.status !== null), 'what the monitor last saw');
+  assert.ok(detail.outages.length > 0 && detail.outages.every((o) => o.location === 'A' && o.serviceId === 'www/TCP'), 'A saw www down for a while');
+  assert.deepEqual(
+    detail.responseTimes.map((r) => r.service),
+    ['www/TCP', 'db/TCP'],
+  );
+  assert.equal((await adminFetch(`${api}/Nothing/A`)).status, 404);
+  assert.equal((await adminFetch(`${api}/Shop/Z`)).status, 404);
+  assert.equal((await adminFetch(`${api}/Shop/A?from=10&to=5`)).status, 400);
+});

@@ -73,8 +73,10 @@ void test("the page's policy runs only our scripts and the import map it carries
       return [name!, values];
     }),
   );
-  const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(page.body)![1]!;
-  assert.deepEqual(policy['script-src'], ["'self'", `'sha256-${createHash('sha256').update(importMap).digest('base64')}'`]);
+  // The inline scripts: the import map and the early requests.
+  const inline = [...page.body.matchAll(/<script(?: type="importmap")?>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+  assert.equal(inline.length, 2);
+  assert.deepEqual(policy['script-src'], ["'self'", ...inline.map((text) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`)]);
   assert.deepEqual(policy['frame-ancestors'], ["'none'"]);
   assert.deepEqual(policy['connect-src'], ["'self'"]);
   assert.deepEqual(policy['base-uri'], ["'none'"]);

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MonitorConnection } from '../cluster/poller-connections.ts';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { Database } from '../db/database.ts';
-import { ServiceStateEntity } from '../db/entities.ts';
+import { ServiceStateEntity, type LocationMonitorRow } from '../db/entities.ts';
 import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import { monitorView } from './monitor-view.ts';
 import { withErrors } from './route-errors.ts';
@@ -16,6 +16,29 @@ export interface MonitorRouteDependencies {
   monitors: LocationMonitorService;
   /** The open connections of these monitors (of all when absent), on every live instance. */
   connectionsOf: (monitorIds?: readonly string[]) => Promise<Map<string, MonitorConnection>>;
+}
+
+/**
+ * Every service of the monitor's location package (its share at a `distribute` location), with what this
+ * monitor last saw of it (GET /api/monitors/:id/services, and the availability cell's detail).
+ */
+export async function servicesSeenBy(deps: Pick<MonitorRouteDependencies, 'db' | 'monitors'>, monitor: LocationMonitorRow) {
+  const states = new Map((await deps.db.manager.findBy(ServiceStateEntity, { monitorId: monitor.id })).map((s) => [s.serviceId, s]));
+  return (await deps.monitors.servicesOf(monitor)).map((service) => {
+    const state = states.get(service.serviceId);
+    return {
+      serviceId: service.serviceId,
+      serviceName: service.serviceName,
+      nodeLabel: service.nodeLabel,
+      host: service.host,
+      monitor: service.monitor,
+      intervalMs: service.intervalMs,
+      status: state?.status ?? null,
+      since: state?.changedAt ?? null,
+      reason: state?.reason ?? null,
+      lastResultAt: state?.lastResultAt ?? null,
+    };
+  });
 }
 
 export function registerMonitorRoutes(app: FastifyInstance, deps: MonitorRouteDependencies): void {
@@ -32,26 +55,7 @@ export function registerMonitorRoutes(app: FastifyInstance, deps: MonitorRouteDe
   );
 
   app.get<{ Params: { id: string } }>('/api/monitors/:id/services', async (request, reply) =>
-    withErrors(reply, async () => {
-      const monitor = await deps.monitors.get(request.params.id);
-      const states = new Map((await deps.db.manager.findBy(ServiceStateEntity, { monitorId: monitor.id })).map((s) => [s.serviceId, s]));
-      // Every service of the location's package (its share at a `distribute` location), with what this monitor last saw of it.
-      return (await deps.monitors.servicesOf(monitor)).map((service) => {
-        const state = states.get(service.serviceId);
-        return {
-          serviceId: service.serviceId,
-          serviceName: service.serviceName,
-          nodeLabel: service.nodeLabel,
-          host: service.host,
-          monitor: service.monitor,
-          intervalMs: service.intervalMs,
-          status: state?.status ?? null,
-          since: state?.changedAt ?? null,
-          reason: state?.reason ?? null,
-          lastResultAt: state?.lastResultAt ?? null,
-        };
-      });
-    }),
+    withErrors(reply, async () => servicesSeenBy(deps, await deps.monitors.get(request.params.id))),
   );
 
   const by = (request: FastifyRequest) => request.user?.username ?? 'unknown';

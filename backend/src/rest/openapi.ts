@@ -68,6 +68,12 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: 'get',
+    path: '/api/availability/{application}/{location}',
+    summary: "One cell of the availability matrix: the application's services at the location as each monitor last saw them, their outages and response times per monitor over a window",
+    query: { from: 'window start, epoch ms (default 24 hours ago)', to: 'window end, epoch ms (default now)' },
+  },
+  {
+    method: 'get',
     path: '/api/monitors',
     summary: 'Location monitors (not deleted) with status, last check-in, details, statistics, and whether connected: to which instance, since when',
     query: { location: 'only this location' },

@@ -38,6 +38,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /api/blocked-addresses': read,
   'GET /api/applications': read,
   'GET /api/availability': read,
+  'GET /api/availability/:application/:location': read,
   'GET /api/events/catalogue': read,
   'GET /api/events': read,
   'GET /api/live': read,

@@ -19,6 +19,7 @@ import type { TlsStatus } from '../tls/backend-tls.ts';
 import { registerAlarmRoutes } from './alarm-routes.ts';
 import { registerApiCompression } from './api-compression.ts';
 import { registerApplicationRoutes } from './application-routes.ts';
+import { registerCellDetailRoutes } from './cell-detail-routes.ts';
 import { registerAuditRoutes } from './audit-routes.ts';
 import { PollerBundle, registerDownloadRoutes } from './download-routes.ts';
 import { registerBlockedAddressRoutes } from './blocked-address-routes.ts';
@@ -59,6 +60,7 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   registerMonitorRoutes(app, deps);
   registerBlockedAddressRoutes(app, deps);
   registerApplicationRoutes(app, deps);
+  registerCellDetailRoutes(app, deps);
   registerEventRoutes(app, deps.db);
   registerLiveRoute(app, deps.bus);
   registerInstanceRoutes(app, deps);

@@ -56,7 +56,20 @@ void test('the page preloads every module it imports, under its policy', async (
   const page = await rawGet('/', { 'accept-encoding': 'br' });
   assert.equal(page.headers['content-encoding'], 'br');
   const html = brotliDecompressSync(page.body).toString();
-  for (const module of ['/ui/app.js', '/ui/pages/services.js', '/vendor/preact.mjs', '/vendor/uplot.mjs']) assert.ok(html.includes(`<link rel="modulepreload" href="${module}">`), module);
+  for (const module of ['/ui/app.js', '/ui/pages/services.js', '/vendor/preact.mjs', '/vendor/uplot.mjs']) {
+    // Each under a URL naming its version, which the browser keeps without asking again.
+    const href = new RegExp(`<link rel="modulepreload" href="(${module.replace(/[.]/g, '\\.')}\\?v=([\\w-]+))">`).exec(html);
+    assert.ok(href, module);
+    const file = await rawGet(href[1]!);
+    assert.equal(file.headers['cache-control'], 'public, max-age=31536000, immutable', module);
+    assert.equal(`"${href[2]}"`, file.headers.etag, `${module}: the version is the content's`);
+    assert.notEqual((await rawGet(`${module}?v=older`)).headers['cache-control'], 'public, max-age=31536000, immutable', `${module}: another version is not kept`);
+  }
+  // The modules' relative imports reach the same versioned URLs through the import map.
+  const map = JSON.parse(/<script type="importmap">([\s\S]*?)<\/script>/.exec(html)![1]!) as { imports: Record<string, string> };
+  assert.match(map.imports['/ui/components.js'] ?? '', /^\/ui\/components\.js\?v=[\w-]+$/);
+  assert.match(map.imports.preact ?? '', /^\/vendor\/preact\.mjs\?v=[\w-]+$/);
+  assert.match(html, /<script type="module" src="\/ui\/app\.js\?v=[\w-]+"><\/script>/);
   assert.match(String(page.headers['content-security-policy']), /script-src 'self' 'sha256-/);
   assert.equal((await rawGet('/', { 'if-none-match': String(page.headers.etag) })).status, 304);
 });

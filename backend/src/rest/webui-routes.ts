@@ -14,7 +14,7 @@ import { basename, dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC } from '../auth/route-access.ts';
-import { CompressedFiles, prepare, sendPrepared } from './compressed-files.ts';
+import { CompressedFiles, prepare, sendPrepared, type PreparedFile } from './compressed-files.ts';
 import { worldLandGeoJson } from './world-outline.ts';
 
 const WEBUI_DIR = fileURLToPath(new URL('../../../webui/', import.meta.url));
@@ -82,24 +82,49 @@ async function uiModules(): Promise<string[]> {
     .map((e) => `/ui/${e}`);
 }
 
+/** The version a URL carries: the file's ETag without its quotes (`?v=…`). */
+const versionOf = (file: PreparedFile) => file.etag.slice(1, -1);
+
+/** Long-lived: a versioned URL names one content for ever (a new content gets a new URL). */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
 /**
- * index.html with a modulepreload link for every module the page will
- * import: the browser fetches them at once instead of discovering them one
- * import at a time (a waterfall that delayed the first data request).
+ * index.html with every module and stylesheet under a versioned URL
+ * (`/ui/api.js?v=…`, through the import map for the modules' own relative
+ * imports), which the browser keeps without asking again; and a
+ * modulepreload link for each module, so the browser fetches them at once
+ * instead of discovering them one import at a time. Without the versions a
+ * warm load revalidated some thirty modules before the page could start.
  */
-async function pageWithPreloads(): Promise<string> {
-  const page = await readFile(join(WEBUI_DIR, 'index.html'), 'utf8');
-  const modules = [...[...VENDOR.keys()].filter((name) => name.endsWith('.mjs')).map((name) => `/vendor/${name}`), ...(await uiModules())];
+async function pageWithVersions(files: CompressedFiles): Promise<string> {
+  let page = await readFile(join(WEBUI_DIR, 'index.html'), 'utf8');
+  const versioned = async (url: string, path: string) => {
+    const file = await files.get(path);
+    return file ? `${url}?v=${versionOf(file)}` : url;
+  };
+  for (const [url, path] of [['/ui/app.js', join(SRC_DIR, 'app.js')], ['/ui/styles.css', join(SRC_DIR, 'styles.css')], ['/vendor/uplot.css', VENDOR.get('uplot.css')!()]] as const) {
+    page = page.replace(`="${url}"`, `="${await versioned(url, path)}"`);
+  }
+  const mapMatch = /(<script type="importmap">)([\s\S]*?)(<\/script>)/.exec(page);
+  const map = JSON.parse(mapMatch?.[2] ?? '{"imports":{}}') as { imports: Record<string, string> };
+  for (const [name, url] of Object.entries(map.imports)) {
+    const locate = VENDOR.get(url.slice('/vendor/'.length));
+    if (locate) map.imports[name] = await versioned(url, locate());
+  }
+  for (const module of await uiModules()) map.imports[module] = await versioned(module, join(SRC_DIR, module.slice('/ui/'.length)));
+  if (mapMatch) page = page.replace(mapMatch[0], `${mapMatch[1]}\n${JSON.stringify(map, null, 2)}\n${mapMatch[3]}`);
+  const modules = [...new Set(Object.values(map.imports))];
   const links = modules.map((href) => `<link rel="modulepreload" href="${href}">`).join('\n');
   return page.replace('</head>', `${links}\n</head>`);
 }
 
 export function registerWebUi(app: FastifyInstance): void {
   const files = new CompressedFiles();
-  const send = async (request: FastifyRequest, reply: FastifyReply, path: string, cache: string) => {
+  /** `cache` for the plain URL; a URL carrying this content's version is kept for good. */
+  const send = async (request: FastifyRequest<{ Querystring: { v?: string } }>, reply: FastifyReply, path: string, cache: string) => {
     const file = await files.get(path);
     if (!file) return reply.code(404).send({ error: 'not found' });
-    return sendPrepared(request, reply, file, TYPES[extname(path)] ?? 'application/octet-stream', cache);
+    return sendPrepared(request, reply, file, TYPES[extname(path)] ?? 'application/octet-stream', request.query.v === versionOf(file) ? IMMUTABLE : cache);
   };
   // Every asset compressed before the first browser asks (on the thread pool, in the background).
   void (async () => {
@@ -109,12 +134,12 @@ export function registerWebUi(app: FastifyInstance): void {
 
   let index: { source: string; prepared: Awaited<ReturnType<typeof prepare>>; policy: string } | undefined;
   app.get('/', PUBLIC, async (request, reply) => {
-    const page = await pageWithPreloads();
+    const page = await pageWithVersions(files);
     if (index?.source !== page) index = { source: page, prepared: await prepare(Buffer.from(page)), policy: webUiContentSecurityPolicy(page) };
     reply.header('content-security-policy', index.policy);
     return sendPrepared(request, reply, index.prepared, TYPES['.html']!, 'no-cache');
   });
-  app.get<{ Params: { '*': string } }>('/ui/*', PUBLIC, (request, reply) => {
+  app.get<{ Params: { '*': string }; Querystring: { v?: string } }>('/ui/*', PUBLIC, (request, reply) => {
     const path = normalize(join(SRC_DIR, request.params['*']));
     // Nothing outside webui/src, whatever the URL says.
     if (!path.startsWith(SRC_DIR + sep)) return reply.code(404).send({ error: 'not found' });
@@ -130,7 +155,7 @@ export function registerWebUi(app: FastifyInstance): void {
         world = undefined; // tried again at the next request
         throw err;
       }));
-  app.get<{ Params: { name: string } }>('/vendor/:name', PUBLIC, async (request, reply) => {
+  app.get<{ Params: { name: string }; Querystring: { v?: string } }>('/vendor/:name', PUBLIC, async (request, reply) => {
     if (request.params.name === WORLD_OUTLINE) return sendPrepared(request, reply, await worldOutline(), 'application/json; charset=utf-8', 'public, max-age=86400');
     const locate = VENDOR.get(request.params.name);
     if (!locate) return reply.code(404).send({ error: 'not found' });

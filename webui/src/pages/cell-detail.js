@@ -10,7 +10,7 @@ import { ResponseChart } from '../chart.js';
 import { Empty, ErrorBox, Loading, ServiceStatusBadge, StateBadge, TableWrap, useResource } from '../components.js';
 import { percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
-import { getApplications, getMonitorServices, getMonitors, getOutages, getResponseTimes } from '../rest.js';
+import { getCellDetail } from '../rest.js';
 import { href } from '../router.js';
 import { Time, formatDuration } from '../time.js';
 import { OutagesTable } from './outages.js';
@@ -21,27 +21,15 @@ import { OutagesTable } from './outages.js';
 export function CellDetail({ app, location, win, cell, onClose }) {
   const detail = useResource(async () => {
     const { fromMs, toMs } = win.range();
-    const [applications, monitors] = await Promise.all([getApplications(), getMonitors({ location })]);
-    const application = applications.find((a) => a.name === app);
-    if (!application) throw new Error(`There is no application “${app}” (any more).`);
-    const serviceIds = [...new Set(application.services.map((s) => s.serviceId))];
-    const active = monitors.filter((m) => m.status !== 'DENIED' && m.status !== 'PENDING');
-    const [perMonitor, outages, series] = await Promise.all([
-      Promise.all(active.map(async (m) => ({ monitor: m, services: await getMonitorServices(m.id) }))),
-      Promise.all(serviceIds.map((service) => getOutages({ location, service, from: fromMs, to: toMs, limit: 500 }))),
-      active.length === 0
-        ? Promise.resolve([])
-        : Promise.all(serviceIds.map(async (service) => ({ service, series: await getResponseTimes({ service, monitor: active.map((m) => m.id).join(','), from: fromMs, to: toMs }) }))),
-    ]);
+    const d = await getCellDetail(app, location, { from: fromMs, to: toMs });
+    const byId = new Map(d.monitors.map((m) => [m.id, m]));
     return {
-      fromMs,
-      toMs,
-      serviceIds,
-      monitors: active,
-      pending: monitors.filter((m) => m.status === 'PENDING').length,
-      perMonitor,
-      outages: outages.flat().sort((a, b) => b.startedAt - a.startedAt),
-      series,
+      ...d,
+      perMonitor: d.seen.flatMap(({ monitorId, services }) => {
+        const monitor = byId.get(monitorId);
+        return monitor ? [{ monitor, services }] : [];
+      }),
+      series: d.responseTimes,
     };
   });
   useLiveRefresh(detail.load, {

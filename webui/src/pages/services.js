@@ -13,6 +13,7 @@ import { countOf, ms, percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { getServices } from '../rest.js';
 import { href, navigate } from '../router.js';
+import { useProgressiveCount } from '../progressive.js';
 import { Sparkline, StatusBars } from '../status-history.js';
 import { SelectFilter } from './filters.js';
 
@@ -84,6 +85,8 @@ export function ServicesPage({ query }) {
 
   const d = list.data;
   const shown = useMemo(() => (d ? selectServices([...d.services], c) : []), [d, c.q, c.state, c.location, c.app, c.sort]);
+  // A screenful of rows first, the rest just after (a few hundred rows take a while to build).
+  const rendered = useProgressiveCount(shown.length);
   const filtered = c.q || c.state || c.location || c.app;
   const windowLabel = SERVICE_WINDOWS.find((w) => w.key === c.window)?.label ?? c.window;
 
@@ -139,7 +142,7 @@ export function ServicesPage({ query }) {
               </tr>
             </thead>
             <tbody>
-              ${shown.map((s) => html`<${ServiceRow} key=${s.id} service=${s} window=${d.window} />`)}
+              ${shown.slice(0, rendered).map((s) => html`<${ServiceRow} key=${s.id} service=${s} window=${d.window} />`)}
             </tbody>
           </table>
         </${TableWrap}>`
