@@ -7,7 +7,9 @@
  * Standalone, on a new data folder and again on the same one: time and CPU
  * (of the whole tree; the wall time depends on what else the machine runs)
  * from spawn to the "Vantage is running" banner; then the
- * first page (GET /, /api/health and a data API as the administrator);
+ * first page as a browser loads it (GET / and the files it names, then,
+ * signed in once, /api/health and a data API with the session cookie; the
+ * sign-in's one password hash is printed apart);
  * RSS of the whole process tree (npm and what it starts) sampled every
  * 50 ms: its highest sum, the sum of the processes' VmHWM, and RSS once
  * settled, and of the backend's own process; the database folder's size.
@@ -78,14 +80,12 @@ async function startStandalone(what: string, dataDir: string, seconds: number): 
     await waitForLine(child, 'Vantage is running');
     const bannerMs = performance.now() - startedAt;
     const cpuMs = treeCpuMs(child.pid!);
-    const page = await timed(() => get(port, '/'));
-    const health = await timed(() => get(port, '/api/health'));
-    const data = await timed(() => get(port, '/api/applications', true));
-    const firstPageMs = page.ms + health.ms + data.ms;
+    const first = await firstPage(port);
     const atBanner = memory.current();
     console.log(
-      `standalone, ${what}: banner after ${bannerMs.toFixed(0)} ms, ${cpuMs.toFixed(0)} ms of CPU (target < 2000); first page ${firstPageMs.toFixed(0)} ms after it ` +
-        `(GET / ${page.ms.toFixed(0)} ms, /api/health ${health.ms.toFixed(0)} ms, /api/applications ${data.ms.toFixed(0)} ms; target < 500)`,
+      `standalone, ${what}: banner after ${bannerMs.toFixed(0)} ms, ${cpuMs.toFixed(0)} ms of CPU (target < 2000); first page ${first.pageMs.toFixed(0)} ms after it ` +
+        `(GET / and its ${first.assets} files ${first.shellMs.toFixed(0)} ms, /api/health and /api/applications with the session cookie ${first.dataMs.toFixed(0)} ms; target < 500); ` +
+        `signing in (one password hash, once per session) ${first.signInMs.toFixed(0)} ms`,
     );
     console.log(`standalone, ${what}: RSS at the banner ${mib(atBanner.rssBytes)}, database folder ${mib(folderBytes(join(dataDir, 'db')))}`);
     await sleep(seconds * 1_000);
@@ -175,14 +175,45 @@ function waitForLine(child: ChildProcess, text: string): Promise<void> {
   });
 }
 
-async function get(port: number, path: string, signedIn = false): Promise<void> {
-  const headers: Record<string, string> = signedIn ? { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` } : {};
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers });
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
+/**
+ * What a browser does the first time: the page and the files it names (in
+ * parallel, as a browser fetches them), then, signed in once, the data with
+ * the session cookie. The sign-in is timed apart: it is one password hash,
+ * made on purpose slow, and paid once per session, not per page.
+ */
+async function firstPage(port: number): Promise<{ pageMs: number; shellMs: number; dataMs: number; signInMs: number; assets: number }> {
+  let assets = 0;
+  const shell = await timed(async () => {
+    const page = await get(port, '/');
+    const files = [...page.matchAll(/(?:src|href)="(\/(?:ui|vendor)\/[^"]+)"|"(\/vendor\/[^"]+)"/g)].map((m) => m[1] ?? m[2]!);
+    assets = files.length;
+    await Promise.all(files.map((file) => get(port, file)));
+  });
+  let cookie = '';
+  const signIn = await timed(async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+    });
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`POST /api/session: HTTP ${response.status}`);
+    cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  });
+  const data = await timed(async () => {
+    await Promise.all([get(port, '/api/health', cookie), get(port, '/api/applications', cookie)]);
+  });
+  return { pageMs: shell.ms + data.ms, shellMs: shell.ms, dataMs: data.ms, signInMs: signIn.ms, assets };
 }
 
-async function timed(work: () => Promise<void>): Promise<{ ms: number }> {
+async function get(port: number, path: string, cookie?: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: cookie ? { cookie } : {} });
+  const body = await response.text();
+  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
+  return body;
+}
+
+async function timed(work: () => Promise<unknown>): Promise<{ ms: number }> {
   const startedAt = performance.now();
   await work();
   return { ms: performance.now() - startedAt };

@@ -30,6 +30,8 @@ import { CheckPreparer, monitors as builtInMonitors, type MonitorRegistry, type 
 import { Backoff, systemClock, WakeableSleep, type Clock, type Logger } from '@vantage/runtime';
 import { join } from 'node:path';
 import { DowntimeTracker, type EffectiveInterval } from './downtime.ts';
+import { collectGarbage } from './collect-garbage.ts';
+import { compactServices } from './compact-services.ts';
 import { PackageStore } from './package-store.ts';
 import type { PollerMetrics } from './poller-metrics.ts';
 import { PollScheduler } from './scheduler.ts';
@@ -85,6 +87,8 @@ const REPORT_IDLE_WAIT_MS = 1_000;
 const SCHEDULER_BATCH_WINDOW_MS = 10;
 /** On a clean stop, how long the last results may take to reach the backend before the poller gives up and keeps them on disk. */
 const FINAL_FLUSH_MS = 10_000;
+/** From this many services a new package is followed by a full garbage collection: see collect-garbage.ts. */
+const LARGE_PACKAGE_SERVICES = 10_000;
 
 /**
  * What the scheduler holds: a service of the package in force and its check,
@@ -565,7 +569,8 @@ export class Poller {
 
   private applyPackage(version: string, pkg: PollingPackage, settings: PollerSettings, confirmedAt: number): void {
     this.applySettings(settings);
-    const services = pkg.services;
+    // The package itself is dropped: only these compact copies stay for as long as it is in force.
+    const services = compactServices(pkg.services);
     const checks = new CheckPreparer(this.options.monitors ?? builtInMonitors, settings.defaultTimeoutMs);
     this.scheduler.setServices(
       services.map((service): ScheduledService => {
@@ -585,6 +590,8 @@ export class Poller {
       if ('intervalMs' in effective) this.scheduler.setEffectiveInterval(service.serviceId, effective.intervalMs);
     }
     this.scheduler.start();
+    // After this turn nothing holds the package as it came: its garbage goes now.
+    if (services.length >= LARGE_PACKAGE_SERVICES) setTimeout(collectGarbage, 1_000).unref();
     this.pollingStopped = false;
     const verb = this.packageVersion === '' || this.packageVersion === version ? '' : this.pausedPackage ? 'resumed: ' : 'configuration changed: ';
     this.packageVersion = version;

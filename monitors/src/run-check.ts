@@ -134,15 +134,18 @@ export function runCheck(monitors: MonitorRegistry, service: CheckedService, def
 
 class ReadyCheck implements PreparedCheck {
   readonly #check: CheckSettings;
-  readonly #target: PollTarget;
+  // The host alone, not the whole target: the target is made for each run, so
+  // a held check is two references.
+  readonly #host: string;
 
   constructor(check: CheckSettings, host: string) {
     this.#check = check;
-    this.#target = { host, settings: check.settings, timeoutMs: check.timeoutMs };
+    this.#host = host;
   }
 
   run(): Promise<PollOutcome> {
-    return runPrepared(this.#check, this.#target);
+    const check = this.#check;
+    return runPrepared(check, { host: this.#host, settings: check.settings, timeoutMs: check.timeoutMs });
   }
 }
 

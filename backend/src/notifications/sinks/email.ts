@@ -1,5 +1,4 @@
-import nodemailer from 'nodemailer';
-import type { NodemailerError } from 'nodemailer';
+import type { NodemailerError, Transporter } from 'nodemailer';
 import { emailSubject, emailText, type Notification } from '../message.ts';
 import type { EmailSinkConfig } from '../rules.ts';
 import { errorMessage, knownNetworkError } from './delivery-errors.ts';
@@ -21,7 +20,8 @@ export interface EmailSinkOptions {
 export class EmailSink implements NotificationSink {
   readonly name: string;
   private readonly timeoutMs: number;
-  private readonly transport: ReturnType<typeof createSmtpTransport>;
+  // Made at the first notification: nodemailer is loaded then, not at every start.
+  private transport: Promise<Transporter> | undefined;
 
   constructor(
     private readonly config: EmailSinkConfig,
@@ -29,14 +29,14 @@ export class EmailSink implements NotificationSink {
   ) {
     this.name = config.name;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.transport = createSmtpTransport(config, this.timeoutMs);
   }
 
   async deliver(notification: Notification): Promise<void> {
     const { event } = notification;
     const signal = AbortSignal.timeout(this.timeoutMs);
     try {
-      await this.transport.sendMail({
+      this.transport ??= createSmtpTransport(this.config, this.timeoutMs);
+      await (await this.transport).sendMail({
         from: this.config.from,
         to: this.config.to,
         subject: emailSubject(event),
@@ -49,7 +49,8 @@ export class EmailSink implements NotificationSink {
   }
 
   close(): void {
-    this.transport.close();
+    // A transport that never came to be has nothing to close (its failure was reported by deliver).
+    void this.transport?.then((transport) => transport.close(), () => undefined);
   }
 
   private sendFailure(err: unknown, signal: AbortSignal): string {
@@ -63,7 +64,8 @@ export class EmailSink implements NotificationSink {
   }
 }
 
-function createSmtpTransport(config: EmailSinkConfig, timeoutMs: number) {
+async function createSmtpTransport(config: EmailSinkConfig, timeoutMs: number): Promise<Transporter> {
+  const { default: nodemailer } = await import('nodemailer');
   return nodemailer.createTransport({
     host: config.smtpHost,
     port: config.smtpPort,
