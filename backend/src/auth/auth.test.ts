@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Backend } from '../server.ts';
 import { rawHttp, type RawHttpResponse } from '../../testing/raw-http.ts';
-import { FREE_FAILURES, MAX_PENDING_PER_ADDRESS } from './password-gate.ts';
+import { FREE_FAILURES } from './password-gate.ts';
 import { ADMIN_AUTHORIZATION, TEST_ADMIN_PASSWORD, TEST_CONFIG, bootTestBackend } from '../../testing/test-backend.ts';
 import { createTestStorage, type TestStorage } from '../../testing/test-database.ts';
 
@@ -137,8 +137,11 @@ void test('sixty wrong sign-ins at once: only a few are checked, the rest are to
   const responses = await Promise.all(Array.from({ length: 60 }, (_, i) => signInFrom('127.0.0.5', 'admin', `parallel-${i}`)));
   const counts = countBy(responses);
   assert.deepEqual(Object.keys(counts).sort(), ['401', '429'], JSON.stringify(counts));
-  // A 401 is a password that was hashed and found wrong; a 429 was refused before hashing.
-  assert.ok(counts[401]! <= MAX_PENDING_PER_ADDRESS, `${counts[401]} passwords were checked`);
+  // A 401 is a password that was hashed and found wrong; a 429 was refused before hashing. At most
+  // MAX_PENDING_PER_ADDRESS hash at once (password-gate.test.ts holds that exactly); requests that reach
+  // the server after the first ones failed may hash too, but never more than the free failures in all.
+  assert.ok(counts[401]! <= FREE_FAILURES, `${counts[401]} passwords were checked`);
+  assert.ok(counts[429]! >= 60 - FREE_FAILURES, `${counts[429]} were told to wait`);
   for (const r of responses.filter((r) => r.status === 429)) assert.match(r.headers['retry-after'] ?? '', /^\d+$/);
   assert.equal((await signInFrom('127.0.0.6', 'admin', TEST_ADMIN_PASSWORD)).status, 200, 'the administrator signs in from elsewhere');
 });
