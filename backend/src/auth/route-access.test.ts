@@ -15,22 +15,8 @@ import { after, before, test } from 'node:test';
 import type { MonitorCredentials } from '@vantage/common';
 import { ADMIN_AUTHORIZATION, TEST_CONFIG, adminFetch, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 import { rawHttp, type RawHttpResponse } from '../../testing/raw-http.ts';
+import { PUBLIC_ROUTES } from '../../testing/public-routes.ts';
 
-/** The routes anyone may call; every other one needs a signed-in user. */
-const PUBLIC_ROUTES = new Set([
-  'GET /api/health',
-  'POST /api/session',
-  'GET /api/session',
-  'GET /api/openapi.json',
-  'GET /',
-  'GET /ui/*',
-  'GET /vendor/:name',
-  // JSON-RPC authenticates the location monitor itself (common/PROTOCOL.md), not a user.
-  'POST /rpc',
-  // A new host has no credentials; the poller holds no secret, and the panel's command checks its digest.
-  'GET /downloads/vantage-poller.mjs',
-  'GET /downloads/vantage-poller.mjs.sha256',
-]);
 
 /** An address on the block list, for the route that unblocks one. */
 const BLOCKED = '192.0.2.77';

@@ -11,20 +11,8 @@ import { ROLES, roleAllows, type Role } from '../auth/roles.ts';
 import { startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 import { createUser, userFetch } from '../../testing/users.ts';
 import { requireDeclaredRole, ROUTE_ACCESS } from './route-roles.ts';
+import { PUBLIC_ROUTES } from '../../testing/public-routes.ts';
 
-/** The routes anyone may call (auth/route-access.test.ts checks they answer without sign-in). */
-const PUBLIC_ROUTES = new Set([
-  'GET /api/health',
-  'POST /api/session',
-  'GET /api/session',
-  'GET /api/openapi.json',
-  'GET /',
-  'GET /ui/*',
-  'GET /vendor/:name',
-  'POST /rpc',
-  'GET /downloads/vantage-poller.mjs',
-  'GET /downloads/vantage-poller.mjs.sha256',
-]);
 
 /** One user per role, named after it. */
 const USERS: Record<Role, string> = { viewer: 'vera', operator: 'otto', admin: 'ada' };
