@@ -6,7 +6,9 @@
  * rate. Prints results/s, the CPU the backend processes and the database's
  * PostgreSQL connections spent per result (from /proc, so what the rest of
  * the machine does is not counted), and p50/p99 round trips of reportResults
- * and of check-ins.
+ * and of check-ins, and that cost as a ratio to a floor measured right
+ * after each case: a bare client inserting the same number of rows in
+ * transactions of the case's batch size.
  *
  * Cases (each on a fresh database, with 1 and then 2 backends):
  *   steady  1 poller at 2,000 results/s (a 2,000-service package)
@@ -105,6 +107,42 @@ function spent(before: Map<number, number>, after: Map<number, number>): number 
   let total = 0;
   for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
   return total;
+}
+
+/**
+ * The floor a result cannot go below on this machine and database: a bare
+ * client storing `rows` rows shaped like results in transactions of
+ * `batchSize` multi-row INSERTs, its own CPU plus its PostgreSQL
+ * connection's, per row. Measured in the same run as each case, so the
+ * case's cost reads as a ratio to it whatever the machine's load.
+ */
+async function floorPerResult(databaseUrl: string, batchSize: number, rows: number): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('CREATE TEMP TABLE floor_result (service_id text, seq bigint, time bigint, status text, response_time_ms double precision)');
+    const serverPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const serverBefore = cpuMs(serverPid) ?? 0;
+    const clientBefore = process.cpuUsage();
+    for (let done = 0; done < rows; done += batchSize) {
+      const n = Math.min(batchSize, rows - done);
+      const values: unknown[] = [];
+      const tuples: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const k = values.length;
+        tuples.push(`($${k + 1}, $${k + 2}, $${k + 3}, $${k + 4}, $${k + 5})`);
+        values.push(`node${(done + i) % 1000}/HTTP`, done + i, Date.now(), 'UP', 1.5);
+      }
+      await client.query('BEGIN');
+      await client.query(`INSERT INTO floor_result VALUES ${tuples.join(', ')}`, values);
+      await client.query('COMMIT');
+    }
+    const clientCpu = process.cpuUsage(clientBefore);
+    const serverCpu = (cpuMs(serverPid) ?? serverBefore) - serverBefore;
+    return ((clientCpu.user + clientCpu.system) / 1000 + serverCpu) / rows;
+  } finally {
+    await client.end();
+  }
 }
 
 function percentile(sorted: number[], p: number): string {
@@ -223,11 +261,15 @@ async function runCase(benchCase: BenchCase, backendCount: number): Promise<void
     reportMs.sort((a, b) => a - b);
     checkInMs.sort((a, b) => a - b);
     const perResult = (ms: number) => (results > 0 ? (ms / results).toFixed(3) : '-');
+    const batchSize = Math.max(1, Math.round(results / Math.max(1, reportMs.length)));
+    const floor = await floorPerResult(storage.databaseUrl!, batchSize, Math.min(results, 40_000));
+    const ratio = results > 0 ? ((backendCpu + postgresCpu) / results / floor).toFixed(1) : '-';
     console.log(
       `${benchCase.name}, ${backendCount} backend${backendCount > 1 ? 's' : ''}: ${Math.round(results / elapsedS)} results/s over ${elapsedS.toFixed(1)} s; ` +
         `CPU per result: backend ${perResult(backendCpu)} ms + PostgreSQL ${perResult(postgresCpu)} ms = ${perResult(backendCpu + postgresCpu)} ms; ` +
         `reportResults p50 ${percentile(reportMs, 50)} ms p99 ${percentile(reportMs, 99)} ms (${reportMs.length} calls); ` +
-        `check-in p50 ${percentile(checkInMs, 50)} ms p99 ${percentile(checkInMs, 99)} ms (${checkInMs.length})`,
+        `check-in p50 ${percentile(checkInMs, 50)} ms p99 ${percentile(checkInMs, 99)} ms (${checkInMs.length}); ` +
+        `${ratio}× the floor of a bare client inserting the same rows in batches of ${batchSize} (${floor.toFixed(3)} ms a row)`,
     );
   } finally {
     for (const poller of pollers) await poller.transport.close().catch(() => undefined);

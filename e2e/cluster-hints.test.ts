@@ -7,22 +7,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { adminFetch, createTestStorage } from '@vantage/backend/testing';
-import { ON_POSTGRES, startInstance, startPollerAt } from './support/cluster.ts';
+import { adminFetch } from '@vantage/backend/testing';
+import { ClusterFixture, ON_POSTGRES } from './support/cluster.ts';
 import { writeConfig } from './support/edge.ts';
-import { HttpTarget } from './support/http-target.ts';
-import { eventually, freePort, type RunningProcess } from './support/processes.ts';
+import { eventually } from './support/processes.ts';
 
 /** Long, so that only a hint explains a reaction within HINT_WITHIN_MS. */
 const CHECK_IN_MS = 30_000;
 const HINT_WITHIN_MS = 5_000;
 const TOKEN = 'site-token-123';
 
-const processes: RunningProcess[] = [];
-const cleanups: (() => Promise<void>)[] = [];
+const fixtures: ClusterFixture[] = [];
 after(async () => {
-  for (const p of processes) await p.stop('SIGKILL');
-  for (const cleanup of cleanups) await cleanup();
+  for (const fixture of fixtures) await fixture.close();
 });
 
 const config = (targetPort: number) => `<?xml version="1.0"?>
@@ -34,21 +31,12 @@ const config = (targetPort: number) => `<?xml version="1.0"?>
 </poller-configuration>`;
 
 void test('pause, resume and revoke on instance A reach the poller connected to instance B at once', { skip: ON_POSTGRES, timeout: 180_000 }, async () => {
-  const storage = await createTestStorage();
-  cleanups.push(() => storage.cleanup());
-  const target = new HttpTarget(await freePort());
-  await target.start();
-  cleanups.push(() => target.stop());
-  const configPath = await writeConfig(storage, config(target.port));
-  const start = async (name: string) => {
-    const instance = await startInstance(storage, configPath, name);
-    processes.push(instance.process);
-    return instance;
-  };
-  const a = await start('backend-a');
-  const b = await start('backend-b');
-  const poller = startPollerAt(storage, b, 'poller', 'SITE', TOKEN);
-  processes.push(poller);
+  const cluster = await ClusterFixture.create();
+  fixtures.push(cluster);
+  const configPath = await writeConfig(cluster.storage, config(cluster.target.port));
+  const a = await cluster.instance(configPath, 'backend-a');
+  const b = await cluster.instance(configPath, 'backend-b');
+  const poller = cluster.poller(b, 'poller', 'SITE', TOKEN);
   await poller.waitForLine(/polling 1 service of package "p"/, 30_000);
   const monitor = await eventually('the monitor connected to B', async () => {
     const response = await adminFetch(`${a.url}/api/monitors?location=SITE`);

@@ -8,22 +8,19 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Uei } from '@vantage/common';
-import { adminFetch, createTestStorage } from '@vantage/backend/testing';
-import { ON_POSTGRES, startInstance, startPollerAt, type ClusterInstance } from './support/cluster.ts';
+import { adminFetch } from '@vantage/backend/testing';
+import { ClusterFixture, ON_POSTGRES, type ClusterInstance } from './support/cluster.ts';
 import { writeConfig } from './support/edge.ts';
-import { HttpTarget } from './support/http-target.ts';
-import { eventually, freePort, type RunningProcess } from './support/processes.ts';
+import { eventually } from './support/processes.ts';
 
 /** README's bound for a dead leader's jobs to move (lease 6 s + one renewal interval 2 s, and room for a loaded machine). */
 const TAKEOVER_WITHIN_MS = 10_000;
 const JOBS = ['cleared-alarm-cleanup', 'disconnect-sweep', 'response-time-rollup'];
 const TOKEN = 'site-token-123';
 
-const processes: RunningProcess[] = [];
-const cleanups: (() => Promise<void>)[] = [];
+const fixtures: ClusterFixture[] = [];
 after(async () => {
-  for (const p of processes) await p.stop('SIGKILL');
-  for (const cleanup of cleanups) await cleanup();
+  for (const fixture of fixtures) await fixture.close();
 });
 
 interface InstanceView {
@@ -48,20 +45,12 @@ async function getJson<T>(instance: ClusterInstance, path: string): Promise<T> {
 }
 
 void test('kill -9 of the leader: its jobs move to the other instance within the bound, one locationMonitorDisconnected per poller it served', { skip: ON_POSTGRES, timeout: 180_000 }, async () => {
-  const storage = await createTestStorage();
-  cleanups.push(() => storage.cleanup());
-  const target = new HttpTarget(await freePort());
-  await target.start();
-  cleanups.push(() => target.stop());
-  const configPath = await writeConfig(storage, config(target.port));
-  const start = async (name: string) => {
-    const instance = await startInstance(storage, configPath, name);
-    processes.push(instance.process);
-    return instance;
-  };
-  const a = await start('backend-a');
-  const b = await start('backend-b');
-  const poller = (name: string, server: ClusterInstance) => processes.push(startPollerAt(storage, server, name, 'SITE', TOKEN));
+  const cluster = await ClusterFixture.create();
+  fixtures.push(cluster);
+  const configPath = await writeConfig(cluster.storage, config(cluster.target.port));
+  const a = await cluster.instance(configPath, 'backend-a');
+  const b = await cluster.instance(configPath, 'backend-b');
+  const poller = (name: string, server: ClusterInstance) => cluster.poller(server, name, 'SITE', TOKEN);
   poller('poller-a1', a);
   poller('poller-a2', a);
   poller('poller-b1', b);

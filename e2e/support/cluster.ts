@@ -5,7 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TEST_ADMIN_PASSWORD, type TestStorage } from '@vantage/backend/testing';
+import { createTestStorage, TEST_ADMIN_PASSWORD, type TestStorage } from '@vantage/backend/testing';
+import { HttpTarget } from './http-target.ts';
 import { freePort, startBackendProcess, startProcess, type RunningProcess } from './processes.ts';
 
 /** Why a test of several instances is skipped, or false when it can run. */
@@ -34,4 +35,45 @@ export function startPollerAt(storage: TestStorage, server: ClusterInstance, nam
     ['--server', `ws://127.0.0.1:${server.port}/rpc`, '--location', location, '--name', name, '--state-dir', join(storage.dataDir, name), '--reconnect-max-ms', '1000'],
     { VANTAGE_TOKEN: token },
   );
+}
+
+/**
+ * What a test of several instances sets up: one database, an HTTP target for
+ * the pollers, and every process it starts through here; `close` ends those
+ * processes (by PID) and removes the rest.
+ */
+export class ClusterFixture {
+  readonly processes: RunningProcess[] = [];
+
+  private constructor(
+    readonly storage: TestStorage,
+    readonly target: HttpTarget,
+  ) {}
+
+  static async create(): Promise<ClusterFixture> {
+    const storage = await createTestStorage();
+    const target = new HttpTarget(await freePort());
+    await target.start();
+    return new ClusterFixture(storage, target);
+  }
+
+  /** A backend process on this database with the configuration at `configPath`. */
+  async instance(configPath: string, name: string): Promise<ClusterInstance> {
+    const instance = await startInstance(this.storage, configPath, name);
+    this.processes.push(instance.process);
+    return instance;
+  }
+
+  /** A poller named `name` at `location`, connected to `server`. */
+  poller(server: ClusterInstance, name: string, location: string, token: string): RunningProcess {
+    const poller = startPollerAt(this.storage, server, name, location, token);
+    this.processes.push(poller);
+    return poller;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.processes) await p.stop('SIGKILL');
+    await this.target.stop();
+    await this.storage.cleanup();
+  }
 }
