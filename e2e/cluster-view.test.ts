@@ -118,9 +118,18 @@ void test('GET /api/monitors on either instance shows both monitors connected, e
     const [pa, pb] = [byName(list, 'poller-a'), byName(list, 'poller-b')];
     return pa?.connected && pb?.connected ? list : undefined;
   };
-  const atA = await eventually('both monitors connected, as instance A sees it', () => both(a), 30_000);
-  const atB = await eventually('both monitors connected, as instance B sees it', () => both(b), 30_000);
   const pick = (list: MonitorView[]) => list.filter((m) => m.name.startsWith('poller-')).map((m) => ({ name: m.name, connected: m.connected, instance: m.instance, connectedSince: m.connectedSince }));
+  // A poller that has just registered reconnects with its new credentials, so
+  // its connection (and since when) may change between two reads: read both
+  // instances until two reads in a row agree, then they must agree exactly.
+  const [atA, atB] = await eventually(
+    'both monitors connected, and both instances agreeing',
+    async () => {
+      const [fromA, fromB] = [await both(a), await both(b)];
+      return fromA && fromB && JSON.stringify(pick(fromA)) === JSON.stringify(pick(fromB)) ? ([fromA, fromB] as const) : undefined;
+    },
+    30_000,
+  );
   assert.deepEqual(pick(atA), pick(atB), 'one view from every instance');
   const [pa, pb] = [byName(atA, 'poller-a')!, byName(atA, 'poller-b')!];
   assert.match(pa.instance ?? '', new RegExp(`:${a.port}:`), 'poller-a is connected to instance A');
