@@ -4,7 +4,9 @@
  * test PostgreSQL), with the shipped config/polling-config.xml.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createTestStorage, type TestStorage, adminFetch, TEST_ADMIN_PASSWORD } from '@vantage/backend/testing';
 import { eventually, freePort, startProcess, type RunningProcess } from './support/processes.ts';
@@ -122,3 +124,41 @@ void test('the first start creates the user admin with a generated password, pri
     await fresh.cleanup();
   }
 });
+
+void test('a second standalone on the same data folder is refused before it touches the database; a killed one leaves no lock behind', { skip: onPostgres() }, async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'vantage-lock-'));
+  const [firstPort, secondPort] = [await freePort(), await freePort()];
+  const start = (onPort: number) =>
+    startProcess('vantage', 'backend/bin/vantage.js', ['--port', String(onPort), '--data-dir', dataDir], { DATABASE_URL: '', VANTAGE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD });
+  let first = start(firstPort);
+  try {
+    await first.waitForLine(/local-poller: polling 3 services/, 60_000);
+    const monitorsOf = async (onPort: number) => ((await (await adminFetch(`http://127.0.0.1:${onPort}/api/monitors`)).json()) as MonitorView[]).map((m) => m.id);
+    const before = await monitorsOf(firstPort);
+
+    const second = start(secondPort);
+    const ended = await Promise.race([second.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 60 s'), 60_000))]);
+    await second.stop('SIGKILL');
+    assert.equal(ended, 1, second.output.join('\n'));
+    assert.ok(
+      second.output.some((line) => line.includes(`the embedded database in ${join(dataDir, 'db')} is in use by process ${first.child.pid}`)),
+      second.output.join('\n'),
+    );
+    // The first goes on, its data as it was.
+    assert.deepEqual(await monitorsOf(firstPort), before);
+
+    // kill -9 leaves the lock file; the next start sees its process gone and takes it over.
+    await first.stop('SIGKILL');
+    first = start(firstPort);
+    await first.waitForLine(/local-poller: polling 3 services/, 60_000);
+    assert.deepEqual(await monitorsOf(firstPort), before);
+    assert.equal(await first.stop('SIGTERM'), 0, first.output.join('\n'));
+  } finally {
+    await first.stop('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+function onPostgres(): string | false {
+  return process.env.VANTAGE_TEST_PG_URL ? 'the lock is the embedded database’s; PostgreSQL has its own' : false;
+}

@@ -5,12 +5,14 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { yieldToEventLoop } from '@vantage/runtime';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { underStartLock } from '../cluster/start-lock.ts';
 import { pendingAudit, writeAudit } from '../audit/audit-trail.ts';
 import { ENTITIES } from './entities.ts';
+import { lockDataFolder } from './data-folder-lock.ts';
 import { embeddedStartParams, seedFromEmptyDatabase } from './embedded-database.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
@@ -29,6 +31,8 @@ export class Database {
     /** PGlite's one session: transactions must take turns or they interleave. Undefined on PostgreSQL. */
     private readonly session: PGliteSession | undefined,
     readonly description: string,
+    /** Gives back the embedded database folder's lock (data-folder-lock.ts). */
+    private readonly unlock: () => void = () => undefined,
   ) {}
 
   static async open(options: DatabaseOptions): Promise<Database> {
@@ -36,13 +40,18 @@ export class Database {
     let dataSource: DataSource;
     let description: string;
     let session: PGliteSession | undefined;
+    let unlock: () => void = () => undefined;
     if (options.url) {
       dataSource = new DataSource({ type: 'postgres', url: options.url, ...common });
       description = describePostgresUrl(options.url);
     } else {
       const dataDir = options.dataDir ?? './data/db';
       const inMemory = dataDir.startsWith('memory://');
-      if (!inMemory && !seedFromEmptyDatabase(dataDir)) mkdirSync(dataDir, { recursive: true });
+      if (!inMemory) {
+        mkdirSync(dirname(resolve(dataDir)), { recursive: true });
+        unlock = lockDataFolder(dataDir);
+        if (!seedFromEmptyDatabase(dataDir)) mkdirSync(dataDir, { recursive: true });
+      }
       session = new PGliteSession();
       const driver = session.driver(new PGliteDriver({ dataDir: inMemory ? undefined : dataDir, startParams: embeddedStartParams() }).driver);
       // typeorm-pglite plugs in as the `pg` driver; the postgres type then does the rest.
@@ -52,14 +61,15 @@ export class Database {
     try {
       await dataSource.initialize();
     } catch (err) {
+      unlock();
       throw new Error(`cannot open the database (${description}): ${(err as Error).message}`, { cause: err });
     }
-    const db = new Database(dataSource, session, description);
+    const db = new Database(dataSource, session, description, unlock);
     // Nothing else uses the connection yet, so migrations need no turn in the queue.
     try {
       await db.underStartLock(() => dataSource.runMigrations({ transaction: 'all' }));
     } catch (err) {
-      await dataSource.destroy();
+      await db.close();
       throw err;
     }
     return db;
@@ -114,7 +124,11 @@ export class Database {
 
   async close(): Promise<void> {
     await this.writeQueue;
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    try {
+      if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    } finally {
+      this.unlock();
+    }
   }
 }
 
