@@ -6,7 +6,8 @@
  * the poller's single file; `npm start` builds what is missing or stale first.
  */
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, relative, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { isStale } from '../frontend-poller/bundle-files.mjs';
@@ -25,17 +26,50 @@ export async function buildBackendBundle(outfile = BACKEND_BUNDLE_PATH): Promise
     target: 'node20',
     format: 'esm',
     plugins: [packagesStayImports, sourceRelativeUrls(dirname(outfile))],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Bundled CommonJS packages call require() and look at __dirname: give them both.
+    banner: {
+      js: [
+        "import { createRequire as __vantageCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __vantageFileURLToPath } from 'node:url';",
+        'const require = __vantageCreateRequire(import.meta.url);',
+        'const __filename = __vantageFileURLToPath(import.meta.url);',
+        "const __dirname = __vantageFileURLToPath(new URL('.', import.meta.url));",
+      ].join('\n'),
+    },
     logLevel: 'warning',
   });
   await rename(building, outfile);
   return { outfile };
 }
 
-/** Packages from node_modules are imported at run time; our own workspaces (`@vantage/…`) are bundled. */
+/**
+ * Packages that stay imports, loaded from node_modules at run time: PGlite
+ * finds its WebAssembly and data files next to its own modules; e-mail and
+ * certificate making are loaded only when used. Every other package is
+ * bundled: loading one file is much quicker than resolving, reading and
+ * linking a few thousand (TypeORM's above all) at every start. A package
+ * that is not installed (TypeORM's drivers for other databases) stays a
+ * require() that is never called.
+ */
+const KEEP_AS_IMPORTS = ['@electric-sql/pglite', 'nodemailer', '@peculiar/x509', 'pg-native'];
+
 const packagesStayImports: Plugin = {
   name: 'packages-stay-imports',
   setup(builder) {
-    builder.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@vantage/') ? undefined : { path: args.path, external: true }));
+    builder.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('@vantage/') || args.path.startsWith('node:')) return undefined;
+      const parts = args.path.split('/');
+      const name = args.path.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? args.path);
+      if (KEEP_AS_IMPORTS.includes(name)) return { path: args.path, external: true };
+      try {
+        createRequire(join(args.resolveDir, 'x.js')).resolve(args.path);
+      } catch {
+        return { path: args.path, external: true };
+      }
+      return undefined;
+    });
   },
 };
 

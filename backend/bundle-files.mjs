@@ -1,6 +1,6 @@
 /**
  * Where the backend is built, what from, and building what is stale: run
- * as a script before `npm start` and `npm run poller`. Plain JavaScript, so
+ * as a script before `npm run poller`, and by `backend/start.mjs` for `npm start`. Plain JavaScript, so
  * that when nothing changed, starting costs no transpiler and no bundler.
  */
 import { spawnSync } from 'node:child_process';
@@ -49,9 +49,15 @@ export function emptyDatabaseIsStale() {
   return installed !== undefined && installed !== madeBy;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  if (isStale(POLLER_BUNDLE_PATH, POLLER_SOURCES) || isStale(BACKEND_BUNDLE_PATH, BACKEND_SOURCES) || emptyDatabaseIsStale()) {
-    const build = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./build.ts', import.meta.url)), '--if-stale'], { stdio: 'inherit' });
-    process.exit(build.status ?? 1);
-  }
+/**
+ * Builds the poller, the backend and the empty database when any is missing
+ * or stale (with tsx, in a child process: only then is a transpiler loaded).
+ * Returns the exit status: 0 when all is built.
+ */
+export function buildIfStale() {
+  if (!isStale(POLLER_BUNDLE_PATH, POLLER_SOURCES) && !isStale(BACKEND_BUNDLE_PATH, BACKEND_SOURCES) && !emptyDatabaseIsStale()) return 0;
+  const build = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./build.ts', import.meta.url)), '--if-stale'], { stdio: 'inherit' });
+  return build.status ?? 1;
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exit(buildIfStale());

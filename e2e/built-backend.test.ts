@@ -1,7 +1,7 @@
 /**
- * The backend as `npm start` runs it: built ahead (`backend/bundle-files.mjs`
- * builds what is stale, as `prestart` does), then plain `node` on the built
- * file, with no transpiler loaded. It must find its migrations, the web UI's
+ * The backend as `npm start` runs it: `backend/start.mjs` builds what is
+ * stale, then runs the built file in its own process on plain `node`, with no
+ * transpiler loaded (and the packages bundled into it). It must find its migrations, the web UI's
  * files, the browser libraries and the poller's download from the built layout.
  */
 import assert from 'node:assert/strict';
@@ -22,12 +22,13 @@ after(async () => {
 });
 
 void test('the built backend runs on plain node and serves its API, web UI and poller download', async () => {
+  // Built first, so that the start below has only the start-up to do within its time.
   const build = spawnSync(process.execPath, ['backend/bundle-files.mjs'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
   assert.equal(build.status, 0, `the build failed: ${build.stdout}${build.stderr}`);
 
   const port = await freePort();
   // NODE_OPTIONS cleared: a test runner's --import tsx must not help the built file load TypeScript.
-  running = startProcess('vantage-built', 'backend/dist/vantage.mjs', ['--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
+  running = startProcess('vantage-built', 'backend/start.mjs', ['--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
     NODE_OPTIONS: '',
     VANTAGE_ADMIN_PASSWORD: PASSWORD,
   });
