@@ -90,7 +90,7 @@ async function startStandalone(what: string, dataDir: string, seconds: number): 
     console.log(`standalone, ${what}: RSS at the banner ${mib(atBanner.rssBytes)}, database folder ${mib(folderBytes(join(dataDir, 'db')))}`);
     await sleep(seconds * 1_000);
     const settled = memory.current();
-    const backend = findInTree(child.pid!, /backend\/(dist|src|bin)\//);
+    const backend = findInTree(child.pid!, /backend\/(start\.mjs|dist\/|src\/|bin\/)/);
     const own = backend === undefined ? undefined : processMemory(backend);
     console.log(
       `standalone, ${what}: process tree (${processTree(child.pid!).length} processes, npm included) peak ${mib(settled.sampledPeakBytes)} sampled (${ratio(settled.sampledPeakBytes)}), ` +
