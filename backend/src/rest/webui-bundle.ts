@@ -15,6 +15,10 @@
 import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import type { BuildOptions } from 'esbuild';
 import type { FastifyBaseLogger } from 'fastify';
 import { prepare, type PreparedFile } from './compressed-files.ts';
 
@@ -72,9 +76,7 @@ export class WebUiBundler {
   }
 
   private async build(): Promise<WebUiBundle> {
-    // Loaded only when a page is asked for: a backend serving only the API never starts esbuild.
-    const { build } = await import('esbuild');
-    const result = await build({
+    const result = await buildAside({
       entryPoints: [join(this.srcDir, 'app.js')],
       bundle: true,
       minify: true,
@@ -88,13 +90,47 @@ export class WebUiBundler {
       legalComments: 'none',
       logLevel: 'silent',
     });
-    const script = result.outputFiles.find((f) => f.path.endsWith('.js'));
-    const map = result.outputFiles.find((f) => f.path.endsWith('.js.map'));
-    if (!script || !map) throw new Error(`esbuild gave ${result.outputFiles.map((f) => f.path).join(', ')}, not a script and its map`);
-    const name = `app.${createHash('sha256').update(script.contents).digest('base64url').slice(0, 16)}.js`;
+    const script = result.find((f) => f.path.endsWith('.js'));
+    const map = result.find((f) => f.path.endsWith('.js.map'));
+    if (!script || !map) throw new Error(`esbuild gave ${result.map((f) => f.path).join(', ')}, not a script and its map`);
+    const name = `app.${createHash('sha256').update(script.text).digest('base64url').slice(0, 16)}.js`;
     // 'external' writes no comment: developer tools find the map by this one.
     const code = Buffer.from(`${script.text}//# sourceMappingURL=${name}.map\n`);
-    const [prepared, sourceMap] = await Promise.all([prepare(code), prepare(Buffer.from(map.contents))]);
+    const [prepared, sourceMap] = await Promise.all([prepare(code), prepare(Buffer.from(map.text))]);
     return { name, script: prepared, sourceMap };
   }
 }
+
+/**
+ * Runs esbuild in a short-lived Node process of its own: its asynchronous API
+ * would keep an esbuild process running in ours for good (some 40 MB, for a
+ * build made once per start), and stopping it could stop a build someone else
+ * in this process runs (tsx, the poller's bundle), which shares the instance.
+ * A worker thread does not do either: its esbuild process stays behind
+ * unreaped when the thread ends. The script is given as text, so the built
+ * backend, one file, needs no file beside it.
+ */
+async function buildAside(options: BuildOptions): Promise<{ path: string; text: string }[]> {
+  const esbuildPath = createRequire(import.meta.url).resolve('esbuild');
+  const script = `
+    const [esbuildPath, options] = process.argv.slice(1);
+    require(esbuildPath).build(JSON.parse(options)).then(
+      (result) => process.stdout.write(JSON.stringify(result.outputFiles.map((f) => ({ path: f.path, text: f.text })))),
+      (err) => { process.stderr.write(err instanceof Error ? err.message : String(err)); process.exitCode = 1; },
+    );`;
+  try {
+    const { stdout } = await execFileAsync(process.execPath, ['-e', script, esbuildPath, JSON.stringify(options)], {
+      maxBuffer: MAX_OUTPUT_BYTES,
+      // Plain Node: nothing of ours in NODE_OPTIONS (a loader like tsx) for a script that needs none.
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    return JSON.parse(stdout) as { path: string; text: string }[];
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr;
+    throw stderr ? new Error(stderr.trim()) : err;
+  }
+}
+
+/** The bundle and its map with the sources, as JSON: a few MB at most (some 1 MB today). */
+const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
+const execFileAsync = promisify(execFile);
