@@ -91,11 +91,15 @@ const versionOf = (file: PreparedFile) => file.etag.slice(1, -1);
 /** Long-lived: a versioned URL names one content for ever (a new content gets a new URL). */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+/** The stylesheets index.html links, by URL. */
+const STYLESHEETS = new Map<string, () => string>([
+  ['/ui/styles.css', () => join(SRC_DIR, 'styles.css')],
+  ['/vendor/uplot.css', VENDOR.get('uplot.css')!],
+]);
+
 /** The stylesheets, each under a versioned URL the browser keeps without asking again. */
 async function withVersionedStyles(page: string, files: CompressedFiles): Promise<string> {
-  for (const [url, path] of [['/ui/styles.css', join(SRC_DIR, 'styles.css')], ['/vendor/uplot.css', VENDOR.get('uplot.css')!()]] as const) {
-    page = page.replace(`="${url}"`, `="${await versioned(files, url, path)}"`);
-  }
+  for (const [url, path] of STYLESHEETS) page = page.replace(`="${url}"`, `="${await versioned(files, url, path())}"`);
   return page;
 }
 
@@ -157,10 +161,10 @@ export function registerWebUi(app: FastifyInstance): void {
     if (!found) return reply.code(404).send({ error: 'not found' });
     return sendPrepared(request, reply, found.file, found.kind === 'script' ? TYPES['.js']! : 'application/json; charset=utf-8', IMMUTABLE);
   };
-  // Every asset compressed before the first browser asks (on the thread pool, in the background).
+  // The stylesheets the page links compressed before the first browser asks (on the thread pool, in the
+  // background); the bundle is built at the first page, the separate modules and libraries prepared when asked for.
   void (async () => {
-    for (const locate of VENDOR.values()) await files.get(locate());
-    for (const module of await uiModules()) await files.get(join(SRC_DIR, module.slice('/ui/'.length)));
+    for (const path of STYLESHEETS.values()) await files.get(path());
   })().catch((err: unknown) => app.log.warn({ err }, 'preparing the web UI files failed; they are prepared at their first request'));
 
   let index: { source: string; prepared: Awaited<ReturnType<typeof prepare>>; policy: string } | undefined;
