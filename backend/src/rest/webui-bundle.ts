@@ -6,17 +6,18 @@
  * fetch, parse and link one by one: that linking alone took about 130 ms of
  * every page load.
  *
- * Built in memory at the first page that asks, and again when a file under
- * webui/src changes (the page looks at their modification times), so
+ * Built at the first page that asks (by esbuild in a short-lived process,
+ * nothing written to disk), and again when a file under webui/src changes
+ * (the page looks at their modification times), so
  * editing the web UI needs no build step: reload the page. Where esbuild is
  * missing or the build fails, the page loads the modules as they are
  * (webui-routes.ts) and the failure is logged once per change.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
-import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import type { BuildOptions } from 'esbuild';
 import type { FastifyBaseLogger } from 'fastify';
