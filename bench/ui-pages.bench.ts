@@ -5,7 +5,10 @@
  * data on screen, against a baseline measured in the same run (an empty
  * page from a plain HTTP server on loopback: what a navigation costs at
  * all). Also how many REST requests each load makes (each page should
- * fetch its data once) and how many bytes travel.
+ * fetch its data once) and how many bytes travel. CPU time too, less
+ * troubled by other work on the machine than the wall clock: of this
+ * process (the backend, with the benchmark's driving) and of the browser's
+ * processes, from navigation start to the data on screen.
  *
  *   node --import tsx bench/ui-pages.bench.ts [services=300] [runs=7]
  */
@@ -14,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { Page, Request, Response } from 'playwright-core';
 import { startServicesBackend } from '../backend/testing/index.ts';
 import { launchBrowser, missingBrowser, signIn } from '../e2e/support/browser.ts';
+import { treeCpuMs } from './support/footprint.ts';
 
 const SERVICES = Number(process.argv[2] ?? 300);
 const RUNS = Number(process.argv[3] ?? 7);
@@ -45,6 +49,9 @@ const PAGES: { name: string; hash: string; ready: string }[] = [
 
 interface Load {
   ms: number;
+  /** CPU time of this process (the backend and the driving) and of the browser's processes, during `ms`. */
+  serverCpuMs: number;
+  browserCpuMs: number;
   apiRequests: string[];
   bytes: number;
 }
@@ -63,22 +70,27 @@ async function load(p: Page, url: string, ready: string): Promise<Load> {
   };
   p.on('request', onRequest);
   p.on('response', onResponse);
+  const treeBefore = treeCpuMs(process.pid);
+  const ownBefore = process.cpuUsage();
   const started = performance.now();
   await p.goto(url);
   await p.locator(ready).first().waitFor({ timeout: 30_000 });
   const ms = performance.now() - started;
+  const own = process.cpuUsage(ownBefore);
+  const serverCpuMs = (own.user + own.system) / 1000;
+  const browserCpuMs = Math.max(0, treeCpuMs(process.pid) - treeBefore - serverCpuMs);
   // Requests made a little after the data showed (a second fetch of the same data) count too.
   await p.waitForTimeout(700);
   p.off('request', onRequest);
   p.off('response', onResponse);
   const bytes = (await Promise.all(responses)).reduce((a, b) => a + b, 0);
-  return { ms, apiRequests, bytes };
+  return { ms, serverCpuMs, browserCpuMs, apiRequests, bytes };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // The baseline, interleaved with the pages so both see the same machine.
-const baseTimes: number[] = [];
+const baseLoads: Load[] = [];
 const results = new Map<string, Load[]>();
 const cold = new Map<string, Load>();
 for (const target of PAGES) {
@@ -89,7 +101,7 @@ for (const target of PAGES) {
   await fresh.close();
 }
 for (let run = 0; run < RUNS; run++) {
-  baseTimes.push((await load(page, baselineUrl, '#ready')).ms);
+  baseLoads.push(await load(page, baselineUrl, '#ready'));
   for (const target of PAGES) {
     const list = results.get(target.name) ?? [];
     list.push(await load(page, `${fixture.url}/${target.hash}`, target.ready));
@@ -97,18 +109,23 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 
-const base = median(baseTimes);
+const base = median(baseLoads.map((l) => l.ms));
+const baseServerCpu = median(baseLoads.map((l) => l.serverCpuMs));
+const baseBrowserCpu = median(baseLoads.map((l) => l.browserCpuMs));
 console.log(`\nui-pages: ${SERVICES} services, ${RUNS} runs each, 1366×900, Chromium headless`);
-console.log(`baseline (empty page from a plain HTTP server): median ${base.toFixed(0)} ms\n`);
-console.log('page          cold ms  cold KB   warm median ms  ×baseline  warm KB  REST requests per load');
+console.log(`baseline (empty page from a plain HTTP server): median ${base.toFixed(0)} ms; CPU ms: this process ${baseServerCpu.toFixed(0)}, browser ${baseBrowserCpu.toFixed(0)}\n`);
+console.log('page          cold ms  cold KB   warm median ms  ×baseline  CPU ms: server  browser  ×baseline  warm KB  REST requests per load');
 for (const target of PAGES) {
   const loads = results.get(target.name)!;
   const warm = median(loads.map((l) => l.ms));
+  const serverCpu = median(loads.map((l) => l.serverCpuMs));
+  const browserCpu = median(loads.map((l) => l.browserCpuMs));
+  const cpuRatio = (serverCpu + browserCpu) / Math.max(1, baseServerCpu + baseBrowserCpu);
   const c = cold.get(target.name)!;
   const requests = loads[loads.length - 1]!.apiRequests;
   const repeated = requests.filter((r, i) => requests.indexOf(r) !== i);
   console.log(
-    `${target.name.padEnd(13)} ${c.ms.toFixed(0).padStart(7)}  ${(c.bytes / 1024).toFixed(0).padStart(7)}   ${warm.toFixed(0).padStart(14)}  ${(warm / base).toFixed(1).padStart(9)}  ${(median(loads.map((l) => l.bytes)) / 1024).toFixed(0).padStart(7)}  ${requests.length} (${[...new Set(requests)].join(', ')})${repeated.length ? `  REPEATED: ${repeated.join(', ')}` : ''}`,
+    `${target.name.padEnd(13)} ${c.ms.toFixed(0).padStart(7)}  ${(c.bytes / 1024).toFixed(0).padStart(7)}   ${warm.toFixed(0).padStart(14)}  ${(warm / base).toFixed(1).padStart(9)}  ${serverCpu.toFixed(0).padStart(14)}  ${browserCpu.toFixed(0).padStart(7)}  ${cpuRatio.toFixed(1).padStart(9)}  ${(median(loads.map((l) => l.bytes)) / 1024).toFixed(0).padStart(7)}  ${requests.length} (${[...new Set(requests)].join(', ')})${repeated.length ? `  REPEATED: ${repeated.join(', ')}` : ''}`,
   );
 }
 

@@ -145,6 +145,18 @@ void test('an administrator adds users; a viewer cannot pause, an operator can, 
   await again.page.locator('[data-testid="audit-row"][data-action="user.delete"][data-target="vera"]').waitFor({ timeout: 10_000 });
   assert.match((await again.page.locator('[data-testid="audit-row"][data-action="user.change"]').textContent()) ?? '', /admin.*otto.*role viewer/);
   await shot(again.page, 'audit-user-changes');
+
+  // The filters live in the address: a reload shows the same filtered list.
+  await again.page.getByTestId('audit-filter-action').selectOption('monitor.');
+  await again.page.getByTestId('audit-filter-user').fill('otto');
+  await again.page.getByTestId('audit-filter-user').press('Enter');
+  await again.page.waitForFunction("location.hash.includes('user=otto') && location.hash.includes('action=monitor.')", undefined, { timeout: 10_000 });
+  await again.page.reload();
+  await again.page.locator('[data-testid="audit-row"][data-action="monitor.pause"]').waitFor({ timeout: 10_000 });
+  assert.equal(await again.page.getByTestId('audit-filter-action').inputValue(), 'monitor.');
+  assert.equal(await again.page.getByTestId('audit-filter-user').inputValue(), 'otto');
+  const shown = await again.page.locator('[data-testid="audit-row"]').evaluateAll((rows) => rows.map((r) => `${r.getAttribute('data-user')} ${r.getAttribute('data-action')}`));
+  assert.ok(shown.length > 0 && shown.every((row) => row.startsWith('otto monitor.')), shown.join(', '));
   await again.context.close();
 });
 

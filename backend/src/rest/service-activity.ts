@@ -51,26 +51,33 @@ export async function serviceActivity(db: Database, query: ActivityQuery): Promi
   if (query.serviceIds.length === 0) return new Map();
   const service = `AND service_id = ANY(${param([...query.serviceIds])}::text[])`;
   const monitorColumn = query.byMonitor ? 'monitor_id' : 'NULL::text';
+  // One row per service (or service and monitor), its periods as one JSON array: PGlite hands each
+  // row and field to JavaScript one by one, and a row per period (2,100 for 300 services over a
+  // day) cost twice the query itself; JSON.parse of 300 arrays costs next to nothing.
   const sql = `
-    SELECT service_id, ${monitorColumn} AS monitor_id, t, sum(up) AS up, sum(down) AS down, sum(n) AS n, sum(total) AS total FROM (
-      SELECT service_id, monitor_id, bucket_start / $1::bigint * $1::bigint AS t, up_count AS up, down_count AS down, count AS n, sum AS total
-      FROM response_time_5m WHERE bucket_start >= ${param(floorTo(fromMs, FIVE_MINUTES_MS))} AND bucket_start < ${param(rolledUpUntil)} ${service}
-      UNION ALL
-      SELECT service_id, monitor_id, timestamp / $1::bigint * $1::bigint AS t,
-             (status = 'UP')::int AS up, (status = 'DOWN')::int AS down, (response_time_ms IS NOT NULL)::int AS n, coalesce(response_time_ms, 0) AS total
-      FROM poll_result WHERE timestamp >= ${param(Math.max(fromMs, rolledUpUntil))} AND timestamp < ${param(toMs)} ${service}
-    ) parts
-    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
-  const rows: { service_id: string; monitor_id: string | null; t: string | number; up: string | number; down: string | number; n: string | number; total: string | number }[] =
-    await db.manager.query(sql, params);
+    SELECT service_id, monitor_id, json_agg(json_build_array(t, up, down, n, total) ORDER BY t)::text AS periods FROM (
+      SELECT service_id, ${monitorColumn} AS monitor_id, t, sum(up) AS up, sum(down) AS down, sum(n) AS n, sum(total) AS total FROM (
+        SELECT service_id, monitor_id, bucket_start / $1::bigint * $1::bigint AS t, up_count AS up, down_count AS down, count AS n, sum AS total
+        FROM response_time_5m WHERE bucket_start >= ${param(floorTo(fromMs, FIVE_MINUTES_MS))} AND bucket_start < ${param(rolledUpUntil)} ${service}
+        UNION ALL
+        SELECT service_id, monitor_id, timestamp / $1::bigint * $1::bigint AS t,
+               (status = 'UP')::int AS up, (status = 'DOWN')::int AS down, (response_time_ms IS NOT NULL)::int AS n, coalesce(response_time_ms, 0) AS total
+        FROM poll_result WHERE timestamp >= ${param(Math.max(fromMs, rolledUpUntil))} AND timestamp < ${param(toMs)} ${service}
+      ) parts
+      GROUP BY 1, 2, 3
+    ) periods
+    GROUP BY 1, 2`;
+  const rows: { service_id: string; monitor_id: string | null; periods: string }[] = await db.manager.query(sql, params);
   const activity = new Map<string, ActivityPeriod[]>();
   for (const row of rows) {
-    const count = Number(row.n);
-    const period: ActivityPeriod = { t: Number(row.t), up: Number(row.up), down: Number(row.down), count, avgMs: count > 0 ? Number(row.total) / count : null };
-    const key = activityKey(row.service_id, row.monitor_id ?? undefined);
-    const list = activity.get(key);
-    if (list) list.push(period);
-    else activity.set(key, [period]);
+    const periods = (JSON.parse(row.periods) as [number, number, number, number, number][]).map(([t, up, down, count, total]) => ({
+      t,
+      up,
+      down,
+      count,
+      avgMs: count > 0 ? total / count : null,
+    }));
+    activity.set(activityKey(row.service_id, row.monitor_id ?? undefined), periods);
   }
   return activity;
 }

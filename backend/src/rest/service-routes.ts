@@ -65,7 +65,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
   };
 
   /** The state of each of the entry's locations, from the monitors there and what they last saw. */
-  const statesOf = (entry: CatalogEntry, monitorsAt: Map<string, LocationMonitorRow[]>, seen: Map<string, ServiceStateRow>) =>
+  const statesOf = (entry: CatalogEntry, monitorsAt: Map<string, LocationMonitorRow[]>, seen: Map<string, LastSeen>) =>
     entry.locations.map((location) => {
       const monitors = monitorsAt.get(location) ?? [];
       const views = monitors.map((m) => {
@@ -137,12 +137,11 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
 
     const window = windowOf(windowKey, Date.now());
     const entries = catalog();
-    const [{ at }, stateRows, activity] = await Promise.all([
+    const [{ at }, seen, activity] = await Promise.all([
       monitorsByLocation(),
-      deps.db.manager.find(ServiceStateEntity),
+      lastSeenByEveryMonitor(deps.db),
       serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs, serviceIds: [...entries.keys()] }),
     ]);
-    const seen = new Map(stateRows.map((r) => [activityKey(r.serviceId, r.monitorId), r]));
     const all = [...entries.values()].map((entry) => summarize(entry, statesOf(entry, at, seen), activity.get(entry.service.serviceId), window));
     const words = (q.string('q') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
     const services = all.filter(
@@ -215,6 +214,21 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
       outages,
     };
   });
+}
+
+/** What a monitor last saw of a service: all the list shows of its service_state row. */
+type LastSeen = Pick<ServiceStateRow, 'status' | 'lastResultAt'>;
+
+/**
+ * What every monitor last saw of every service, by `activityKey(serviceId, monitorId)`.
+ * Only these two columns, read raw: TypeORM's mapping of every whole row cost
+ * three times the query (55 ms against 16 ms for 750 rows on PGlite).
+ */
+async function lastSeenByEveryMonitor(db: Database): Promise<Map<string, LastSeen>> {
+  const rows: { service_id: string; monitor_id: string; status: LastSeen['status']; last_result_at: string | number }[] = await db.manager.query(
+    `SELECT service_id, monitor_id, status, last_result_at FROM service_state`,
+  );
+  return new Map(rows.map((r) => [activityKey(r.service_id, r.monitor_id), { status: r.status, lastResultAt: Number(r.last_result_at) }]));
 }
 
 function windowOf(key: WindowKey, nowMs: number) {

@@ -1,7 +1,7 @@
 /**
  * The web UI's assets and the REST answers as they travel: compressed
  * (brotli or gzip, as the browser accepts), revalidated by ETag (304 with
- * no body), and the page listing its modules for preloading.
+ * no body), and the page loading the web UI as one bundled module.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -52,24 +52,32 @@ void test('modules and libraries go compressed, with an ETag that answers 304 wh
   assert.equal((await rawGet('/ui/app.js')).headers['cache-control'], 'no-cache');
 });
 
-void test('the page preloads every module it imports, under its policy', async () => {
+void test('the page loads the web UI as one minified module named by its content, kept for good, with its source map', async () => {
   const page = await rawGet('/', { 'accept-encoding': 'br' });
   assert.equal(page.headers['content-encoding'], 'br');
   const html = brotliDecompressSync(page.body).toString();
-  for (const module of ['/ui/app.js', '/ui/pages/services.js', '/vendor/preact.mjs', '/vendor/uplot.mjs']) {
-    // Each under a URL naming its version, which the browser keeps without asking again.
-    const href = new RegExp(`<link rel="modulepreload" href="(${module.replace(/[.]/g, '\\.')}\\?v=([\\w-]+))">`).exec(html);
-    assert.ok(href, module);
-    const file = await rawGet(href[1]!);
-    assert.equal(file.headers['cache-control'], 'public, max-age=31536000, immutable', module);
-    assert.equal(`"${href[2]}"`, file.headers.etag, `${module}: the version is the content's`);
-    assert.notEqual((await rawGet(`${module}?v=older`)).headers['cache-control'], 'public, max-age=31536000, immutable', `${module}: another version is not kept`);
-  }
-  // The modules' relative imports reach the same versioned URLs through the import map.
-  const map = JSON.parse(/<script type="importmap">([\s\S]*?)<\/script>/.exec(html)![1]!) as { imports: Record<string, string> };
-  assert.match(map.imports['/ui/components.js'] ?? '', /^\/ui\/components\.js\?v=[\w-]+$/);
-  assert.match(map.imports.preact ?? '', /^\/vendor\/preact\.mjs\?v=[\w-]+$/);
-  assert.match(html, /<script type="module" src="\/ui\/app\.js\?v=[\w-]+"><\/script>/);
+  const script = /<script type="module" src="\/ui\/(app\.[\w-]+\.js)"><\/script>/.exec(html);
+  assert.ok(script, html);
+  assert.doesNotMatch(html, /importmap|modulepreload/);
+  const bundle = await rawGet(`/ui/${script[1]}`, { 'accept-encoding': 'br' });
+  assert.equal(bundle.status, 200);
+  assert.equal(bundle.headers['cache-control'], 'public, max-age=31536000, immutable');
+  assert.equal(bundle.headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.equal(bundle.headers['content-encoding'], 'br');
+  const code = brotliDecompressSync(bundle.body).toString();
+  assert.doesNotMatch(code, /^\s*import\s/m, 'the libraries are inside, not imported');
+  assert.ok(code.includes('data-testid'), 'our pages are inside');
+  assert.ok(!code.includes('/**'), 'minified: no comments left');
+  assert.ok(code.trimEnd().endsWith(`//# sourceMappingURL=${script[1]}.map`));
+  const map = await rawGet(`/ui/${script[1]}.map`);
+  assert.equal(map.status, 200);
+  const sources = (JSON.parse(map.body.toString()) as { sources: string[] }).sources;
+  assert.ok(sources.includes('pages/services.js'), sources.join(', '));
+  assert.equal((await rawGet(`/ui/${script[1]!.replace(/\.js$/, 'x.js')}`)).status, 404, 'another version is not served');
+  // The stylesheets under versioned URLs too.
+  const styles = /<link rel="stylesheet" href="(\/ui\/styles\.css\?v=[\w-]+)">/.exec(html);
+  assert.ok(styles, html);
+  assert.equal((await rawGet(styles[1]!)).headers['cache-control'], 'public, max-age=31536000, immutable');
   assert.match(String(page.headers['content-security-policy']), /script-src 'self' 'sha256-/);
   assert.equal((await rawGet('/', { 'if-none-match': String(page.headers.etag) })).status, 304);
 });

@@ -1,11 +1,13 @@
 /**
- * Serves the web UI: `webui/index.html`, its modules under /ui/, and the few
- * browser libraries it uses under /vendor/, straight from node_modules (no
- * build step, nothing fetched from the internet at run time). These routes
- * are public (the page shows the sign-in form; the data comes from /api/).
- * The page carries a Content-Security-Policy that lets it run only our own
- * scripts and its import map (allowed by its hash), talk only to us, and be
- * framed by nobody.
+ * Serves the web UI: `webui/index.html` loading the whole UI as one bundled
+ * module (`/ui/app.<hash>.js`, webui-bundle.ts), and, for the page without
+ * the bundle and for developers, its modules under /ui/ and the few browser
+ * libraries under /vendor/, straight from node_modules (nothing fetched from
+ * the internet at run time). These routes are public (the page shows the
+ * sign-in form; the data comes from /api/). The page carries a
+ * Content-Security-Policy that lets it run only our own scripts and its
+ * inline ones (allowed by their hashes), talk only to us, and be framed by
+ * nobody.
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
@@ -15,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC } from '../auth/route-access.ts';
 import { CompressedFiles, prepare, sendPrepared, type PreparedFile } from './compressed-files.ts';
+import { WebUiBundler, type WebUiBundle } from './webui-bundle.ts';
 import { worldLandGeoJson } from './world-outline.ts';
 
 const WEBUI_DIR = fileURLToPath(new URL('../../../webui/', import.meta.url));
@@ -88,58 +91,92 @@ const versionOf = (file: PreparedFile) => file.etag.slice(1, -1);
 /** Long-lived: a versioned URL names one content for ever (a new content gets a new URL). */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+/** The stylesheets index.html links, by URL. */
+const STYLESHEETS = new Map<string, () => string>([
+  ['/ui/styles.css', () => join(SRC_DIR, 'styles.css')],
+  ['/vendor/uplot.css', VENDOR.get('uplot.css')!],
+]);
+
+/** The stylesheets, each under a versioned URL the browser keeps without asking again. */
+async function withVersionedStyles(page: string, files: CompressedFiles): Promise<string> {
+  for (const [url, path] of STYLESHEETS) page = page.replace(`="${url}"`, `="${await versioned(files, url, path())}"`);
+  return page;
+}
+
+const versioned = async (files: CompressedFiles, url: string, path: string) => {
+  const file = await files.get(path);
+  return file ? `${url}?v=${versionOf(file)}` : url;
+};
+
+const IMPORT_MAP = /(<script type="importmap">)([\s\S]*?)(<\/script>)/;
+
 /**
- * index.html with every module and stylesheet under a versioned URL
+ * index.html loading the web UI as one bundled module (webui-bundle.ts),
+ * whose name carries its content's hash: no import map, nothing to preload.
+ */
+async function pageWithBundle(files: CompressedFiles, bundle: WebUiBundle): Promise<string> {
+  const page = await withVersionedStyles(await readFile(join(WEBUI_DIR, 'index.html'), 'utf8'), files);
+  return page.replace(IMPORT_MAP, '').replace('="/ui/app.js"', `="/ui/${bundle.name}"`);
+}
+
+/**
+ * index.html loading the modules one by one (when the bundle cannot be
+ * built): every module and stylesheet under a versioned URL
  * (`/ui/api.js?v=…`, through the import map for the modules' own relative
  * imports), which the browser keeps without asking again; and a
  * modulepreload link for each module, so the browser fetches them at once
- * instead of discovering them one import at a time. Without the versions a
- * warm load revalidated some thirty modules before the page could start.
+ * instead of discovering them one import at a time.
  */
-async function pageWithVersions(files: CompressedFiles): Promise<string> {
-  let page = await readFile(join(WEBUI_DIR, 'index.html'), 'utf8');
-  const versioned = async (url: string, path: string) => {
-    const file = await files.get(path);
-    return file ? `${url}?v=${versionOf(file)}` : url;
-  };
-  for (const [url, path] of [['/ui/app.js', join(SRC_DIR, 'app.js')], ['/ui/styles.css', join(SRC_DIR, 'styles.css')], ['/vendor/uplot.css', VENDOR.get('uplot.css')!()]] as const) {
-    page = page.replace(`="${url}"`, `="${await versioned(url, path)}"`);
-  }
-  const mapMatch = /(<script type="importmap">)([\s\S]*?)(<\/script>)/.exec(page);
+async function pageWithModules(files: CompressedFiles): Promise<string> {
+  let page = await withVersionedStyles(await readFile(join(WEBUI_DIR, 'index.html'), 'utf8'), files);
+  page = page.replace('="/ui/app.js"', `="${await versioned(files, '/ui/app.js', join(SRC_DIR, 'app.js'))}"`);
+  const mapMatch = IMPORT_MAP.exec(page);
   const map = JSON.parse(mapMatch?.[2] ?? '{"imports":{}}') as { imports: Record<string, string> };
   for (const [name, url] of Object.entries(map.imports)) {
     const locate = VENDOR.get(url.slice('/vendor/'.length));
-    if (locate) map.imports[name] = await versioned(url, locate());
+    if (locate) map.imports[name] = await versioned(files, url, locate());
   }
-  for (const module of await uiModules()) map.imports[module] = await versioned(module, join(SRC_DIR, module.slice('/ui/'.length)));
+  for (const module of await uiModules()) map.imports[module] = await versioned(files, module, join(SRC_DIR, module.slice('/ui/'.length)));
   if (mapMatch) page = page.replace(mapMatch[0], `${mapMatch[1]}\n${JSON.stringify(map, null, 2)}\n${mapMatch[3]}`);
   const modules = [...new Set(Object.values(map.imports))];
   const links = modules.map((href) => `<link rel="modulepreload" href="${href}">`).join('\n');
   return page.replace('</head>', `${links}\n</head>`);
 }
 
+/** The bundle's file names under /ui/: `app.<hash>.js` and its `.map`. */
+const BUNDLE_NAME = /^app\.[\w-]+\.js(\.map)?$/;
+
 export function registerWebUi(app: FastifyInstance): void {
   const files = new CompressedFiles();
+  const bundler = new WebUiBundler(SRC_DIR, app.log);
   /** `cache` for the plain URL; a URL carrying this content's version is kept for good. */
   const send = async (request: FastifyRequest<{ Querystring: { v?: string } }>, reply: FastifyReply, path: string, cache: string) => {
     const file = await files.get(path);
     if (!file) return reply.code(404).send({ error: 'not found' });
     return sendPrepared(request, reply, file, TYPES[extname(path)] ?? 'application/octet-stream', request.query.v === versionOf(file) ? IMMUTABLE : cache);
   };
-  // Every asset compressed before the first browser asks (on the thread pool, in the background).
+  /** The bundle's script or map under its hashed name, kept for good; an older name is gone. */
+  const sendBundle = async (request: FastifyRequest, reply: FastifyReply, name: string) => {
+    const found = await bundler.named(name);
+    if (!found) return reply.code(404).send({ error: 'not found' });
+    return sendPrepared(request, reply, found.file, found.kind === 'script' ? TYPES['.js']! : 'application/json; charset=utf-8', IMMUTABLE);
+  };
+  // The stylesheets the page links compressed before the first browser asks (on the thread pool, in the
+  // background); the bundle is built at the first page, the separate modules and libraries prepared when asked for.
   void (async () => {
-    for (const locate of VENDOR.values()) await files.get(locate());
-    for (const module of await uiModules()) await files.get(join(SRC_DIR, module.slice('/ui/'.length)));
+    for (const path of STYLESHEETS.values()) await files.get(path());
   })().catch((err: unknown) => app.log.warn({ err }, 'preparing the web UI files failed; they are prepared at their first request'));
 
   let index: { source: string; prepared: Awaited<ReturnType<typeof prepare>>; policy: string } | undefined;
   app.get('/', PUBLIC, async (request, reply) => {
-    const page = await pageWithVersions(files);
+    const bundle = await bundler.current();
+    const page = bundle ? await pageWithBundle(files, bundle) : await pageWithModules(files);
     if (index?.source !== page) index = { source: page, prepared: await prepare(Buffer.from(page)), policy: webUiContentSecurityPolicy(page) };
     reply.header('content-security-policy', index.policy);
     return sendPrepared(request, reply, index.prepared, TYPES['.html']!, 'no-cache');
   });
   app.get<{ Params: { '*': string }; Querystring: { v?: string } }>('/ui/*', PUBLIC, (request, reply) => {
+    if (BUNDLE_NAME.test(request.params['*'])) return sendBundle(request, reply, request.params['*']);
     const path = normalize(join(SRC_DIR, request.params['*']));
     // Nothing outside webui/src, whatever the URL says.
     if (!path.startsWith(SRC_DIR + sep)) return reply.code(404).send({ error: 'not found' });

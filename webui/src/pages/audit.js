@@ -2,13 +2,16 @@
  * The audit trail (GET /api/audit; operators and administrators): who
  * approved, denied, paused, resumed or deleted a monitor, acknowledged or
  * cleared an alarm, rotated a token, reloaded the configuration or changed a
- * user, and when. Filtered by user and kind of action on the server.
+ * user, and when. Filtered by user and kind of action on the server; the
+ * filters live in the hash (`#/audit?user=otto&action=monitor.`), so a link
+ * or a reload shows the same list.
  */
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { Empty, ErrorBox, Loading, TableWrap, useResource } from '../components.js';
 import { Time, zoneName } from '../time.js';
 import { getAudit } from '../rest.js';
+import { useHashParam } from '../router.js';
 import { SelectFilter } from './filters.js';
 
 const KINDS = [
@@ -23,8 +26,8 @@ const KINDS = [
 ];
 
 export function AuditPage() {
-  const [user, setUser] = useState('');
-  const [action, setAction] = useState('');
+  const [user, setUser] = useHashParam('user');
+  const [action, setAction] = useHashParam('action');
   const entries = useResource(() => getAudit({ user: user.trim() || undefined, action: action || undefined, limit: 500 }));
   useEffect(() => {
     void entries.load();
@@ -41,7 +44,7 @@ export function AuditPage() {
       <div class="filter">
         <label for="au-user">User</label>
         <input id="au-user" value=${user} placeholder="Everyone" data-testid="audit-filter-user"
-          onChange=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setUser(e.currentTarget.value)} />
+          onChange=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setUser(e.currentTarget.value.trim())} />
       </div>
       <${SelectFilter} id="au-action" label="Action" value=${action} onChange=${setAction} options=${KINDS} testid="audit-filter-action" />
     </form>

@@ -1,0 +1,65 @@
+/**
+ * The web UI's bundle: built from the sources as they are, named by its
+ * content, built again when a source changes (an editor's save, then a
+ * reload), and, when the sources do not build, no bundle and a logged
+ * reason (the page then loads the modules one by one).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { FastifyBaseLogger } from 'fastify';
+import { WebUiBundler } from './webui-bundle.ts';
+
+let dir: string;
+const warnings: string[] = [];
+const log = { warn: (obj: { err?: Error }, msg: string) => warnings.push(`${msg}: ${obj.err?.message ?? ''}`) } as unknown as FastifyBaseLogger;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vantage-webui-'));
+  await writeFile(join(dir, 'app.js'), "import { greeting } from './words.js';\ndocument.title = greeting('Vantage');\n");
+  await writeFile(join(dir, 'words.js'), '/** A greeting. */\nexport const greeting = (name) => `Hello, ${name}`;\n');
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+/** Writes a source with a modification time of its own (two saves in one millisecond are still two). */
+async function save(name: string, text: string, mtimeS: number) {
+  await writeFile(join(dir, name), text);
+  await utimes(join(dir, name), mtimeS, mtimeS);
+}
+
+void test('one minified module named by its content, with its map; a changed source makes a new one', async () => {
+  const bundler = new WebUiBundler(dir, log);
+  const first = await bundler.current();
+  assert.ok(first);
+  assert.match(first.name, /^app\.[\w-]{16}\.js$/);
+  const code = first.script.identity.toString();
+  assert.match(code, /Hello, /);
+  assert.doesNotMatch(code, /import |A greeting/, 'one module, without comments');
+  assert.ok(code.endsWith(`//# sourceMappingURL=${first.name}.map\n`));
+  assert.deepEqual((JSON.parse(first.sourceMap.identity.toString()) as { sources: string[] }).sources.sort(), ['app.js', 'words.js']);
+  assert.equal(await bundler.current(), first, 'nothing changed: the same bundle, not built again');
+  assert.equal((await bundler.named(first.name))?.kind, 'script');
+  assert.equal((await bundler.named(`${first.name}.map`))?.kind, 'map');
+
+  await save('words.js', 'export const greeting = (name) => `Welcome, ${name}`;\n', 2_000_000_000);
+  const second = await bundler.current();
+  assert.ok(second);
+  assert.notEqual(second.name, first.name);
+  assert.match(second.script.identity.toString(), /Welcome, /);
+  assert.equal(await bundler.named(first.name), undefined, 'the older bundle is no longer served');
+  assert.equal(warnings.length, 0, warnings.join('; '));
+});
+
+void test('sources that do not build give no bundle and a logged reason, until they build again', async () => {
+  const bundler = new WebUiBundler(dir, log);
+  await save('words.js', 'export const greeting = (name => ;\n', 2_000_000_100);
+  assert.equal(await bundler.current(), undefined);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /bundling the web UI failed.*words\.js/s);
+  assert.equal(await bundler.current(), undefined);
+  assert.equal(warnings.length, 1, 'logged once per change, not at every page');
+  await save('words.js', 'export const greeting = (name) => `Hi, ${name}`;\n', 2_000_000_200);
+  assert.match((await bundler.current())?.script.identity.toString() ?? '', /Hi, /);
+});
