@@ -13,7 +13,18 @@ import { build, type Plugin } from 'esbuild';
 import { isStale } from '../frontend-poller/bundle-files.mjs';
 import { bundleIsStale, buildPollerBundle } from '../frontend-poller/build.ts';
 import { PGlite } from '@electric-sql/pglite';
-import { BACKEND_BUNDLE_PATH, BACKEND_SOURCES, EMPTY_DATABASE_MADE_BY, EMPTY_DATABASE_PATH, emptyDatabaseIsStale, installedPgliteVersion } from './bundle-files.mjs';
+import {
+  BACKEND_BUNDLE_PATH,
+  BACKEND_SOURCES,
+  EMPTY_DATABASE_MADE_BY,
+  EMPTY_DATABASE_PATH,
+  emptyDatabaseIsStale,
+  installedPgliteVersion,
+  WEBUI_BUNDLE_DIR,
+  WEBUI_SOURCES,
+  webUiIsStale,
+} from './bundle-files.mjs';
+import { writePrebuiltWebUi } from './src/rest/webui-bundle.ts';
 
 export async function buildBackendBundle(outfile = BACKEND_BUNDLE_PATH): Promise<{ outfile: string }> {
   // Built aside and renamed into place: a start at the same moment never runs half a file.
@@ -119,5 +130,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.stdout.write(`built ${outfile} (${Math.round(bytes / 1024)} KiB, sha256 ${sha256})\n`);
   }
   if (!ifStale || backendIsStale()) process.stdout.write(`built ${(await buildBackendBundle()).outfile}\n`);
+  if (!ifStale || webUiIsStale()) process.stdout.write(`built ${WEBUI_BUNDLE_DIR}/${(await writePrebuiltWebUi(WEBUI_SOURCES[0]!, WEBUI_BUNDLE_DIR)).name}\n`);
   if (!ifStale || emptyDatabaseIsStale()) process.stdout.write(`built ${(await buildEmptyDatabase()).path}\n`);
 }

@@ -9,3 +9,11 @@ export const EMPTY_DATABASE_MADE_BY: string;
 export function installedPgliteVersion(): string | undefined;
 /** Whether the empty database is missing or made by another PGlite than the one installed. */
 export function emptyDatabaseIsStale(): boolean;
+/** Where the web UI's bundle, its map and manifest.json are built. */
+export const WEBUI_BUNDLE_DIR: string;
+/** The folders the web UI's bundle is made from. */
+export const WEBUI_SOURCES: string[];
+/** Whether the web UI's bundle is missing or older than one of its sources. */
+export function webUiIsStale(): boolean;
+/** Builds whatever is missing or stale; the exit status, 0 when all is built. */
+export function buildIfStale(): number;

@@ -16,6 +16,16 @@ export const BACKEND_SOURCES = ['backend/src', 'frontend-poller/src', 'monitors/
   fileURLToPath(new URL(`../${dir}`, import.meta.url)),
 );
 
+/** The web UI bundled (`app.<hash>.js`, its map, and manifest.json naming it and its sources), and what from. */
+export const WEBUI_BUNDLE_DIR = fileURLToPath(new URL('../webui/dist', import.meta.url));
+export const WEBUI_SOURCES = [fileURLToPath(new URL('../webui/src', import.meta.url))];
+const WEBUI_MANIFEST = join(WEBUI_BUNDLE_DIR, 'manifest.json');
+
+/** Whether the web UI's bundle is missing or older than one of its sources. */
+export function webUiIsStale() {
+  return isStale(WEBUI_MANIFEST, WEBUI_SOURCES);
+}
+
 /**
  * An empty embedded database, made once by the build, that a new data folder
  * starts as a copy of (PGlite's own initdb would run in the backend, with a
@@ -55,7 +65,7 @@ export function emptyDatabaseIsStale() {
  * Returns the exit status: 0 when all is built.
  */
 export function buildIfStale() {
-  if (!isStale(POLLER_BUNDLE_PATH, POLLER_SOURCES) && !isStale(BACKEND_BUNDLE_PATH, BACKEND_SOURCES) && !emptyDatabaseIsStale()) return 0;
+  if (!isStale(POLLER_BUNDLE_PATH, POLLER_SOURCES) && !isStale(BACKEND_BUNDLE_PATH, BACKEND_SOURCES) && !webUiIsStale() && !emptyDatabaseIsStale()) return 0;
   const build = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./build.ts', import.meta.url)), '--if-stale'], { stdio: 'inherit' });
   return build.status ?? 1;
 }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -41,7 +41,12 @@ void test('the built backend runs on plain node and serves its API, web UI and p
 
   const page = await fetch(`${root}/`);
   assert.equal(page.status, 200);
-  assert.match(await page.text(), /Vantage/);
+  const html = await page.text();
+  assert.match(html, /Vantage/);
+  // The web UI's bundle the build made ahead, named in its manifest.
+  const { name } = JSON.parse(readFileSync(join(REPO_ROOT, 'webui/dist/manifest.json'), 'utf8')) as { name: string };
+  assert.ok(html.includes(`src="/ui/${name}"`), html);
+  assert.equal((await fetch(`${root}/ui/${name}`)).status, 200);
   for (const path of ['/ui/app.js', '/vendor/preact.mjs', '/downloads/vantage-poller.mjs']) {
     const response = await fetch(`${root}${path}`);
     assert.equal(response.status, 200, `GET ${path}`);

@@ -2,15 +2,16 @@
  * The web UI's bundle: built from the sources as they are, named by its
  * content, built again when a source changes (an editor's save, then a
  * reload), and, when the sources do not build, no bundle and a logged
- * reason (the page then loads the modules one by one).
+ * reason (the page then loads the modules one by one). One built ahead
+ * (`npm run build`) is served as it is while the sources are unchanged.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FastifyBaseLogger } from 'fastify';
-import { WebUiBundler } from './webui-bundle.ts';
+import { WebUiBundler, writePrebuiltWebUi } from './webui-bundle.ts';
 
 let dir: string;
 const warnings: string[] = [];
@@ -21,7 +22,10 @@ before(async () => {
   await writeFile(join(dir, 'app.js'), "import { greeting } from './words.js';\ndocument.title = greeting('Vantage');\n");
   await writeFile(join(dir, 'words.js'), '/** A greeting. */\nexport const greeting = (name) => `Hello, ${name}`;\n');
 });
-after(() => rm(dir, { recursive: true, force: true }));
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await rm(`${dir}-dist`, { recursive: true, force: true });
+});
 
 /** Writes a source with a modification time of its own (two saves in one millisecond are still two). */
 async function save(name: string, text: string, mtimeS: number) {
@@ -30,7 +34,7 @@ async function save(name: string, text: string, mtimeS: number) {
 }
 
 void test('one minified module named by its content, with its map; a changed source makes a new one', async () => {
-  const bundler = new WebUiBundler(dir, log);
+  const bundler = new WebUiBundler(dir, log, join(dir, 'no-such-dist'));
   const first = await bundler.current();
   assert.ok(first);
   assert.match(first.name, /^app\.[\w-]{16}\.js$/);
@@ -53,7 +57,7 @@ void test('one minified module named by its content, with its map; a changed sou
 });
 
 void test('sources that do not build give no bundle and a logged reason, until they build again', async () => {
-  const bundler = new WebUiBundler(dir, log);
+  const bundler = new WebUiBundler(dir, log, join(dir, 'no-such-dist'));
   await save('words.js', 'export const greeting = (name => ;\n', 2_000_000_100);
   assert.equal(await bundler.current(), undefined);
   assert.equal(warnings.length, 1);
@@ -62,4 +66,27 @@ void test('sources that do not build give no bundle and a logged reason, until t
   assert.equal(warnings.length, 1, 'logged once per change, not at every page');
   await save('words.js', 'export const greeting = (name) => `Hi, ${name}`;\n', 2_000_000_200);
   assert.match((await bundler.current())?.script.identity.toString() ?? '', /Hi, /);
+});
+
+void test('a bundle built ahead is served from disk while the sources are those it was made from; a change bundles them again', async () => {
+  await save('words.js', 'export const greeting = (name) => `Hello again, ${name}`;\n', 2_000_000_300);
+  const dist = `${dir}-dist`;
+  const { name } = await writePrebuiltWebUi(dir, dist);
+  assert.deepEqual((await readdir(dist)).sort(), [name, `${name}.map`, 'manifest.json'].sort());
+  // Marked on disk: only a bundle read from there carries the mark.
+  await appendFile(join(dist, name), '/* from disk */\n');
+  const bundler = new WebUiBundler(dir, log, dist);
+  const served = await bundler.current();
+  assert.equal(served?.name, name);
+  assert.match(served.script.identity.toString(), /from disk/);
+
+  await save('words.js', 'export const greeting = (name) => `Changed, ${name}`;\n', 2_000_000_400);
+  const rebuilt = await bundler.current();
+  assert.ok(rebuilt);
+  assert.doesNotMatch(rebuilt.script.identity.toString(), /from disk/);
+  assert.match(rebuilt.script.identity.toString(), /Changed, /);
+
+  // A second build ahead leaves only its own files.
+  const again = await writePrebuiltWebUi(dir, dist);
+  assert.deepEqual((await readdir(dist)).sort(), [again.name, `${again.name}.map`, 'manifest.json'].sort());
 });

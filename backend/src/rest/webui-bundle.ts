@@ -6,16 +6,20 @@
  * fetch, parse and link one by one: that linking alone took about 130 ms of
  * every page load.
  *
- * Built at the first page that asks (by esbuild in a short-lived process,
- * nothing written to disk), and again when a file under webui/src changes
- * (the page looks at their modification times), so
- * editing the web UI needs no build step: reload the page. Where esbuild is
- * missing or the build fails, the page loads the modules as they are
- * (webui-routes.ts) and the failure is logged once per change.
+ * Built ahead by `npm run build` (and by `npm start` when stale) into
+ * `webui/dist/`, with the fingerprint of the sources it was made from: the
+ * backend serves that one as long as the sources are unchanged, so the first
+ * page after a start waits for no bundler. When the sources differ (someone
+ * editing the web UI, or tests running from the sources), it is built at the
+ * first page that asks (by esbuild in a short-lived process, nothing written
+ * to disk), and again after each change, so editing the web UI needs no
+ * build step: reload the page. Where esbuild is missing or the build fails,
+ * the page loads the modules as they are (webui-routes.ts) and the failure
+ * is logged once per change.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,13 +44,15 @@ export class WebUiBundler {
   constructor(
     private readonly srcDir: string,
     private readonly log: FastifyBaseLogger,
+    /** Where `npm run build` put the bundle (writePrebuiltWebUi). */
+    private readonly prebuiltDir: string,
   ) {}
 
   /** The bundle of the sources as they are now (built when they changed), or undefined when it cannot be built. */
   async current(): Promise<WebUiBundle | undefined> {
-    const fingerprint = await this.sourcesFingerprint();
+    const fingerprint = await sourcesFingerprint(this.srcDir);
     if (this.built?.fingerprint !== fingerprint) {
-      const bundle = this.build().catch((err: unknown) => {
+      const bundle = this.prebuilt(fingerprint).then((found) => found ?? this.build()).catch((err: unknown) => {
         this.log.warn({ err }, 'bundling the web UI failed; the page loads its modules one by one');
         return undefined;
       });
@@ -64,42 +70,91 @@ export class WebUiBundler {
     return undefined;
   }
 
-  /** Every source file's path, size and modification time: a change to any of them makes a new bundle. */
-  private async sourcesFingerprint(): Promise<string> {
-    const entries = (await readdir(this.srcDir, { recursive: true })).filter((e) => e.endsWith('.js')).sort();
-    const parts = await Promise.all(
-      entries.map(async (e) => {
-        const info = await stat(join(this.srcDir, e)).catch(() => undefined);
-        return `${e.split(sep).join('/')}:${info?.size ?? '-'}:${info?.mtimeMs ?? '-'}`;
-      }),
-    );
-    return parts.join('\n');
+  /** The bundle `npm run build` made, if it was made from the sources as they are now. */
+  private async prebuilt(fingerprint: string): Promise<WebUiBundle | undefined> {
+    let manifest: PrebuiltManifest;
+    try {
+      manifest = JSON.parse(await readFile(join(this.prebuiltDir, MANIFEST), 'utf8')) as PrebuiltManifest;
+    } catch {
+      return undefined; // none built: the sources are bundled here
+    }
+    if (manifest.fingerprint !== fingerprint) return undefined;
+    const [code, map] = await Promise.all([readFile(join(this.prebuiltDir, manifest.name)), readFile(join(this.prebuiltDir, `${manifest.name}.map`))]);
+    const [script, sourceMap] = await Promise.all([prepare(code), prepare(map)]);
+    return { name: manifest.name, script, sourceMap };
   }
 
   private async build(): Promise<WebUiBundle> {
-    const result = await buildAside({
-      entryPoints: [join(this.srcDir, 'app.js')],
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      target: TARGETS,
-      platform: 'browser',
-      sourcemap: 'external',
-      sourcesContent: true,
-      outfile: join(this.srcDir, 'app.bundle.js'),
-      write: false,
-      legalComments: 'none',
-      logLevel: 'silent',
-    });
-    const script = result.find((f) => f.path.endsWith('.js'));
-    const map = result.find((f) => f.path.endsWith('.js.map'));
-    if (!script || !map) throw new Error(`esbuild gave ${result.map((f) => f.path).join(', ')}, not a script and its map`);
-    const name = `app.${createHash('sha256').update(script.text).digest('base64url').slice(0, 16)}.js`;
-    // 'external' writes no comment: developer tools find the map by this one.
-    const code = Buffer.from(`${script.text}//# sourceMappingURL=${name}.map\n`);
-    const [prepared, sourceMap] = await Promise.all([prepare(code), prepare(Buffer.from(map.text))]);
-    return { name, script: prepared, sourceMap };
+    const { name, code, map } = await bundleWebUi(this.srcDir);
+    const [script, sourceMap] = await Promise.all([prepare(code), prepare(map)]);
+    return { name, script, sourceMap };
   }
+}
+
+/** What `webui/dist/manifest.json` says: the bundle's file name and the sources it was made from. */
+interface PrebuiltManifest {
+  name: string;
+  fingerprint: string;
+}
+
+const MANIFEST = 'manifest.json';
+
+/** Every source file's path, size and modification time: a change to any of them makes a new bundle. */
+async function sourcesFingerprint(srcDir: string): Promise<string> {
+  const entries = (await readdir(srcDir, { recursive: true })).filter((e) => e.endsWith('.js')).sort();
+  const parts = await Promise.all(
+    entries.map(async (e) => {
+      const info = await stat(join(srcDir, e)).catch(() => undefined);
+      return `${e.split(sep).join('/')}:${info?.size ?? '-'}:${info?.mtimeMs ?? '-'}`;
+    }),
+  );
+  return parts.join('\n');
+}
+
+/** Bundles the web UI's sources: the file name (by content hash), the script and its source map. */
+async function bundleWebUi(srcDir: string): Promise<{ name: string; code: Buffer; map: Buffer }> {
+  const result = await buildAside({
+    entryPoints: [join(srcDir, 'app.js')],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: TARGETS,
+    platform: 'browser',
+    sourcemap: 'external',
+    sourcesContent: true,
+    outfile: join(srcDir, 'app.bundle.js'),
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const script = result.find((f) => f.path.endsWith('.js'));
+  const map = result.find((f) => f.path.endsWith('.js.map'));
+  if (!script || !map) throw new Error(`esbuild gave ${result.map((f) => f.path).join(', ')}, not a script and its map`);
+  const name = `app.${createHash('sha256').update(script.text).digest('base64url').slice(0, 16)}.js`;
+  // 'external' writes no comment: developer tools find the map by this one.
+  return { name, code: Buffer.from(`${script.text}//# sourceMappingURL=${name}.map\n`), map: Buffer.from(map.text) };
+}
+
+/**
+ * Builds the bundle into `outDir` with its manifest, for the backend to serve
+ * without bundling (`npm run build`). Written aside and renamed into place:
+ * the manifest last, so it never names a file not yet there.
+ */
+export async function writePrebuiltWebUi(srcDir: string, outDir: string): Promise<{ name: string }> {
+  const fingerprint = await sourcesFingerprint(srcDir);
+  const { name, code, map } = await bundleWebUi(srcDir);
+  await mkdir(outDir, { recursive: true });
+  const put = async (file: string, body: Buffer | string) => {
+    const building = join(outDir, `${file}.${process.pid}.tmp`);
+    await writeFile(building, body);
+    await rename(building, join(outDir, file));
+  };
+  await put(name, code);
+  await put(`${name}.map`, map);
+  await put(MANIFEST, `${JSON.stringify({ name, fingerprint } satisfies PrebuiltManifest)}\n`);
+  // Earlier builds' files: nothing serves them any more.
+  for (const file of await readdir(outDir)) if (/^app\.[\w-]+\.js(\.map)?$/.test(file) && !file.startsWith(`${name}`)) await rm(join(outDir, file), { force: true });
+  return { name };
 }
 
 /**

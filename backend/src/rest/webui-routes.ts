@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC } from '../auth/route-access.ts';
 import { CompressedFiles, prepare, sendPrepared, type PreparedFile } from './compressed-files.ts';
+import { WEBUI_BUNDLE_DIR } from '../../bundle-files.mjs';
 import { WebUiBundler, type WebUiBundle } from './webui-bundle.ts';
 import { worldLandGeoJson } from './world-outline.ts';
 
@@ -148,7 +149,7 @@ const BUNDLE_NAME = /^app\.[\w-]+\.js(\.map)?$/;
 
 export function registerWebUi(app: FastifyInstance): void {
   const files = new CompressedFiles();
-  const bundler = new WebUiBundler(SRC_DIR, app.log);
+  const bundler = new WebUiBundler(SRC_DIR, app.log, WEBUI_BUNDLE_DIR);
   /** `cache` for the plain URL; a URL carrying this content's version is kept for good. */
   const send = async (request: FastifyRequest<{ Querystring: { v?: string } }>, reply: FastifyReply, path: string, cache: string) => {
     const file = await files.get(path);
