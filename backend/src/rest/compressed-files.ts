@@ -59,7 +59,12 @@ export async function prepare(body: Buffer): Promise<PreparedFile> {
   const [br, gz] = big
     ? await Promise.all([brotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }), gzipAsync(body, { level: 9 })])
     : [body, body];
-  return { etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, identity: body, br, gzip: gz };
+  return { etag: etagOf(body), identity: body, br, gzip: gz };
+}
+
+/** A strong ETag from the content. */
+export function etagOf(body: Buffer): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
 /** The encoding to send: brotli, then gzip, when the request accepts it (q=0 refuses). */

@@ -10,6 +10,7 @@ import { appendFile, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyBaseLogger } from 'fastify';
 import { WebUiBundler, writePrebuiltWebUi } from './webui-bundle.ts';
 
@@ -42,7 +43,7 @@ void test('one minified module named by its content, with its map; a changed sou
   assert.match(code, /Hello, /);
   assert.doesNotMatch(code, /import |A greeting/, 'one module, without comments');
   assert.ok(code.endsWith(`//# sourceMappingURL=${first.name}.map\n`));
-  assert.deepEqual((JSON.parse(first.sourceMap.identity.toString()) as { sources: string[] }).sources.sort(), ['app.js', 'words.js']);
+  assert.deepEqual((JSON.parse((await first.sourceMap()).identity.toString()) as { sources: string[] }).sources.sort(), ['app.js', 'words.js']);
   assert.equal(await bundler.current(), first, 'nothing changed: the same bundle, not built again');
   assert.equal((await bundler.named(first.name))?.kind, 'script');
   assert.equal((await bundler.named(`${first.name}.map`))?.kind, 'map');
@@ -72,13 +73,15 @@ void test('a bundle built ahead is served from disk while the sources are those 
   await save('words.js', 'export const greeting = (name) => `Hello again, ${name}`;\n', 2_000_000_300);
   const dist = `${dir}-dist`;
   const { name } = await writePrebuiltWebUi(dir, dist);
-  assert.deepEqual((await readdir(dist)).sort(), [name, `${name}.map`, 'manifest.json'].sort());
+  assert.deepEqual((await readdir(dist)).sort(), [name, `${name}.br`, `${name}.gz`, `${name}.map`, 'manifest.json'].sort());
   // Marked on disk: only a bundle read from there carries the mark.
   await appendFile(join(dist, name), '/* from disk */\n');
   const bundler = new WebUiBundler(dir, log, dist);
   const served = await bundler.current();
   assert.equal(served?.name, name);
   assert.match(served.script.identity.toString(), /from disk/);
+  assert.match(brotliDecompressSync(served.script.br).toString(), /Hello again, /, 'compressed by the build');
+  assert.match(gunzipSync(served.script.gzip).toString(), /Hello again, /);
 
   await save('words.js', 'export const greeting = (name) => `Changed, ${name}`;\n', 2_000_000_400);
   const rebuilt = await bundler.current();
@@ -88,5 +91,5 @@ void test('a bundle built ahead is served from disk while the sources are those 
 
   // A second build ahead leaves only its own files.
   const again = await writePrebuiltWebUi(dir, dist);
-  assert.deepEqual((await readdir(dist)).sort(), [again.name, `${again.name}.map`, 'manifest.json'].sort());
+  assert.deepEqual((await readdir(dist)).sort(), [again.name, `${again.name}.br`, `${again.name}.gz`, `${again.name}.map`, 'manifest.json'].sort());
 });

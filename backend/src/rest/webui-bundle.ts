@@ -23,16 +23,18 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 import type { BuildOptions } from 'esbuild';
 import type { FastifyBaseLogger } from 'fastify';
-import { prepare, type PreparedFile } from './compressed-files.ts';
+import { etagOf, prepare, type PreparedFile } from './compressed-files.ts';
 
 export interface WebUiBundle {
   /** The file name under /ui/: `app.<hash>.js`. */
   name: string;
   script: PreparedFile;
   /** `<name>.map`: the source map (with the sources), which browsers fetch only when their developer tools are open. */
-  sourceMap: PreparedFile;
+  /** Prepared at its first request: only developer tools ask for it. */
+  sourceMap: () => Promise<PreparedFile>;
 }
 
 /** Browsers the bundle is written for: what the web UI already needs (modules, import maps, optional chaining). */
@@ -61,12 +63,19 @@ export class WebUiBundler {
     return this.built.bundle;
   }
 
+  /** Loads the bundle built ahead, when it matches the sources, before any page asks; never bundles. */
+  async warm(): Promise<void> {
+    const fingerprint = await sourcesFingerprint(this.srcDir);
+    const found = await this.prebuilt(fingerprint);
+    if (found && this.built === undefined) this.built = { fingerprint, bundle: Promise.resolve(found) };
+  }
+
   /** The bundle with this name, if it is the current one (an older name is not kept). */
   async named(name: string): Promise<{ file: PreparedFile; kind: 'script' | 'map' } | undefined> {
     const bundle = await this.current();
     if (!bundle) return undefined;
     if (name === bundle.name) return { file: bundle.script, kind: 'script' };
-    if (name === `${bundle.name}.map`) return { file: bundle.sourceMap, kind: 'map' };
+    if (name === `${bundle.name}.map`) return { file: await bundle.sourceMap(), kind: 'map' };
     return undefined;
   }
 
@@ -79,17 +88,32 @@ export class WebUiBundler {
       return undefined; // none built: the sources are bundled here
     }
     if (manifest.fingerprint !== fingerprint) return undefined;
-    const [code, map] = await Promise.all([readFile(join(this.prebuiltDir, manifest.name)), readFile(join(this.prebuiltDir, `${manifest.name}.map`))]);
-    const [script, sourceMap] = await Promise.all([prepare(code), prepare(map)]);
-    return { name: manifest.name, script, sourceMap };
+    // Compressed by the build too: nothing to compress before the first page.
+    const file = (suffix: string) => readFile(join(this.prebuiltDir, `${manifest.name}${suffix}`));
+    let identity: Buffer, br: Buffer, gzip: Buffer;
+    try {
+      [identity, br, gzip] = await Promise.all([file(''), file('.br'), file('.gz')]);
+    } catch (err) {
+      this.log.warn({ err }, `the web UI bundle in ${this.prebuiltDir} is incomplete; bundling the sources here`);
+      return undefined;
+    }
+    return { name: manifest.name, script: { etag: etagOf(identity), identity, br, gzip }, sourceMap: once(async () => prepare(await file('.map'))) };
   }
 
   private async build(): Promise<WebUiBundle> {
     const { name, code, map } = await bundleWebUi(this.srcDir);
-    const [script, sourceMap] = await Promise.all([prepare(code), prepare(map)]);
-    return { name, script, sourceMap };
+    return { name, script: await prepare(code), sourceMap: once(() => prepare(map)) };
   }
 }
+
+/** The first call's promise, kept for every later call. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+}
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
 
 /** What `webui/dist/manifest.json` says: the bundle's file name and the sources it was made from. */
 interface PrebuiltManifest {
@@ -149,11 +173,18 @@ export async function writePrebuiltWebUi(srcDir: string, outDir: string): Promis
     await writeFile(building, body);
     await rename(building, join(outDir, file));
   };
+  // Compressed at the highest levels: once, here, not at every start.
+  const [br, gz] = await Promise.all([
+    brotli(code, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: code.length } }),
+    gzipAsync(code, { level: 9 }),
+  ]);
   await put(name, code);
+  await put(`${name}.br`, br);
+  await put(`${name}.gz`, gz);
   await put(`${name}.map`, map);
   await put(MANIFEST, `${JSON.stringify({ name, fingerprint } satisfies PrebuiltManifest)}\n`);
   // Earlier builds' files: nothing serves them any more.
-  for (const file of await readdir(outDir)) if (/^app\.[\w-]+\.js(\.map)?$/.test(file) && !file.startsWith(`${name}`)) await rm(join(outDir, file), { force: true });
+  for (const file of await readdir(outDir)) if (/^app\.[\w-]+\.js(\.map|\.br|\.gz)?$/.test(file) && !file.startsWith(`${name}`)) await rm(join(outDir, file), { force: true });
   return { name };
 }
 

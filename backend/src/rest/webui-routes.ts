@@ -163,8 +163,10 @@ export function registerWebUi(app: FastifyInstance): void {
     return sendPrepared(request, reply, found.file, found.kind === 'script' ? TYPES['.js']! : 'application/json; charset=utf-8', IMMUTABLE);
   };
   // The stylesheets the page links compressed before the first browser asks (on the thread pool, in the
-  // background); the bundle is built at the first page, the separate modules and libraries prepared when asked for.
+  // background), and the bundle built ahead read; a bundle of edited sources is made at the first page, the separate modules
+  // and libraries prepared when asked for.
   void (async () => {
+    await bundler.warm();
     for (const path of STYLESHEETS.values()) await files.get(path());
   })().catch((err: unknown) => app.log.warn({ err }, 'preparing the web UI files failed; they are prepared at their first request'));
 
