@@ -10,7 +10,7 @@ const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cooki
 /** One request of a check: the first, or one after a redirect. */
 export interface Hop {
   /** The URL as the server sees it, for resolving a Location and detecting loops. */
-  url: URL;
+  readonly url: URL;
   scheme: Scheme;
   /** The address or name connected to. */
   connectHost: string;
@@ -20,10 +20,10 @@ export interface Hop {
   /** Host header; undefined lets node:http send host[:port]. */
   hostHeader: string | undefined;
   /** SNI and the name the certificate is checked against; undefined for an IP literal. */
-  servername: string | undefined;
+  readonly servername: string | undefined;
   /** False once a redirect has left the first origin: credentials stay behind. */
   sendCredentials: boolean;
-  /** The request headers, once worked out (node:http does not change the object it is given). */
+  /** The request headers, once worked out (node:http does not change the object it is given, so it may be shared). */
   headers?: http.OutgoingHttpHeaders;
 }
 
@@ -44,26 +44,73 @@ function hostOfAuthority(authority: string): string | undefined {
   }
 }
 
-export function firstHop(scheme: Scheme, host: string, p: HttpSettings): Hop {
-  const defaultAuthority = `${hostForUrl(host)}:${p.port}`;
-  let url: URL;
-  try {
-    url = new URL(`${scheme}://${p.hostName ?? defaultAuthority}${p.path}`);
-  } catch {
-    // A host-name a URL cannot hold: resolve Locations against the target instead.
-    url = new URL(`${scheme}://${defaultAuthority}${p.path}`);
+/**
+ * The first request of a check. A poller makes one at every check it runs,
+ * and most checks make no other request, so what only a redirect or TLS
+ * needs is worked out when first asked for: the URL (parsing it and telling
+ * an IPv6 address from a name cost more than the rest of the request's
+ * preparation) and the certificate name. The headers are the same for every
+ * service with these settings: made once per settings.
+ */
+class FirstHop implements Hop {
+  readonly connectHost: string;
+  readonly port: number;
+  readonly path: string;
+  readonly hostHeader: string | undefined;
+  readonly sendCredentials = true;
+  headers: http.OutgoingHttpHeaders;
+  readonly #settings: HttpSettings;
+  #url: URL | undefined;
+  // null until worked out: undefined is an answer (no name, an IP literal).
+  #servername: string | undefined | null = null;
+
+  constructor(
+    readonly scheme: Scheme,
+    host: string,
+    p: HttpSettings,
+  ) {
+    this.connectHost = host;
+    this.port = p.port;
+    this.path = p.path;
+    this.hostHeader = p.hostName;
+    this.#settings = p;
+    let headers = firstHeaders.get(p);
+    if (headers === undefined) {
+      headers = requestHeaders(p, this);
+      firstHeaders.set(p, headers);
+    }
+    this.headers = headers;
   }
-  const sniHost = p.serverName ?? (p.hostName === undefined ? host : hostOfAuthority(p.hostName));
-  return {
-    url,
-    scheme,
-    connectHost: host,
-    port: p.port,
-    path: p.path,
-    hostHeader: p.hostName,
-    servername: sniHost === undefined || net.isIP(sniHost) ? undefined : sniHost,
-    sendCredentials: true,
-  };
+
+  get url(): URL {
+    if (this.#url === undefined) {
+      const p = this.#settings;
+      const defaultAuthority = `${hostForUrl(this.connectHost)}:${p.port}`;
+      try {
+        this.#url = new URL(`${this.scheme}://${p.hostName ?? defaultAuthority}${p.path}`);
+      } catch {
+        // A host-name a URL cannot hold: resolve Locations against the target instead.
+        this.#url = new URL(`${this.scheme}://${defaultAuthority}${p.path}`);
+      }
+    }
+    return this.#url;
+  }
+
+  get servername(): string | undefined {
+    if (this.#servername === null) {
+      const p = this.#settings;
+      const sniHost = p.serverName ?? (p.hostName === undefined ? this.connectHost : hostOfAuthority(p.hostName));
+      this.#servername = sniHost === undefined || net.isIP(sniHost) ? undefined : sniHost;
+    }
+    return this.#servername;
+  }
+}
+
+/** The first request's headers, by settings: they depend on nothing else (see {@link requestHeaders}). */
+const firstHeaders = new WeakMap<HttpSettings, http.OutgoingHttpHeaders>();
+
+export function firstHop(scheme: Scheme, host: string, p: HttpSettings): Hop {
+  return new FirstHop(scheme, host, p);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { DEFAULT_USER_AGENT, MAX_REDIRECTS, httpMonitor, parseStatusRanges, type HttpPhases } from './http.ts';
 import type { PollOutcome } from './monitor.ts';
 import { closedPort, parseAndPoll, pollLocal, start, startSilentServer, type RunningServer } from '../testing/servers.ts';
@@ -222,6 +223,40 @@ void test('http: DOWN on timeout when the body never ends', async () => {
   assert.deepEqual(outcome, { status: 'DOWN', reason: 'timeout after 200 ms' });
   assert.ok(performance.now() - started < 1000);
 });
+
+/** Whether every connection `server` accepted is closed within `withinMs`. */
+async function allClosed(open: Set<unknown>, withinMs: number): Promise<boolean> {
+  for (const deadline = performance.now() + withinMs; open.size > 0 && performance.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return open.size === 0;
+}
+
+// The server keeps idle connections for a minute, and the check's timeout is
+// longer than the wait: only the monitor can close them sooner.
+const leftOpenCases: Array<{ name: string; params: Record<string, string>; status: PollOutcome['status'] }> = [
+  { name: 'after a complete answer', params: {}, status: 'UP' },
+  { name: 'after a complete answer on a connection asked to stay open', params: { header0: 'Connection: keep-alive' }, status: 'UP' },
+  { name: 'after an unexpected status, body unread', params: { url: '/unavailable', header0: 'Connection: keep-alive' }, status: 'DOWN' },
+];
+
+for (const { name, params, status } of leftOpenCases) {
+  void test(`http: no connection left open ${name}`, async (t) => {
+    const open = new Set<unknown>();
+    const keeping = http.createServer(handler);
+    keeping.keepAliveTimeout = 60_000;
+    keeping.on('connection', (socket: Socket) => {
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+    });
+    const running = await start(keeping);
+    t.after(() => running.close());
+
+    const outcome = await pollLocal(httpMonitor, { port: String(running.port), ...params }, 30_000);
+    assert.equal(outcome.status, status, outcome.reason);
+    assert.ok(await allClosed(open, 2_000), `${open.size} connection(s) still open 2 s after the check`);
+  });
+}
 
 const HTTP_PARAMETERS =
   'basic-authentication, follow-redirects, header<N>, host-name, invert-status, nodelabel-host-name, password, port, ' +
