@@ -14,12 +14,19 @@ import type { LocationMonitorRow, ServiceStateRow } from '../db/entities.ts';
 type Result = ParamsOf<'reportResults'>['results'][number];
 
 /**
- * A statement run for every batch. On PostgreSQL it is a named prepared
- * statement, parsed and planned once per connection rather than per batch;
- * on the embedded database a plain query. Inside a transaction `manager`
- * holds the connection, so the statement runs in it.
+ * A statement run for every batch whose plan cannot depend on how many rows
+ * its tables hold (one row by primary key, an insert). On PostgreSQL it is
+ * a named prepared statement, parsed and planned once per connection rather
+ * than per batch; on the embedded database a plain query. Inside a
+ * transaction `manager` holds the connection, so the statement runs in it.
+ *
+ * A statement that reads service_state is not one of them: a plan made
+ * while the table was nearly empty (a new installation, a new package)
+ * scans it whole, and would be kept while it grows to every service of
+ * every monitor, until the table is next analyzed. Planned each time, it
+ * follows the table's size.
  */
-export async function batchStatement(manager: EntityManager, name: string, text: string, values: unknown[]): Promise<unknown[]> {
+async function batchStatement(manager: EntityManager, name: string, text: string, values: unknown[]): Promise<unknown[]> {
   const connection = (manager.queryRunner as { databaseConnection?: unknown } | undefined)?.databaseConnection;
   if (connection instanceof pg.Client) return (await connection.query({ name, text, values })).rows as unknown[];
   return (await manager.query(text, values)) as unknown[];
@@ -52,9 +59,7 @@ export async function lockMonitor(
  */
 export async function storeResultsAndReadStates(manager: EntityManager, monitorId: string, results: readonly Result[]): Promise<Map<string, ServiceStateRow>> {
   const serviceIds = [...new Set(results.map((r) => r.serviceId))];
-  const rows = (await batchStatement(
-    manager,
-    'ingest-store-results',
+  const rows = (await manager.query(
     `WITH stored AS (
        INSERT INTO poll_result (monitor_id, seq, service_id, timestamp, status, response_time_ms, reason, details)
        SELECT $1, r.seq, r.service_id, r.ts, r.status, r.response_time_ms, r.reason, r.details::jsonb

@@ -37,7 +37,7 @@ import type { EventRecorder } from '../event-store/event-recorder.ts';
 import { checkStanding } from '../location-monitors/location-monitor-service.ts';
 import { closeOutage, openOutage } from '../outages/outage-store.ts';
 import { outsideClockWindow } from './clock-window.ts';
-import { batchStatement, lockMonitor, saveStatesAndSeq, storeResultsAndReadStates } from './ingest-statements.ts';
+import { lockMonitor, saveStatesAndSeq, storeResultsAndReadStates } from './ingest-statements.ts';
 import { serviceTransition } from './service-transition.ts';
 
 /** Results that were committed, for whoever else wants them (response-time series). */
@@ -172,9 +172,7 @@ export class ResultIngest {
    */
   private async othersToReevaluate(manager: EntityManager, monitor: LocationMonitorRow, results: ParamsOf<'reportResults'>['results']): Promise<string[]> {
     const seen = (status: string) => [...new Set(results.filter((r) => r.status === status).map((r) => r.serviceId))];
-    const rows = (await batchStatement(
-      manager,
-      'ingest-others-to-reevaluate',
+    const rows = (await manager.query(
       `SELECT c.id, c.location, c.lost, c.down FROM (
           SELECT lm.id, lm.location, lm.connectivity_lost AS lost,
                  (SELECT count(*) FROM service_state d WHERE d.monitor_id = lm.id AND d.status = 'DOWN')::int AS down
