@@ -7,10 +7,30 @@
  * monitor's acknowledged seq.
  */
 import type { ParamsOf } from '@vantage/common';
+import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { LocationMonitorRow, ServiceStateRow } from '../db/entities.ts';
 
 type Result = ParamsOf<'reportResults'>['results'][number];
+
+/**
+ * A statement run for every batch whose plan cannot depend on how many rows
+ * its tables hold (one row by primary key, an insert). On PostgreSQL it is
+ * a named prepared statement, parsed and planned once per connection rather
+ * than per batch; on the embedded database a plain query. Inside a
+ * transaction `manager` holds the connection, so the statement runs in it.
+ *
+ * A statement that reads service_state is not one of them: a plan made
+ * while the table was nearly empty (a new installation, a new package)
+ * scans it whole, and would be kept while it grows to every service of
+ * every monitor, until the table is next analyzed. Planned each time, it
+ * follows the table's size.
+ */
+async function batchStatement(manager: EntityManager, name: string, text: string, values: unknown[]): Promise<unknown[]> {
+  const connection = (manager.queryRunner as { databaseConnection?: unknown } | undefined)?.databaseConnection;
+  if (connection instanceof pg.Client) return (await connection.query({ name, text, values })).rows as unknown[];
+  return (await manager.query(text, values)) as unknown[];
+}
 
 /**
  * Locks the monitor's row for the rest of the transaction (batches of one
@@ -22,7 +42,7 @@ export async function lockMonitor(
   manager: EntityManager,
   monitorId: string,
 ): Promise<Pick<LocationMonitorRow, 'lastSeq' | 'connectivityLost' | 'lifecycle' | 'revokedAt'> | null> {
-  const [row] = (await manager.query(`SELECT last_seq, connectivity_lost, lifecycle, revoked_at FROM location_monitor WHERE id = $1 FOR UPDATE`, [monitorId])) as {
+  const [row] = (await batchStatement(manager, 'ingest-lock-monitor', `SELECT last_seq, connectivity_lost, lifecycle, revoked_at FROM location_monitor WHERE id = $1 FOR UPDATE`, [monitorId])) as {
     last_seq: string | number;
     connectivity_lost: boolean;
     lifecycle: LocationMonitorRow['lifecycle'];
@@ -79,7 +99,9 @@ export async function storeResultsAndReadStates(manager: EntityManager, monitorI
 
 /** Writes a monitor's service states (inserted or replaced) and its acknowledged seq. */
 export async function saveStatesAndSeq(manager: EntityManager, monitorId: string, states: readonly ServiceStateRow[], lastSeq: number): Promise<void> {
-  await manager.query(
+  await batchStatement(
+    manager,
+    'ingest-save-states',
     `WITH saved AS (
        INSERT INTO service_state (monitor_id, service_id, status, event_status, changed_at, reason, last_result_at)
        SELECT $1, s.service_id, s.status, s.event_status, s.changed_at, s.reason, s.last_result_at

@@ -410,3 +410,30 @@ void test('over WebSocket: calls, errors and a statusChanged hint', async () => 
   assert.deepEqual(hint.params, { status: 'PAUSED' });
   ws.close();
 });
+
+void test('a check-in of a started monitor notes the time, its stats and its server, and keeps the stats when it sends none', async () => {
+  const creds = await registerApproved(t, 'RDU', 'checker');
+  // Approved but not started: the check-in answers as it is and notes nothing of the usual kind.
+  const registered = await t.call('pollerCheckingIn', { configVersion: '' }, creds);
+  assert.equal((registered.result as { status: string }).status, 'REGISTERED');
+  assert.equal((await t.call('pollerStarting', {}, creds)).error, undefined);
+  const read = () => t.backend.db.manager.findOneByOrFail(LocationMonitorEntity, { id: creds.monitorId });
+  const before = await read();
+  const first = await t.call('pollerCheckingIn', { configVersion: '', stats: { spooled: 7 }, connection: { server: 'wss://home.example/rpc', role: 'home' } }, creds);
+  assert.equal(first.error, undefined, JSON.stringify(first.error));
+  let row = await read();
+  assert.equal(row.lifecycle, 'STARTED');
+  assert.ok(row.lastCheckInAt! >= before.lastCheckInAt!);
+  assert.deepEqual(row.lastStats, { spooled: 7 });
+  assert.equal(row.serverUrl, 'wss://home.example/rpc');
+  assert.equal(row.serverRole, 'home');
+  const second = await t.call('pollerCheckingIn', { configVersion: '' }, creds);
+  assert.equal(second.error, undefined, JSON.stringify(second.error));
+  row = await read();
+  assert.deepEqual(row.lastStats, { spooled: 7 });
+  assert.equal(row.serverUrl, 'wss://home.example/rpc');
+  // A paused monitor is told so by the same path.
+  await t.backend.monitors.administer(creds.monitorId, 'pause');
+  const paused = await t.call('pollerCheckingIn', { configVersion: '' }, creds);
+  assert.equal((paused.result as { status: string }).status, 'PAUSED');
+});
