@@ -60,7 +60,7 @@ export function emptyDatabaseIsStale() {
 }
 
 /**
- * Builds the poller, the backend and the empty database when any is missing
+ * Builds the poller, the backend, the web UI's bundle and the empty database when any is missing
  * or stale (with tsx, in a child process: only then is a transpiler loaded).
  * Returns the exit status: 0 when all is built.
  */

@@ -70,7 +70,8 @@ void test('sources that do not build give no bundle and a logged reason, until t
 });
 
 void test('a bundle built ahead is served from disk while the sources are those it was made from; a change bundles them again', async () => {
-  await save('words.js', 'export const greeting = (name) => `Hello again, ${name}`;\n', 2_000_000_300);
+  // Long enough to be compressed (small files are sent as they are).
+  await save('words.js', `export const greeting = (name) => \`Hello again, \${name}${'. Welcome back'.repeat(60)}\`;\n`, 2_000_000_300);
   const dist = `${dir}-dist`;
   const { name } = await writePrebuiltWebUi(dir, dist);
   assert.deepEqual((await readdir(dist)).sort(), [name, `${name}.br`, `${name}.gz`, `${name}.map`, 'manifest.json'].sort());

@@ -23,17 +23,16 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { brotliCompress, constants, gzip } from 'node:zlib';
+import { constants } from 'node:zlib';
 import type { BuildOptions } from 'esbuild';
 import type { FastifyBaseLogger } from 'fastify';
-import { etagOf, prepare, type PreparedFile } from './compressed-files.ts';
+import { prepare, preparedFrom, type PreparedFile } from './compressed-files.ts';
 
 export interface WebUiBundle {
   /** The file name under /ui/: `app.<hash>.js`. */
   name: string;
   script: PreparedFile;
-  /** `<name>.map`: the source map (with the sources), which browsers fetch only when their developer tools are open. */
-  /** Prepared at its first request: only developer tools ask for it. */
+  /** `<name>.map`: the source map (with the sources), prepared at its first request: only developer tools ask for it. */
   sourceMap: () => Promise<PreparedFile>;
 }
 
@@ -97,7 +96,7 @@ export class WebUiBundler {
       this.log.warn({ err }, `the web UI bundle in ${this.prebuiltDir} is incomplete; bundling the sources here`);
       return undefined;
     }
-    return { name: manifest.name, script: { etag: etagOf(identity), identity, br, gzip }, sourceMap: once(async () => prepare(await file('.map'))) };
+    return { name: manifest.name, script: preparedFrom(identity, br, gzip), sourceMap: once(async () => prepare(await file('.map'))) };
   }
 
   private async build(): Promise<WebUiBundle> {
@@ -111,9 +110,6 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | undefined;
   return () => (made ??= make());
 }
-
-const brotli = promisify(brotliCompress);
-const gzipAsync = promisify(gzip);
 
 /** What `webui/dist/manifest.json` says: the bundle's file name and the sources it was made from. */
 interface PrebuiltManifest {
@@ -173,14 +169,11 @@ export async function writePrebuiltWebUi(srcDir: string, outDir: string): Promis
     await writeFile(building, body);
     await rename(building, join(outDir, file));
   };
-  // Compressed at the highest levels: once, here, not at every start.
-  const [br, gz] = await Promise.all([
-    brotli(code, { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: code.length } }),
-    gzipAsync(code, { level: 9 }),
-  ]);
+  // Brotli at its highest quality: once, here, not at every start.
+  const { br, gzip } = await prepare(code, constants.BROTLI_MAX_QUALITY);
   await put(name, code);
   await put(`${name}.br`, br);
-  await put(`${name}.gz`, gz);
+  await put(`${name}.gz`, gzip);
   await put(`${name}.map`, map);
   await put(MANIFEST, `${JSON.stringify({ name, fingerprint } satisfies PrebuiltManifest)}\n`);
   // Earlier builds' files: nothing serves them any more.
