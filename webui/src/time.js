@@ -1,36 +1,50 @@
 /**
- * Times as people read them: in the viewer's time zone (luxon's default,
- * the browser's), relative where that is what matters ("2 min ago"), with
- * the exact time in the element's title and `datetime` attribute.
+ * Times as people read them: in the viewer's time zone (the browser's),
+ * relative where that is what matters ("2 min ago"), with the exact time in
+ * the element's title and `datetime` attribute. Plain Date and
+ * Intl.DateTimeFormat, one formatter per style made once: a page of a few
+ * hundred rows formats a few hundred times, and a date library (luxon was a
+ * third of the bundle) costs every page its download and compile.
  */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { DateTime } from 'luxon';
 
-/** @param {number} ms epoch milliseconds */
-export const toDateTime = (ms) => DateTime.fromMillis(ms);
+/** @param {Intl.DateTimeFormatOptions} options */
+const formatter = (options) => new Intl.DateTimeFormat(undefined, options);
+const FULL = formatter({ day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const TIME_OF_DAY = formatter({ hour: 'numeric', minute: '2-digit', second: '2-digit' });
+const THIS_YEAR = formatter({ day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+const OTHER_YEAR = formatter({ day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 /** "21 Nov 2026, 08:39:57" in the viewer's zone. */
 export function formatTime(/** @type {number | null | undefined} */ ms) {
   if (ms === null || ms === undefined) return '—';
-  return toDateTime(ms).toLocaleString({ day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return FULL.format(ms);
 }
 
 /** Shorter, for tables: "08:39:57" today, "21 Nov 08:39" this year, else with the year. */
-export function formatShort(/** @type {number | null | undefined} */ ms) {
+export function formatShort(/** @type {number | null | undefined} */ ms, nowMs = Date.now()) {
   if (ms === null || ms === undefined) return '—';
-  const t = toDateTime(ms);
-  const now = DateTime.now();
-  if (t.hasSame(now, 'day')) return t.toLocaleString(DateTime.TIME_WITH_SECONDS);
-  if (t.hasSame(now, 'year')) return t.toLocaleString({ day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-  return t.toLocaleString({ day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+  const t = new Date(ms);
+  const now = new Date(nowMs);
+  if (t.getFullYear() !== now.getFullYear()) return OTHER_YEAR.format(t);
+  if (t.getMonth() === now.getMonth() && t.getDate() === now.getDate()) return TIME_OF_DAY.format(t);
+  return THIS_YEAR.format(t);
 }
 
-/** The zone the page shows times in, e.g. "Europe/Paris (UTC+1)". */
-export function zoneName() {
-  const now = DateTime.now();
-  return `${now.zoneName} (UTC${now.toFormat('ZZ')})`;
+/** "+01:00", "-05:30": the offset from UTC of the viewer's zone at `ms`. */
+export function utcOffset(/** @type {number} */ ms) {
+  const minutes = -new Date(ms).getTimezoneOffset();
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
+
+/** The zone the page shows times in, e.g. "Europe/Paris (UTC+01:00)". */
+export function zoneName() {
+  return `${formatter({}).resolvedOptions().timeZone} (UTC${utcOffset(Date.now())})`;
+}
+
+const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
 
 /**
  * "just now", "45 s ago", "2 min ago", "3 h ago", "2 days ago"; "in 3 min" for
@@ -77,16 +91,29 @@ export function formatDuration(/** @type {number} */ ms) {
   return parts.join(' ') || '0 s';
 }
 
-/** Value for an `<input type="datetime-local">` from epoch ms, in the viewer's zone. */
+/** Value for an `<input type="datetime-local">` from epoch ms, in the viewer's zone: "2026-11-21T08:39". */
 export function toInputValue(/** @type {number} */ ms) {
-  return toDateTime(ms).toFormat("yyyy-MM-dd'T'HH:mm");
+  const t = new Date(ms);
+  return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}T${pad(t.getHours())}:${pad(t.getMinutes())}`;
 }
 
-/** Epoch ms from an `<input type="datetime-local">` value, or null when empty or invalid. */
-export function fromInputValue(/** @type {string} */ value) {
-  if (!value) return null;
-  const t = DateTime.fromISO(value);
-  return t.isValid ? t.toMillis() : null;
+const INPUT_VALUE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
+
+/**
+ * Epoch ms from an `<input type="datetime-local">` value (the viewer's zone),
+ * or null when empty or not a real date and time ("2026-02-30T10:00").
+ * @param {string} value
+ */
+export function fromInputValue(value) {
+  const m = INPUT_VALUE.exec(value);
+  if (!m) return null;
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = m.slice(1, 7).map((part) => Number(part ?? 0));
+  const milli = Number((m[7] ?? '0').padEnd(3, '0'));
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  const t = new Date(year, month - 1, day, hour, minute, second, milli);
+  // Date rolls 30 February over into March: a date that does not come back as written is not one.
+  // (A time skipped by a change to summer time moves forward an hour, as the clocks did.)
+  return t.getFullYear() === year && t.getMonth() + 1 === month && t.getDate() === day ? t.getTime() : null;
 }
 
 /** One clock for every relative time on the page (not a timer per element). */
@@ -127,5 +154,5 @@ export function Time({ ms, mode = 'relative' }) {
   useNow(mode === 'relative');
   if (ms === null || ms === undefined) return html`<span class="muted">${mode === 'relative' ? 'never' : '—'}</span>`;
   const text = mode === 'relative' ? relative(ms) : mode === 'short' ? formatShort(ms) : formatTime(ms);
-  return html`<time datetime=${toDateTime(ms).toISO()} title=${formatTime(ms)}>${text}</time>`;
+  return html`<time datetime=${new Date(ms).toISOString()} title=${formatTime(ms)}>${text}</time>`;
 }
