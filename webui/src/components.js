@@ -5,6 +5,7 @@
  */
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { markup } from './markup.js';
 
 // --- states and badges ---
 
@@ -28,10 +29,19 @@ export const AVAILABILITY_STATES = { up: STATES.up, partial: STATES.partial, dow
 /** @param {string} state */
 export const stateClass = (state) => `state-${state.replace(/\s+/g, '-')}`;
 
+/** How a state reads; an unknown one by its own name. @param {string} state */
+const stateLook = (state) => STATES[/** @type {keyof typeof STATES} */ (state)] ?? { label: state, icon: '•', hint: '' };
+
 /** @param {{ state: string, testid?: string }} props */
 export function StateBadge({ state, testid }) {
-  const known = STATES[/** @type {keyof typeof STATES} */ (state)] ?? { label: state, icon: '•', hint: '' };
+  const known = stateLook(state);
   return html`<span class="badge ${stateClass(state)}" title=${known.hint} data-testid=${testid} data-state=${state}><span aria-hidden="true" class="badge-icon">${known.icon}</span>${known.label}</span>`;
+}
+
+/** The same badge as markup (markup.js), for long lists. @param {string} state @param {string} [testid] */
+export function stateBadgeMarkup(state, testid) {
+  const known = stateLook(state);
+  return markup`<span class="badge ${stateClass(state)}" title="${known.hint}"${testid ? markup` data-testid="${testid}"` : ''} data-state="${state}"><span aria-hidden="true" class="badge-icon">${known.icon}</span>${known.label}</span>`;
 }
 
 /** Monitor statuses, by tone. */

@@ -8,13 +8,14 @@
  */
 import { html } from 'htm/preact';
 import { useMemo } from 'preact/hooks';
-import { Empty, ErrorBox, Loading, STATES, StateBadge, TableWrap, useResource } from '../components.js';
+import { Empty, ErrorBox, Loading, STATES, TableWrap, stateBadgeMarkup, useResource } from '../components.js';
 import { countOf, ms, percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { getServices } from '../rest.js';
 import { href, navigate } from '../router.js';
 import { useProgressiveCount } from '../progressive.js';
-import { Sparkline, StatusBars } from '../status-history.js';
+import { markup } from '../markup.js';
+import { sparklineMarkup, statusBarsMarkup } from '../status-history.js';
 import { SelectFilter } from './filters.js';
 
 /** @typedef {import('../rest.js').ServiceSummary} ServiceSummary */
@@ -87,6 +88,7 @@ export function ServicesPage({ query }) {
   const shown = useMemo(() => (d ? selectServices([...d.services], c) : []), [d, c.q, c.state, c.location, c.app, c.sort]);
   // A screenful of rows first, the rest just after (a few hundred rows take a while to build).
   const rendered = useProgressiveCount(shown.length);
+  const rows = useMemo(() => (d ? shown.map((s) => serviceRowMarkup(s, d.window).text) : []), [shown, d]);
   const filtered = c.q || c.state || c.location || c.app;
   const windowLabel = SERVICE_WINDOWS.find((w) => w.key === c.window)?.label ?? c.window;
 
@@ -141,32 +143,40 @@ export function ServicesPage({ query }) {
                 <th scope="col">Uptime</th>
               </tr>
             </thead>
-            <tbody>
-              ${shown.slice(0, rendered).map((s) => html`<${ServiceRow} key=${s.id} service=${s} window=${d.window} />`)}
-            </tbody>
+            ${chunksOf(rows.slice(0, rendered)).map((chunk, i) => html`<tbody key=${i} dangerouslySetInnerHTML=${{ __html: chunk }} />`)}
           </table>
         </${TableWrap}>`
       : null}
   </section>`;
 }
 
-/** @param {{ service: ServiceSummary, window: import('../rest.js').ServiceWindow }} props */
-function ServiceRow({ service: s, window }) {
-  return html`<tr data-testid=${`service-row-${s.id}`} data-state=${s.state}>
-    <th scope="row" data-label="Service">
-      <a class="sid" href=${href(['services', s.id])}>${s.id}</a>
-      <div class="muted small">${s.monitorType} check of ${s.host}</div>
-    </th>
-    <td data-label="Applications">${s.applications.length ? s.applications.join(', ') : html`<span class="muted">none</span>`}</td>
-    <td data-label="State">
-      <ul class="loc-states">
-        ${s.locations.map((l) => html`<li><span class="loc-name">${l.location}</span> <${StateBadge} state=${l.state} testid=${`service-state-${s.id}-${l.location}`} /></li>`)}
-      </ul>
-    </td>
-    <td data-label="History"><${StatusBars} history=${s.history} firstPeriodMs=${window.firstPeriodMs} stepMs=${window.stepMs} label=${s.id} testid=${`history-${s.id}`} /></td>
-    <td data-label="Response time" class="nowrap">
-      <div class="spark-cell"><${Sparkline} values=${s.responseMs} label=${s.id} /><span class="small">${ms(s.avgResponseMs)}</span></div>
-    </td>
-    <td data-label="Uptime" class="num">${s.uptime === null ? html`<span class="muted">no results</span>` : percent(s.uptime)}</td>
+/**
+ * Rows in groups, a tbody each: as more rows arrive (progressive.js), the
+ * groups already shown keep their markup and are not parsed again.
+ */
+const ROWS_PER_GROUP = 20;
+
+/** @param {string[]} rows */
+function chunksOf(rows) {
+  const chunks = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_GROUP) chunks.push(rows.slice(i, i + ROWS_PER_GROUP).join(''));
+  return chunks;
+}
+
+/**
+ * One service's row as markup: a few hundred rows are parsed by the browser
+ * at once, several times faster than made element by element.
+ * @param {ServiceSummary} s @param {import('../rest.js').ServiceWindow} window
+ */
+function serviceRowMarkup(s, window) {
+  return markup`<tr data-testid="service-row-${s.id}" data-state="${s.state}">
+    <th scope="row" data-label="Service"><a class="sid" href="${href(['services', s.id])}">${s.id}</a><div class="muted small">${s.monitorType} check of ${s.host}</div></th>
+    <td data-label="Applications">${s.applications.length ? s.applications.join(', ') : markup`<span class="muted">none</span>`}</td>
+    <td data-label="State"><ul class="loc-states">${s.locations.map(
+      (l) => markup`<li><span class="loc-name">${l.location}</span> ${stateBadgeMarkup(l.state, `service-state-${s.id}-${l.location}`)}</li>`,
+    )}</ul></td>
+    <td data-label="History">${statusBarsMarkup({ history: s.history, firstPeriodMs: window.firstPeriodMs, stepMs: window.stepMs, label: s.id, testid: `history-${s.id}` })}</td>
+    <td data-label="Response time" class="nowrap"><div class="spark-cell">${sparklineMarkup(s.responseMs, s.id)}<span class="small">${ms(s.avgResponseMs)}</span></div></td>
+    <td data-label="Uptime" class="num">${s.uptime === null ? markup`<span class="muted">no results</span>` : percent(s.uptime)}</td>
   </tr>`;
 }
