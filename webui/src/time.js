@@ -9,17 +9,26 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 
-/** @param {Intl.DateTimeFormatOptions} options */
-const formatter = (options) => new Intl.DateTimeFormat(undefined, options);
+/**
+ * A formatter made at its first use: making one costs milliseconds (the
+ * first, tens of them), and a page uses one or two of these styles.
+ * @param {Intl.DateTimeFormatOptions} options
+ */
+function formatter(options) {
+  /** @type {Intl.DateTimeFormat | undefined} */
+  let made;
+  return () => (made ??= new Intl.DateTimeFormat(undefined, options));
+}
 const FULL = formatter({ day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const TIME_OF_DAY = formatter({ hour: 'numeric', minute: '2-digit', second: '2-digit' });
 const THIS_YEAR = formatter({ day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 const OTHER_YEAR = formatter({ day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const DEFAULTS = formatter({});
 
 /** "21 Nov 2026, 08:39:57" in the viewer's zone. */
 export function formatTime(/** @type {number | null | undefined} */ ms) {
   if (ms === null || ms === undefined) return '—';
-  return FULL.format(ms);
+  return FULL().format(ms);
 }
 
 /** Shorter, for tables: "08:39:57" today, "21 Nov 08:39" this year, else with the year. */
@@ -27,9 +36,9 @@ export function formatShort(/** @type {number | null | undefined} */ ms, nowMs =
   if (ms === null || ms === undefined) return '—';
   const t = new Date(ms);
   const now = new Date(nowMs);
-  if (t.getFullYear() !== now.getFullYear()) return OTHER_YEAR.format(t);
-  if (t.getMonth() === now.getMonth() && t.getDate() === now.getDate()) return TIME_OF_DAY.format(t);
-  return THIS_YEAR.format(t);
+  if (t.getFullYear() !== now.getFullYear()) return OTHER_YEAR().format(t);
+  if (t.getMonth() === now.getMonth() && t.getDate() === now.getDate()) return TIME_OF_DAY().format(t);
+  return THIS_YEAR().format(t);
 }
 
 /** "+01:00", "-05:30": the offset from UTC of the viewer's zone at `ms`. */
@@ -41,7 +50,7 @@ export function utcOffset(/** @type {number} */ ms) {
 
 /** The zone the page shows times in, e.g. "Europe/Paris (UTC+01:00)". */
 export function zoneName() {
-  return `${formatter({}).resolvedOptions().timeZone} (UTC${utcOffset(Date.now())})`;
+  return `${DEFAULTS().resolvedOptions().timeZone} (UTC${utcOffset(Date.now())})`;
 }
 
 const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');

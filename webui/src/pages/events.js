@@ -10,6 +10,7 @@ import { Empty, ErrorBox, Loading, SeverityBadge, TableWrap, notify } from '../c
 import { useLiveRefresh } from '../live.js';
 import { href, useHashParam } from '../router.js';
 import { Time, fromInputValue, zoneName } from '../time.js';
+import { useProgressiveCount } from '../progressive.js';
 import { ueiLabel, ueiName } from '../catalogue.js';
 import { getEvents } from '../rest.js';
 import { SelectFilter, locationOptions, severityOptions, ueiOptions, useLocationNames } from './filters.js';
@@ -89,6 +90,8 @@ export function EventsPage() {
   };
 
   const shown = (events ?? []).filter((e) => !severity || e.severity === severity);
+  // A screenful of rows first, the rest in chunks just after: 200 rows with live times take a while to build.
+  const rendered = useProgressiveCount(shown.length);
   const clear = () => {
     setLocation('');
     setUei('');
@@ -127,7 +130,7 @@ export function EventsPage() {
             <table class="events cards" data-testid="events-table">
               <thead><tr><th scope="col">Time</th><th scope="col">Severity</th><th scope="col">Event</th><th scope="col">Location</th><th scope="col">Monitor</th><th scope="col">Service</th><th scope="col">Details</th></tr></thead>
               <tbody>
-                ${shown.map((e) => html`<${EventRow} key=${e.id} event=${e} fresh=${fresh.has(e.id)} />`)}
+                ${shown.slice(0, rendered).map((e) => html`<${EventRow} key=${e.id} event=${e} fresh=${fresh.has(e.id)} />`)}
               </tbody>
             </table>
           </${TableWrap}>

@@ -86,9 +86,13 @@ export function ServicesPage({ query }) {
 
   const d = list.data;
   const shown = useMemo(() => (d ? selectServices([...d.services], c) : []), [d, c.q, c.state, c.location, c.app, c.sort]);
-  // A screenful of rows first, the rest just after (a few hundred rows take a while to build).
+  // A screenful of rows first, the rest just after (a few hundred rows take a while to lay out).
   const rendered = useProgressiveCount(shown.length);
-  const rows = useMemo(() => (d ? shown.map((s) => serviceRowMarkup(s, d.window).text) : []), [shown, d]);
+  // Each row's markup made when it is first shown, and kept until the list is loaded again.
+  const rowMarkup = useMemo(() => {
+    const made = new Map();
+    return (/** @type {ServiceSummary} */ s) => made.get(s) ?? made.set(s, d ? serviceRowMarkup(s, d.window).text : '').get(s);
+  }, [d]);
   const filtered = c.q || c.state || c.location || c.app;
   const windowLabel = SERVICE_WINDOWS.find((w) => w.key === c.window)?.label ?? c.window;
 
@@ -143,7 +147,7 @@ export function ServicesPage({ query }) {
                 <th scope="col">Uptime</th>
               </tr>
             </thead>
-            ${chunksOf(rows.slice(0, rendered)).map((chunk, i) => html`<tbody key=${i} dangerouslySetInnerHTML=${{ __html: chunk }} />`)}
+            ${chunksOf(shown.slice(0, rendered).map(rowMarkup)).map((chunk, i) => html`<tbody key=${i} dangerouslySetInnerHTML=${{ __html: chunk }} />`)}
           </table>
         </${TableWrap}>`
       : null}
