@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { isStale } from '../frontend-poller/bundle-files.mjs';
 import { bundleIsStale, buildPollerBundle } from '../frontend-poller/build.ts';
-import { PGlite } from '@electric-sql/pglite';
 import {
   BACKEND_BUNDLE_PATH,
   BACKEND_SOURCES,
@@ -24,6 +23,7 @@ import {
   WEBUI_SOURCES,
   webUiIsStale,
 } from './bundle-files.mjs';
+import { makeDatabaseTemplate } from './src/db/database-template.ts';
 import { writePrebuiltWebUi } from './src/rest/webui-bundle.ts';
 
 export async function buildBackendBundle(outfile = BACKEND_BUNDLE_PATH): Promise<{ outfile: string }> {
@@ -105,14 +105,12 @@ function sourceRelativeUrls(bundleDir: string): Plugin {
 }
 
 /**
- * The empty embedded database a new data folder starts as a copy of: PGlite's
- * initdb runs here, once, in the build's process, not in the backend's.
+ * The embedded database a new data folder starts as a copy of, with every
+ * migration applied and no installation's own rows (db/database-template.ts).
  */
 export async function buildEmptyDatabase(path = EMPTY_DATABASE_PATH): Promise<{ path: string }> {
   const building = `${path}.${process.pid}.tmp`;
-  await rm(building, { recursive: true, force: true });
-  const pg = await PGlite.create({ dataDir: building });
-  await pg.close();
+  await makeDatabaseTemplate(building);
   await rm(path, { recursive: true, force: true });
   await rename(building, path);
   await writeFile(EMPTY_DATABASE_MADE_BY, `${installedPgliteVersion() ?? 'unknown'}\n`);

@@ -27,12 +27,17 @@ export function webUiIsStale() {
 }
 
 /**
- * An empty embedded database, made once by the build, that a new data folder
- * starts as a copy of (PGlite's own initdb would run in the backend, with a
- * second PostgreSQL beside the first: hundreds of MB at the first start).
+ * The embedded database a new data folder starts as a copy of, made once by
+ * the build with every migration applied (PGlite's own initdb would run in
+ * the backend, with a second PostgreSQL beside the first: hundreds of MB at
+ * the first start; and the migrations took a first start past 3 s).
  */
 export const EMPTY_DATABASE_PATH = fileURLToPath(new URL('./dist/empty-database', import.meta.url));
 const PGLITE_PACKAGE = fileURLToPath(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url));
+/** The migrations and what they use: a change in them makes the empty database stale. */
+const EMPTY_DATABASE_SOURCES = ['./src/db/migrations', './src/db/database-template.ts', './src/db/installation.ts'].map((path) =>
+  fileURLToPath(new URL(path, import.meta.url)),
+);
 
 /** Which PGlite made the empty database: kept beside it, since npm gives every installed file the same old mtime. */
 export const EMPTY_DATABASE_MADE_BY = `${EMPTY_DATABASE_PATH}.pglite-version`;
@@ -46,9 +51,10 @@ export function installedPgliteVersion() {
   }
 }
 
-/** Missing, or made by another PGlite than the one installed now. */
+/** Missing, older than a migration, or made by another PGlite than the one installed now. */
 export function emptyDatabaseIsStale() {
   if (!existsSync(join(EMPTY_DATABASE_PATH, 'PG_VERSION'))) return true;
+  if (isStale(EMPTY_DATABASE_MADE_BY, EMPTY_DATABASE_SOURCES)) return true;
   let madeBy;
   try {
     madeBy = readFileSync(EMPTY_DATABASE_MADE_BY, 'utf8').trim();

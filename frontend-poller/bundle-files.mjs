@@ -15,18 +15,23 @@ export const POLLER_SOURCES = ['frontend-poller/src', 'monitors/src', 'common/sr
 /**
  * Whether a built file is missing or older than one of its sources.
  * @param {string} outfile the built file
- * @param {string[]} sourceDirs folders whose files it is built from (tests aside)
+ * @param {string[]} sources folders whose files it is built from (tests aside), or single files
  * @returns {boolean}
  */
-export function isStale(outfile, sourceDirs) {
+export function isStale(outfile, sources) {
   let builtMs;
   try {
     builtMs = statSync(outfile).mtimeMs;
   } catch {
     return true;
   }
-  for (const dir of sourceDirs) {
-    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+  for (const source of sources) {
+    const stat = statSync(source);
+    if (stat.isFile()) {
+      if (stat.mtimeMs > builtMs) return true;
+      continue;
+    }
+    for (const entry of readdirSync(source, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile() || entry.name.endsWith('.test.ts')) continue;
       if (statSync(join(entry.parentPath, entry.name)).mtimeMs > builtMs) return true;
     }

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createLogger, type LogLevel } from '@vantage/runtime';
 import { parseByteSize, parseDuration, parsePort } from './cli-values.ts';
 import { DEFAULT_PACKAGE_MAX_AGE_MS, DEFAULT_SPOOL_MAX_AGE_MS, DEFAULT_SPOOL_MAX_BYTES, Poller } from './poller.ts';
-import { PollerMetrics, serveMetrics } from './poller-metrics.ts';
+import type { PollerMetrics } from './poller-metrics.ts';
 import { parseServerList } from './server-choice.ts';
 import { describeVerification, loadServerVerification, type ServerVerification } from './transports/server-verification.ts';
 import { transportFactoryForServers } from './transports/transport-factory.ts';
@@ -134,8 +134,11 @@ async function main(argv: string[]): Promise<number> {
 
   const log = createLogger('poller', { level: logLevel, format: logFormat });
   for (const warning of registration.warnings) log.warn(warning);
-  const metrics = metricsPort === undefined ? undefined : new PollerMetrics();
-  if (metrics) {
+  let metrics: PollerMetrics | undefined;
+  if (metricsPort !== undefined) {
+    // Loaded only when asked for: prom-client adds some 3 MB to a poller that serves no metrics.
+    const { PollerMetrics, serveMetrics } = await import('./poller-metrics.ts');
+    metrics = new PollerMetrics();
     try {
       const server = await serveMetrics(metrics, values['metrics-host']!, metricsPort!, log);
       log.info(`metrics at http://${values['metrics-host']!.includes(':') ? `[${values['metrics-host']}]` : values['metrics-host']}:${server.port}/metrics`);

@@ -11,7 +11,7 @@
  * local event bus is the whole story.
  */
 import { Backoff, WakeableSleep, type BackoffOptions, type Logger } from '@vantage/runtime';
-import pg from 'pg';
+import type pg from 'pg';
 
 /** Reconnection after a lost LISTEN connection: 0.5 s doubling to 10 s. */
 export const LISTEN_RECONNECT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 10_000, jitter: 0.2 };
@@ -92,7 +92,9 @@ export class PgNotifications {
 
   private async run(): Promise<void> {
     while (!this.closed) {
-      const client = new pg.Client({ connectionString: this.url, keepAlive: true, connectionTimeoutMillis: LISTEN_CONNECT_TIMEOUT_MS });
+      // Loaded here, not at the top: the embedded database's start never needs it.
+      const { default: nodePostgres } = await import('pg');
+      const client = new nodePostgres.Client({ connectionString: this.url, keepAlive: true, connectionTimeoutMillis: LISTEN_CONNECT_TIMEOUT_MS });
       // Attached before connecting: an 'error' without a listener would end the process.
       const lost = new Promise<string>((resolve) => {
         client.on('error', (err) => resolve(errorText(err)));

@@ -14,6 +14,7 @@ import { pendingAudit, writeAudit } from '../audit/audit-trail.ts';
 import { ENTITIES } from './entities.ts';
 import { lockDataFolder } from './data-folder-lock.ts';
 import { embeddedStartParams, seedFromEmptyDatabase } from './embedded-database.ts';
+import { ensureInstallationId } from './installation.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
 export interface DatabaseOptions {
@@ -67,7 +68,10 @@ export class Database {
     const db = new Database(dataSource, session, description, unlock);
     // Nothing else uses the connection yet, so migrations need no turn in the queue.
     try {
-      await db.underStartLock(() => dataSource.runMigrations({ transaction: 'all' }));
+      await db.underStartLock(async () => {
+        await dataSource.runMigrations({ transaction: 'all' });
+        await ensureInstallationId(dataSource.manager);
+      });
     } catch (err) {
       await db.close();
       throw err;

@@ -7,7 +7,7 @@
  * monitor's acknowledged seq.
  */
 import type { ParamsOf } from '@vantage/common';
-import pg from 'pg';
+import type pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { LocationMonitorRow, ServiceStateRow } from '../db/entities.ts';
 
@@ -28,7 +28,10 @@ type Result = ParamsOf<'reportResults'>['results'][number];
  */
 async function batchStatement(manager: EntityManager, name: string, text: string, values: unknown[]): Promise<unknown[]> {
   const connection = (manager.queryRunner as { databaseConnection?: unknown } | undefined)?.databaseConnection;
-  if (connection instanceof pg.Client) return (await connection.query({ name, text, values })).rows as unknown[];
+  // node-postgres as TypeORM loaded it: only on PostgreSQL. Not imported here, so that the embedded
+  // database's start never evaluates it (its first use of the global Response loads Node's whole fetch).
+  const nodePostgres = (manager.connection.driver as { postgres?: Partial<typeof pg> }).postgres;
+  if (nodePostgres?.Client && connection instanceof nodePostgres.Client) return (await connection.query({ name, text, values })).rows as unknown[];
   return (await manager.query(text, values)) as unknown[];
 }
 
