@@ -45,7 +45,10 @@ export interface PollOutcome {
  *
  * `poll` must honour `signal` (pass it to every socket and request) and must
  * resolve, never reject: a rejection is a bug in the monitor and is counted
- * apart by the caller.
+ * apart by the caller. The signal is shared by the checks that started with
+ * this one (see shared-deadline.ts) and outlives it: a listener the monitor
+ * adds to it is removed once the check is decided (node:net and node:http
+ * remove theirs when the socket closes).
  */
 export interface ServiceMonitor<S = unknown> {
   readonly name: string;

@@ -258,3 +258,84 @@ void test('prepareCheck: a monitor whose parse breaks (a bug, not a ParameterErr
   const prepared = prepareCheck({ broken }, { monitor: 'broken', host: '127.0.0.1', params: {} }, 1000);
   assert.deepEqual(await prepared.run(), { status: 'UNKNOWN', reason: 'monitor error: oops' });
 });
+
+/** A monitor that answers UP after `answerMs`, or DOWN when its signal aborts first; it records the signals it got. */
+function waiting(): { monitor: ServiceMonitor<{ answerMs: number }>; signals: AbortSignal[] } {
+  const signals: AbortSignal[] = [];
+  const parameters = defineParameters({ 'answer-ms': param.int({ min: 0 }).default(0) });
+  const monitor: ServiceMonitor<{ answerMs: number }> = {
+    name: 'waiting',
+    parameters,
+    parse: (params) => ({ answerMs: parameters.read(params)['answer-ms'] }),
+    poll: (target, signal) => {
+      signals.push(signal);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve({ status: 'UP' }), target.settings.answerMs);
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve({ status: 'DOWN', reason: String((signal.reason as Error).message) });
+          },
+          { once: true },
+        );
+      });
+    },
+  };
+  return { monitor, signals };
+}
+
+void test('runCheck: checks started together share one deadline, and each still gets its own outcome', async () => {
+  const { monitor, signals } = waiting();
+  const started = performance.now();
+  const outcomes = await Promise.all(
+    ['0', '30', '5000', '5000'].map((answerMs) => check({ waiting: monitor }, 'waiting', { 'answer-ms': answerMs, timeout: '200' })),
+  );
+  const elapsed = performance.now() - started;
+  assert.deepEqual(outcomes, [
+    { status: 'UP' },
+    { status: 'UP' },
+    { status: 'DOWN', reason: 'timeout after 200 ms' },
+    { status: 'DOWN', reason: 'timeout after 200 ms' },
+  ]);
+  assert.ok(elapsed >= 190 && elapsed < 1000, `returned after ${elapsed} ms`);
+  assert.equal(new Set(signals).size, 1);
+  // Another timeout is another deadline.
+  await Promise.all(['100', '200'].map((timeout) => check({ waiting: monitor }, 'waiting', { timeout })));
+  assert.equal(new Set(signals.slice(4)).size, 2);
+});
+
+void test('runCheck: a check started later gets its whole timeout, not the deadline of the checks before it', async () => {
+  const { monitor, signals } = waiting();
+  const params = { 'answer-ms': '5000', timeout: '200' };
+  const first = check({ waiting: monitor }, 'waiting', params);
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  const startedLater = performance.now();
+  const later = await check({ waiting: monitor }, 'waiting', params);
+  const elapsed = performance.now() - startedLater;
+  assert.deepEqual(await first, { status: 'DOWN', reason: 'timeout after 200 ms' });
+  assert.deepEqual(later, { status: 'DOWN', reason: 'timeout after 200 ms' });
+  assert.ok(elapsed >= 190, `the later check was aborted after ${elapsed} ms`);
+  assert.notEqual(signals[0], signals[1]);
+});
+
+void test('runCheck: of checks sharing a deadline, only one that ignores its signal is abandoned', async () => {
+  const { monitor } = waiting();
+  const hanging: ServiceMonitor = { name: 'hanging', ...none, poll: () => new Promise<PollOutcome>(() => {}) };
+  const [honouring, ignoring] = await Promise.all([
+    check({ waiting: monitor }, 'waiting', { 'answer-ms': '5000', timeout: '50' }),
+    check({ hanging }, 'hanging', { timeout: '50' }),
+  ]);
+  assert.deepEqual(honouring, { status: 'DOWN', reason: 'timeout after 50 ms' });
+  assert.deepEqual(ignoring, { status: 'UNKNOWN', reason: 'monitor did not stop within 1000 ms of its timeout' });
+});
+
+void test('runCheck: checks that answered in time leave no timer behind', async () => {
+  const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+  const { monitor } = waiting();
+  const before = timers();
+  const outcomes = await Promise.all(Array.from({ length: 100 }, () => check({ waiting: monitor }, 'waiting', { timeout: '60000' })));
+  assert.ok(outcomes.every((o) => o.status === 'UP'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(timers(), before);
+});

@@ -1,15 +1,7 @@
 import type { MonitorRegistry, PollOutcome, PollTarget, ServiceMonitor } from './monitor.ts';
 import { errorMessage } from './outcomes.ts';
 import { ParameterError, defineParameters, param, type RawParams } from './params.ts';
-
-/** The largest delay a Node timer honours; beyond it the timer fires after 1 ms. */
-const MAX_TIMEOUT_MS = 2_147_483_647;
-
-/**
- * How long past its timeout a monitor may take to resolve before it is
- * abandoned: one that ignores its signal must not stall the poller's schedule.
- */
-const ABANDON_GRACE_MS = 1000;
+import { attemptWithDeadline, MAX_TIMEOUT_MS } from './shared-deadline.ts';
 
 /**
  * The parameters every monitor takes, because they are implemented here:
@@ -159,39 +151,11 @@ class UnknownCheck implements PreparedCheck {
 }
 
 async function runPrepared(check: CheckSettings, target: PollTarget): Promise<PollOutcome> {
-  let outcome = await attempt(check.monitor, target);
+  let outcome = await attemptWithDeadline(check.monitor, target);
   for (let i = 0; i < check.retry && outcome.status === 'DOWN'; i++) {
-    outcome = await attempt(check.monitor, target);
+    outcome = await attemptWithDeadline(check.monitor, target);
   }
   return check.invert ? invertOutcome(outcome) : outcome;
-}
-
-/**
- * One timer per attempt does both jobs: at the timeout it aborts the signal
- * the monitor was given, and then gives the monitor ABANDON_GRACE_MS more
- * before the attempt is abandoned. Cleared as soon as the monitor answers:
- * unlike AbortSignal.timeout, whose timer would still fire (and build its
- * TimeoutError) long after every check that finished in time, it costs a
- * finished check nothing more.
- */
-async function attempt(monitor: ServiceMonitor, target: PollTarget): Promise<PollOutcome> {
-  const controller = new AbortController();
-  let abandon!: (outcome: PollOutcome) => void;
-  const abandoned = new Promise<PollOutcome>((resolve) => (abandon = resolve));
-  let timer = setTimeout(
-    () => {
-      controller.abort(new DOMException(`timeout after ${target.timeoutMs} ms`, 'TimeoutError'));
-      timer = setTimeout(() => abandon({ status: 'UNKNOWN', reason: `monitor did not stop within ${ABANDON_GRACE_MS} ms of its timeout` }), ABANDON_GRACE_MS);
-    },
-    Math.min(target.timeoutMs, MAX_TIMEOUT_MS),
-  );
-  try {
-    return await Promise.race([monitor.poll(target, controller.signal), abandoned]);
-  } catch (err) {
-    return { status: 'UNKNOWN', reason: `monitor error: ${errorMessage(err)}` };
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function invertOutcome(outcome: PollOutcome): PollOutcome {
