@@ -131,6 +131,31 @@ void test('response times are there for graphs, per monitor, through the REST AP
   assert.equal((await adminFetch(`${api}?from=1`)).status, 400, 'service is required');
 });
 
+/** A monitor's down_count beside the count of its DOWN states, which it must equal. */
+async function downCounts(monitorId: string): Promise<{ kept: number; actual: number }> {
+  const [row] = (await t.backend.db.manager.query(
+    `SELECT down_count AS kept, (SELECT count(*) FROM service_state s WHERE s.monitor_id = $1 AND s.status = 'DOWN')::int AS actual
+       FROM location_monitor WHERE id = $1`,
+    [monitorId],
+  )) as { kept: number; actual: number }[];
+  return row!;
+}
+
+void test("a monitor's count of services down follows its states, whoever writes them", async () => {
+  const creds = await registerApproved(t, 'RDU', 'counter');
+  await report(creds, [r(1, 'DOWN', 'web1/HTTP'), r(2, 'DOWN', 'web1/TCP')]);
+  assert.deepEqual(await downCounts(creds.monitorId), { kept: 2, actual: 2 });
+  await report(creds, [r(3, 'DOWN', 'web1/HTTP'), r(4, 'UP', 'web1/TCP'), r(5, 'UNKNOWN', 'web1/HTTP')]);
+  assert.deepEqual(await downCounts(creds.monitorId), { kept: 1, actual: 1 });
+  await report(creds, [r(6, 'DOWN', 'web1/TCP')]);
+  assert.deepEqual(await downCounts(creds.monitorId), { kept: 2, actual: 2 });
+  // A writer other than the ingest, as a rebalance that hands states off.
+  await t.backend.db.transaction((m) => m.query(`DELETE FROM service_state WHERE monitor_id = $1 AND service_id = 'web1/HTTP'`, [creds.monitorId]));
+  assert.deepEqual(await downCounts(creds.monitorId), { kept: 1, actual: 1 });
+  await report(creds, [r(7, 'UP', 'web1/TCP'), r(8, 'UP', 'web1/HTTP')]);
+  assert.deepEqual(await downCounts(creds.monitorId), { kept: 0, actual: 0 });
+});
+
 void test('results for services outside the package are refused whole, each foreign id named once', async () => {
   const creds = await registerApproved(t, 'RDU', 'stranger');
   const answer = await t.call('reportResults', { results: [r(1, 'UP'), r(2, 'DOWN', 'ghost/HTTP'), r(3, 'DOWN', 'ghost/HTTP'), r(4, 'UP', 'web9/TCP')] }, creds);
