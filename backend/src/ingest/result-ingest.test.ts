@@ -164,13 +164,14 @@ void test('results for services outside the package are refused whole, each fore
   assert.equal((await stored(creds.monitorId)).results, 0, 'nothing of the call is stored');
 });
 
-void test('a WebSocket connection verified once is still refused once its monitor is deleted', async () => {
-  const creds = await registerApproved(t, 'RDU', 'deleted-while-connected');
+type Answer = { id?: number; result?: { ackedSeq?: number; status?: string }; error?: { code: number } };
+
+/** A WebSocket connection with the monitor's credentials, verified once when it opens; `call` gives one call's answer. */
+async function connectAs(creds: MonitorCredentials): Promise<{ call: (method: string, params: unknown) => Promise<Answer>; close: () => void }> {
   const ws = new WebSocket(`ws://127.0.0.1:${t.backend.port}/rpc`, { headers: { authorization: formatAuthorization(creds) } });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   let id = 0;
-  type Answer = { id?: number; result?: { ackedSeq: number }; error?: { code: number } };
-  /** One call's answer; hints (notifications, no id) sent meanwhile are passed over. */
+  /** Hints (notifications, no id) sent meanwhile are passed over. */
   const call = (method: string, params: unknown) =>
     new Promise<Answer>((resolve) => {
       const callId = ++id;
@@ -183,6 +184,12 @@ void test('a WebSocket connection verified once is still refused once its monito
       ws.on('message', onMessage);
       ws.send(JSON.stringify({ jsonrpc: '2.0', id: callId, method, params }));
     });
+  return { call, close: () => ws.close() };
+}
+
+void test('a WebSocket connection verified once is still refused once its monitor is deleted', async () => {
+  const creds = await registerApproved(t, 'RDU', 'deleted-while-connected');
+  const { call, close } = await connectAs(creds);
   try {
     const first = await call("reportResults", { results: [r(1, "UP")] });
     assert.equal(first.result?.ackedSeq, 1, JSON.stringify(first));
@@ -192,7 +199,30 @@ void test('a WebSocket connection verified once is still refused once its monito
     assert.equal(after.error?.code, ErrorCode.MonitorDeleted, JSON.stringify(after));
     assert.equal((await stored(creds.monitorId)).results, 2);
   } finally {
-    ws.close();
+    close();
+  }
+});
+
+void test('check-ins on a connection verified once follow the monitor as it is now: paused, resumed, deleted', async () => {
+  const creds = await registerApproved(t, 'RDU', 'checking-in-while-connected');
+  const { call, close } = await connectAs(creds);
+  const checkIn = async () => {
+    const answer = await call('pollerCheckingIn', { configVersion: 'whatever' });
+    assert.equal(answer.error, undefined, JSON.stringify(answer));
+    return answer.result?.status;
+  };
+  try {
+    assert.equal((await call('pollerStarting', {})).result?.status, 'STARTED');
+    // The version the poller holds is not the package's: it is told to fetch it.
+    assert.equal(await checkIn(), 'CONFIG_CHANGED');
+    await t.backend.monitors.administer(creds.monitorId, 'pause');
+    assert.equal(await checkIn(), 'PAUSED');
+    await t.backend.monitors.administer(creds.monitorId, 'resume');
+    assert.equal(await checkIn(), 'CONFIG_CHANGED');
+    await t.backend.monitors.administer(creds.monitorId, 'delete');
+    assert.equal(await checkIn(), 'DELETED');
+  } finally {
+    close();
   }
 });
 
