@@ -6,9 +6,10 @@
  * rate. Prints results/s, the CPU the backend processes and the database's
  * PostgreSQL connections spent per result (from /proc, so what the rest of
  * the machine does is not counted), and p50/p99 round trips of reportResults
- * and of check-ins, and that cost as a ratio to a floor measured right
+ * and of check-ins, and that cost as a ratio to two floors measured right
  * after each case: a bare client inserting the same number of rows in
- * transactions of the case's batch size.
+ * transactions of the case's batch size, into a temporary table and into
+ * one indexed like poll_result with a flush at each commit.
  *
  * Cases (each on a fresh database, with 1 and then 2 backends):
  *   steady  1 poller at 2,000 results/s (a 2,000-service package)
@@ -115,12 +116,24 @@ function spent(before: Map<number, number>, after: Map<number, number>): number 
  * `batchSize` multi-row INSERTs, its own CPU plus its PostgreSQL
  * connection's, per row. Measured in the same run as each case, so the
  * case's cost reads as a ratio to it whatever the machine's load.
+ *
+ * The bare floor goes to a temporary table: no index, no WAL, so no flush
+ * at commit. The durable floor goes to a table kept like poll_result (its
+ * primary key and two indexes, written ahead and flushed at each commit),
+ * what storing a result durably costs at that batch size before any of the
+ * backend's own work.
  */
-async function floorPerResult(databaseUrl: string, batchSize: number, rows: number): Promise<number> {
+async function floorPerResult(databaseUrl: string, batchSize: number, rows: number, durable: boolean): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query('CREATE TEMP TABLE floor_result (service_id text, seq bigint, time bigint, status text, response_time_ms double precision)');
+    if (durable) {
+      await client.query('CREATE TABLE floor_result (service_id text, seq bigint, time bigint, status text, response_time_ms double precision, PRIMARY KEY (seq))');
+      await client.query('CREATE INDEX floor_result_service_time ON floor_result (service_id, time)');
+      await client.query('CREATE INDEX floor_result_time ON floor_result (time)');
+    } else {
+      await client.query('CREATE TEMP TABLE floor_result (service_id text, seq bigint, time bigint, status text, response_time_ms double precision)');
+    }
     const serverPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     const serverBefore = cpuMs(serverPid) ?? 0;
     const clientBefore = process.cpuUsage();
@@ -141,6 +154,7 @@ async function floorPerResult(databaseUrl: string, batchSize: number, rows: numb
     const serverCpu = (cpuMs(serverPid) ?? serverBefore) - serverBefore;
     return ((clientCpu.user + clientCpu.system) / 1000 + serverCpu) / rows;
   } finally {
+    if (durable) await client.query('DROP TABLE floor_result').catch(() => undefined);
     await client.end();
   }
 }
@@ -262,14 +276,17 @@ async function runCase(benchCase: BenchCase, backendCount: number): Promise<void
     checkInMs.sort((a, b) => a - b);
     const perResult = (ms: number) => (results > 0 ? (ms / results).toFixed(3) : '-');
     const batchSize = Math.max(1, Math.round(results / Math.max(1, reportMs.length)));
-    const floor = await floorPerResult(storage.databaseUrl!, batchSize, Math.min(results, 40_000));
-    const ratio = results > 0 ? ((backendCpu + postgresCpu) / results / floor).toFixed(1) : '-';
+    const floorRows = Math.min(results, 40_000);
+    const floor = await floorPerResult(storage.databaseUrl!, batchSize, floorRows, false);
+    const durableFloor = await floorPerResult(storage.databaseUrl!, batchSize, floorRows, true);
+    const ratioTo = (base: number) => (results > 0 ? ((backendCpu + postgresCpu) / results / base).toFixed(1) : '-');
     console.log(
       `${benchCase.name}, ${backendCount} backend${backendCount > 1 ? 's' : ''}: ${Math.round(results / elapsedS)} results/s over ${elapsedS.toFixed(1)} s; ` +
         `CPU per result: backend ${perResult(backendCpu)} ms + PostgreSQL ${perResult(postgresCpu)} ms = ${perResult(backendCpu + postgresCpu)} ms; ` +
         `reportResults p50 ${percentile(reportMs, 50)} ms p99 ${percentile(reportMs, 99)} ms (${reportMs.length} calls); ` +
         `check-in p50 ${percentile(checkInMs, 50)} ms p99 ${percentile(checkInMs, 99)} ms (${checkInMs.length}); ` +
-        `${ratio}× the floor of a bare client inserting the same rows in batches of ${batchSize} (${floor.toFixed(3)} ms a row)`,
+        `${ratioTo(floor)}× the floor of a bare client inserting the same rows in batches of ${batchSize} (${floor.toFixed(3)} ms a row), ` +
+        `${ratioTo(durableFloor)}× its durable floor (${durableFloor.toFixed(3)} ms a row: indexed like poll_result, flushed at each commit)`,
     );
   } finally {
     for (const poller of pollers) await poller.transport.close().catch(() => undefined);

@@ -105,6 +105,18 @@ export class Database {
     return run;
   }
 
+  /**
+   * One statement that is a transaction by itself (PostgreSQL commits a
+   * statement sent alone): on PostgreSQL straight on a pooled connection,
+   * without the BEGIN and COMMIT round trips of transaction(); on PGlite it
+   * takes its turn like a transaction. A request with an audit entry still
+   * to write goes through transaction(), which writes it.
+   */
+  async statement(sql: string, params: unknown[]): Promise<unknown[]> {
+    if (this.session || pendingAudit()) return this.transaction((manager) => manager.query(sql, params) as Promise<unknown[]>);
+    return (await this.dataSource.query(sql, params)) as unknown[];
+  }
+
   /** The embedded PGlite: one session, and no autovacuum or checkpointer of its own (see embedded-maintenance.ts). */
   get embedded(): boolean {
     return this.session !== undefined;

@@ -9,6 +9,7 @@
 import type { ParamsOf } from '@vantage/common';
 import type pg from 'pg';
 import type { EntityManager } from 'typeorm';
+import { MIN_SERVICES_FOR_CONNECTIVITY } from '../correlation/connectivity.ts';
 import type { LocationMonitorRow, ServiceStateRow } from '../db/entities.ts';
 
 type Result = ParamsOf<'reportResults'>['results'][number];
@@ -35,24 +36,54 @@ async function batchStatement(manager: EntityManager, name: string, text: string
   return (await manager.query(text, values)) as unknown[];
 }
 
+/** A monitor at another location that a batch's results might concern (result-ingest.ts, othersToReevaluate). */
+export interface Watcher {
+  location: string;
+  connectivityLost: boolean;
+  /** How many services it sees down. */
+  down: number;
+}
+
 /**
  * Locks the monitor's row for the rest of the transaction (batches of one
  * monitor are taken one at a time) and reads what the batch needs of it,
  * its standing included; null when the monitor is gone. A statement of its own, so that the
  * statements after it see whatever a batch it waited for committed.
+ *
+ * With it, the STARTED monitors at other locations that are cut off or see
+ * at least MIN_SERVICES_FOR_CONNECTIVITY services down (their down_count,
+ * kept by triggers): only those can be concerned by this batch, and usually
+ * there is none, so the query that looks at their services need not run.
  */
 export async function lockMonitor(
   manager: EntityManager,
   monitorId: string,
-): Promise<Pick<LocationMonitorRow, 'lastSeq' | 'connectivityLost' | 'lifecycle' | 'revokedAt'> | null> {
-  const [row] = (await batchStatement(manager, 'ingest-lock-monitor', `SELECT last_seq, connectivity_lost, lifecycle, revoked_at FROM location_monitor WHERE id = $1 FOR UPDATE`, [monitorId])) as {
+): Promise<(Pick<LocationMonitorRow, 'lastSeq' | 'connectivityLost' | 'lifecycle' | 'revokedAt'> & { watchers: Watcher[] }) | null> {
+  const [row] = (await batchStatement(
+    manager,
+    'ingest-lock-monitor',
+    `SELECT lm.last_seq, lm.connectivity_lost, lm.lifecycle, lm.revoked_at,
+            (SELECT coalesce(json_agg(json_build_array(o.location, o.connectivity_lost, o.down_count)), '[]'::json)
+               FROM location_monitor o
+              WHERE (o.connectivity_lost OR o.down_count >= ${MIN_SERVICES_FOR_CONNECTIVITY})
+                AND o.location <> lm.location AND o.lifecycle = 'STARTED') AS watchers
+       FROM location_monitor lm WHERE lm.id = $1 FOR UPDATE OF lm`,
+    [monitorId],
+  )) as {
     last_seq: string | number;
     connectivity_lost: boolean;
     lifecycle: LocationMonitorRow['lifecycle'];
     revoked_at: string | number | null;
+    watchers: [string, boolean, number][];
   }[];
   if (!row) return null;
-  return { lastSeq: Number(row.last_seq), connectivityLost: row.connectivity_lost, lifecycle: row.lifecycle, revokedAt: row.revoked_at === null ? null : Number(row.revoked_at) };
+  return {
+    lastSeq: Number(row.last_seq),
+    connectivityLost: row.connectivity_lost,
+    lifecycle: row.lifecycle,
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    watchers: row.watchers.map(([location, connectivityLost, down]) => ({ location, connectivityLost, down })),
+  };
 }
 
 /**

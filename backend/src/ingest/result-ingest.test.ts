@@ -131,6 +131,31 @@ void test('response times are there for graphs, per monitor, through the REST AP
   assert.equal((await adminFetch(`${api}?from=1`)).status, 400, 'service is required');
 });
 
+/** A monitor's down_count beside the count of its DOWN states, which it must equal. */
+async function downCounts(monitorId: string): Promise<{ kept: number; actual: number }> {
+  const [row] = (await t.backend.db.manager.query(
+    `SELECT down_count AS kept, (SELECT count(*) FROM service_state s WHERE s.monitor_id = $1 AND s.status = 'DOWN')::int AS actual
+       FROM location_monitor WHERE id = $1`,
+    [monitorId],
+  )) as { kept: number; actual: number }[];
+  return row!;
+}
+
+void test("a monitor's count of services down follows its states, whoever writes them", async () => {
+  const creds = await registerApproved(t, 'RDU', 'counter');
+  await report(creds, [r(1, 'DOWN', 'web1/HTTP'), r(2, 'DOWN', 'web1/TCP')]);
+  assert.deepEqual(await downCounts(creds.monitorId), { kept: 2, actual: 2 });
+  await report(creds, [r(3, 'DOWN', 'web1/HTTP'), r(4, 'UP', 'web1/TCP'), r(5, 'UNKNOWN', 'web1/HTTP')]);
+  assert.deepEqual(await downCounts(creds.monitorId), { kept: 1, actual: 1 });
+  await report(creds, [r(6, 'DOWN', 'web1/TCP')]);
+  assert.deepEqual(await downCounts(creds.monitorId), { kept: 2, actual: 2 });
+  // A writer other than the ingest, as a rebalance that hands states off.
+  await t.backend.db.transaction((m) => m.query(`DELETE FROM service_state WHERE monitor_id = $1 AND service_id = 'web1/HTTP'`, [creds.monitorId]));
+  assert.deepEqual(await downCounts(creds.monitorId), { kept: 1, actual: 1 });
+  await report(creds, [r(7, 'UP', 'web1/TCP'), r(8, 'UP', 'web1/HTTP')]);
+  assert.deepEqual(await downCounts(creds.monitorId), { kept: 0, actual: 0 });
+});
+
 void test('results for services outside the package are refused whole, each foreign id named once', async () => {
   const creds = await registerApproved(t, 'RDU', 'stranger');
   const answer = await t.call('reportResults', { results: [r(1, 'UP'), r(2, 'DOWN', 'ghost/HTTP'), r(3, 'DOWN', 'ghost/HTTP'), r(4, 'UP', 'web9/TCP')] }, creds);
@@ -139,13 +164,14 @@ void test('results for services outside the package are refused whole, each fore
   assert.equal((await stored(creds.monitorId)).results, 0, 'nothing of the call is stored');
 });
 
-void test('a WebSocket connection verified once is still refused once its monitor is deleted', async () => {
-  const creds = await registerApproved(t, 'RDU', 'deleted-while-connected');
+type Answer = { id?: number; result?: { ackedSeq?: number; status?: string }; error?: { code: number } };
+
+/** A WebSocket connection with the monitor's credentials, verified once when it opens; `call` gives one call's answer. */
+async function connectAs(creds: MonitorCredentials): Promise<{ call: (method: string, params: unknown) => Promise<Answer>; close: () => void }> {
   const ws = new WebSocket(`ws://127.0.0.1:${t.backend.port}/rpc`, { headers: { authorization: formatAuthorization(creds) } });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   let id = 0;
-  type Answer = { id?: number; result?: { ackedSeq: number }; error?: { code: number } };
-  /** One call's answer; hints (notifications, no id) sent meanwhile are passed over. */
+  /** Hints (notifications, no id) sent meanwhile are passed over. */
   const call = (method: string, params: unknown) =>
     new Promise<Answer>((resolve) => {
       const callId = ++id;
@@ -158,6 +184,12 @@ void test('a WebSocket connection verified once is still refused once its monito
       ws.on('message', onMessage);
       ws.send(JSON.stringify({ jsonrpc: '2.0', id: callId, method, params }));
     });
+  return { call, close: () => ws.close() };
+}
+
+void test('a WebSocket connection verified once is still refused once its monitor is deleted', async () => {
+  const creds = await registerApproved(t, 'RDU', 'deleted-while-connected');
+  const { call, close } = await connectAs(creds);
   try {
     const first = await call("reportResults", { results: [r(1, "UP")] });
     assert.equal(first.result?.ackedSeq, 1, JSON.stringify(first));
@@ -167,7 +199,30 @@ void test('a WebSocket connection verified once is still refused once its monito
     assert.equal(after.error?.code, ErrorCode.MonitorDeleted, JSON.stringify(after));
     assert.equal((await stored(creds.monitorId)).results, 2);
   } finally {
-    ws.close();
+    close();
+  }
+});
+
+void test('check-ins on a connection verified once follow the monitor as it is now: paused, resumed, deleted', async () => {
+  const creds = await registerApproved(t, 'RDU', 'checking-in-while-connected');
+  const { call, close } = await connectAs(creds);
+  const checkIn = async () => {
+    const answer = await call('pollerCheckingIn', { configVersion: 'whatever' });
+    assert.equal(answer.error, undefined, JSON.stringify(answer));
+    return answer.result?.status;
+  };
+  try {
+    assert.equal((await call('pollerStarting', {})).result?.status, 'STARTED');
+    // The version the poller holds is not the package's: it is told to fetch it.
+    assert.equal(await checkIn(), 'CONFIG_CHANGED');
+    await t.backend.monitors.administer(creds.monitorId, 'pause');
+    assert.equal(await checkIn(), 'PAUSED');
+    await t.backend.monitors.administer(creds.monitorId, 'resume');
+    assert.equal(await checkIn(), 'CONFIG_CHANGED');
+    await t.backend.monitors.administer(creds.monitorId, 'delete');
+    assert.equal(await checkIn(), 'DELETED');
+  } finally {
+    close();
   }
 });
 

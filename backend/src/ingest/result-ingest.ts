@@ -37,7 +37,7 @@ import type { EventRecorder } from '../event-store/event-recorder.ts';
 import { checkStanding } from '../location-monitors/location-monitor-service.ts';
 import { closeOutage, openOutage } from '../outages/outage-store.ts';
 import { outsideClockWindow } from './clock-window.ts';
-import { lockMonitor, saveStatesAndSeq, storeResultsAndReadStates } from './ingest-statements.ts';
+import { lockMonitor, saveStatesAndSeq, storeResultsAndReadStates, type Watcher } from './ingest-statements.ts';
 import { serviceTransition } from './service-transition.ts';
 
 /** Results that were committed, for whoever else wants them (response-time series). */
@@ -96,9 +96,10 @@ export class ResultIngest {
       if (!lockedState) return { ackedSeq: 0, events: [], fresh: [], others: [] };
       // The standing under the lock: a connection authenticated once may be sending after a change by an administrator.
       checkStanding(lockedState, 'reportResults');
-      const locked = { ...monitor, ...lockedState };
+      const { watchers, ...standing } = lockedState;
+      const locked = { ...monitor, ...standing };
       // Also on a resend: the re-evaluation of other monitors may not have run after the first attempt.
-      const others = await this.othersToReevaluate(manager, monitor, params.results);
+      const others = this.mayConcern(watchers, params.results) ? await this.othersToReevaluate(manager, monitor, params.results) : [];
       const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
       if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh, others };
       // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.
@@ -160,6 +161,24 @@ export class ResultIngest {
     if (outcome.fresh.length > 0) for (const listener of this.listeners) listener(monitor, outcome.fresh);
     for (const other of outcome.others) await this.reevaluateConnectivity(other);
     return { ackedSeq: outcome.ackedSeq };
+  }
+
+  /**
+   * Whether any monitor at another location could be one that
+   * othersToReevaluate finds, by what the lock statement read of them: one
+   * cut off, when the results see a service down; one that sees at least
+   * two services down, at a `distribute` location or every service of its
+   * package, when the results see a service up. A necessary condition, so
+   * that the query that looks at their services runs only when it may find one.
+   */
+  private mayConcern(watchers: readonly Watcher[], results: ParamsOf<'reportResults'>['results']): boolean {
+    if (watchers.length === 0) return false;
+    const sees = (status: string) => results.some((r) => r.status === status);
+    return watchers.some((w) => {
+      if (w.connectivityLost) return sees('DOWN');
+      const pkg = this.configs.packageFor(w.location);
+      return (pkg?.shares || w.down >= (pkg?.serviceIds.size ?? Infinity)) && sees('UP');
+    });
   }
 
   /**

@@ -168,53 +168,66 @@ export class LocationMonitorService {
     return { status: wireStatus(row) === 'PAUSED' ? 'PAUSED' : 'STARTED', serverTime: this.now() };
   }
 
-  async checkIn(monitor: LocationMonitorRow, params: ParamsOf<'pollerCheckingIn'>): Promise<ResultOf<'pollerCheckingIn'>> {
-    if (monitor.lifecycle === 'DELETED') return { status: 'DELETED', serverTime: this.now() };
-    const row = (await this.checkInStarted(monitor, params)) ?? (await this.change(monitor.id, 'checkIn', {
+  /**
+   * `monitor` may be the one verified when the connection opened: the usual
+   * check-in reads what it needs of the row as it records it, and any other
+   * goes by the monitor as it is now, from `current` (which checks its
+   * standing again).
+   */
+  async checkIn(
+    monitor: LocationMonitorRow,
+    params: ParamsOf<'pollerCheckingIn'>,
+    current: () => Promise<LocationMonitorRow> = async () => monitor,
+  ): Promise<ResultOf<'pollerCheckingIn'>> {
+    const usual = await this.checkInStarted(monitor, params);
+    if (usual) return { status: await this.statusForPoller(usual, params.configVersion), serverTime: this.now() };
+    const now = await current();
+    if (now.lifecycle === 'DELETED') return { status: 'DELETED', serverTime: this.now() };
+    const row = await this.change(now.id, 'checkIn', {
       edit: (r) => {
         r.lastCheckInAt = this.now();
         if (params.stats) r.lastStats = params.stats;
         noteConnection(r, params.connection);
       },
       events: (r) => this.switchEvents(r, params.connection),
-    }));
+    });
     return { status: await this.statusForPoller(row, params.configVersion), serverTime: this.now() };
   }
 
   /**
-   * The usual check-in, a STARTED monitor's that did not just switch
-   * servers: it changes no lifecycle and raises no event, so one statement
-   * records it (with what `checkIn` would note), without the general path's
-   * reads of the row. Null when the monitor is not STARTED (under the
-   * statement's row lock) or switched servers: the general path takes it.
+   * The usual check-in, a STARTED monitor's with its credentials in force
+   * that did not just switch servers: it changes no lifecycle and raises no
+   * event, so one statement, a transaction by itself, records it (with what
+   * `checkIn` would note), without the general path's reads of the row.
+   * Null when the monitor is not STARTED or its credentials were revoked
+   * (under the statement's row lock), or it switched servers: the general
+   * path takes it.
    */
   private async checkInStarted(monitor: LocationMonitorRow, params: ParamsOf<'pollerCheckingIn'>): Promise<LocationMonitorRow | null> {
     const connection = params.connection;
     if (connection?.arrival === 'switchover' || connection?.arrival === 'switchback') return null;
     const now = this.now();
-    const [row] = (await this.db.transaction((manager) =>
-      manager.query(
-        // As a CTE the statement is a SELECT, so both drivers hand back plain rows.
-        `WITH checked AS (
-           UPDATE location_monitor
-              SET last_check_in_at = $2,
-                  last_stats = CASE WHEN $3::jsonb IS NULL THEN last_stats ELSE $3::jsonb END,
-                  server_url = CASE WHEN $4 THEN $5 ELSE server_url END,
-                  server_role = CASE WHEN $4 THEN $6 ELSE server_role END
-            WHERE id = $1 AND lifecycle = 'STARTED'
-           RETURNING location, paused, revoked_at, last_stats, server_url, server_role
-         )
-         SELECT * FROM checked`,
-        [monitor.id, now, params.stats ? JSON.stringify(params.stats) : null, connection !== undefined, connection?.server ?? null, connection?.role ?? null],
-      ),
-    )) as { location: string; paused: boolean; revoked_at: string | number | null; last_stats: LocationMonitorRow['lastStats']; server_url: string | null; server_role: string | null }[];
+    const [row] = (await this.db.statement(
+      // As a CTE the statement is a SELECT, so both drivers hand back plain rows.
+      `WITH checked AS (
+         UPDATE location_monitor
+            SET last_check_in_at = $2,
+                last_stats = CASE WHEN $3::jsonb IS NULL THEN last_stats ELSE $3::jsonb END,
+                server_url = CASE WHEN $4 THEN $5 ELSE server_url END,
+                server_role = CASE WHEN $4 THEN $6 ELSE server_role END
+          WHERE id = $1 AND lifecycle = 'STARTED' AND revoked_at IS NULL
+         RETURNING location, paused, last_stats, server_url, server_role
+       )
+       SELECT * FROM checked`,
+      [monitor.id, now, params.stats ? JSON.stringify(params.stats) : null, connection !== undefined, connection?.server ?? null, connection?.role ?? null],
+    )) as { location: string; paused: boolean; last_stats: LocationMonitorRow['lastStats']; server_url: string | null; server_role: string | null }[];
     if (!row) return null;
     return {
       ...monitor,
       lifecycle: 'STARTED',
       location: row.location,
       paused: row.paused,
-      revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+      revokedAt: null,
       lastCheckInAt: now,
       lastStats: row.last_stats,
       serverUrl: row.server_url,

@@ -34,9 +34,11 @@ export interface RpcContext {
   address?: string;
   /**
    * The monitor these credentials were verified for, kept for the life of a
-   * WebSocket connection so that a stream of reportResults does not read the
-   * monitor once more per batch; the ingest checks the monitor's standing
-   * under its row lock (and a revocation closes the connection).
+   * WebSocket connection so that a stream of reportResults and check-ins
+   * does not read the monitor once more per call; the ingest checks the
+   * monitor's standing under its row lock, a check-in reads what it needs as
+   * it records itself and reads the monitor again when it is not the usual
+   * one (and a revocation closes the connection).
    */
   verified?: { credentials: MonitorCredentials; monitor: LocationMonitorRow };
 }
@@ -51,7 +53,7 @@ export function createRpcServer(monitors: LocationMonitorService, ingest: Result
   const handlers: Handlers = {
     pollerStarting: (params, monitor) => monitors.starting(monitor, params),
     getPollingPackage: (params, monitor) => monitors.getPackage(monitor, params.knownVersion),
-    pollerCheckingIn: (params, monitor) => monitors.checkIn(monitor, params),
+    pollerCheckingIn: (params, monitor, context) => monitors.checkIn(monitor, params, () => monitors.authenticate(context.credentials, 'pollerCheckingIn')),
     reportResults: (params, monitor) => ingest.report(monitor, params),
     pollerStopping: (_params, monitor) => monitors.stopping(monitor),
   };
@@ -89,7 +91,7 @@ export function createRpcServer(monitors: LocationMonitorService, ingest: Result
   return server;
 
   async function authenticated(method: MethodName, context: RpcContext): Promise<LocationMonitorRow> {
-    if (method !== 'reportResults') return monitors.authenticate(context.credentials, method);
+    if (method !== 'reportResults' && method !== 'pollerCheckingIn') return monitors.authenticate(context.credentials, method);
     if (context.credentials && context.verified?.credentials === context.credentials) return context.verified.monitor;
     const monitor = await monitors.authenticate(context.credentials, method);
     context.verified = { credentials: context.credentials!, monitor };

@@ -11,6 +11,7 @@ import { JobLeadership1764224300000 } from './0010-job-leadership.ts';
 import { ConfigurationInForce1764224400000 } from './0011-configuration-in-force.ts';
 import { RolesAndAudit1764300000000 } from './0012-roles-and-audit.ts';
 import { ServiceStateDownIndex1764310000000 } from './0013-service-state-down-index.ts';
+import { MonitorDownCount1764320000000 } from './0014-monitor-down-count.ts';
 
 /** Every migration, oldest first. Add new ones at the end; never edit a released one. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   ConfigurationInForce1764224400000,
   RolesAndAudit1764300000000,
   ServiceStateDownIndex1764310000000,
+  MonitorDownCount1764320000000,
 ];
