@@ -51,11 +51,11 @@ export class CompressedFiles {
 }
 
 /**
- * Compressed on libuv's thread pool, not on the event loop: a first request for luxon does not hold up the API.
+ * Compressed on libuv's thread pool, not on the event loop: a first request for a library does not hold up the API.
  * A build, which compresses once ahead, may ask for a higher brotli quality.
  */
 export async function prepare(body: Buffer, brotliQuality = BROTLI_QUALITY): Promise<PreparedFile> {
-  // Brotli at quality 6, not 11: 11 took 1.6 s of CPU for luxon alone (6: 0.05 s) for
+  // Brotli at quality 6, not 11: 11 took 1.6 s of CPU for one 250 KB library (luxon, then) (6: 0.05 s) for
   // 12% less, and the first page after a start waited for it. Not 9 either: it holds
   // some 30 MB per file being compressed (6: 5 MB), four at once. gzip -9 is cheap.
   const big = body.length >= MIN_COMPRESS_BYTES;

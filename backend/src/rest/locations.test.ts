@@ -87,7 +87,7 @@ void test('the web UI and its browser libraries are served without a build step'
   const page = await fetch(`${root}/`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-  for (const name of ['preact.mjs', 'preact-hooks.mjs', 'htm.mjs', 'htm-preact.mjs', 'uplot.mjs', 'luxon.mjs']) {
+  for (const name of ['preact.mjs', 'preact-hooks.mjs', 'htm.mjs', 'htm-preact.mjs', 'uplot.mjs']) {
     const response = await fetch(`${root}/vendor/${name}`);
     assert.equal(response.status, 200, name);
     assert.match(response.headers.get('content-type') ?? '', /javascript/, name);

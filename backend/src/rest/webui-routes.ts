@@ -38,7 +38,6 @@ const VENDOR = new Map<string, () => string>([
   ['htm-preact.mjs', () => join(packageDir('htm'), 'preact/index.mjs')],
   ['uplot.mjs', () => join(packageDir('uplot'), 'dist/uPlot.esm.js')],
   ['uplot.css', () => join(packageDir('uplot'), 'dist/uPlot.min.css')],
-  ['luxon.mjs', () => join(packageDir('luxon'), 'build/es6/luxon.mjs')],
 ]);
 
 /**
