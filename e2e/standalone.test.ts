@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { createTestStorage, type TestStorage, adminFetch, TEST_ADMIN_PASSWORD } from '@vantage/backend/testing';
 import { eventually, freePort, startProcess, type RunningProcess } from './support/processes.ts';
@@ -137,7 +138,8 @@ void test('a second standalone on the same data folder is refused before it touc
     const before = await monitorsOf(firstPort);
 
     const second = start(secondPort);
-    const ended = await Promise.race([second.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 60 s'), 60_000))]);
+    // Unreferenced: a pending timer would keep the file's process alive for its whole minute after the tests end.
+    const ended = await Promise.race([second.exited, delay(60_000, 'still running after 60 s', { ref: false })]);
     await second.stop('SIGKILL');
     assert.equal(ended, 1, second.output.join('\n'));
     assert.ok(

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { formatAuthorization, type MonitorCredentials } from '@vantage/common';
 import WebSocket from 'ws';
 import { registerApproved, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
@@ -139,7 +140,7 @@ void test('a POST whose body trickles in a byte at a time is cut off at the requ
     sent++;
   }, 100);
   // Generous: node checks request timeouts on an interval; what matters is that it ends, long before the 1,000 bytes.
-  const outcome = await Promise.race([ended.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 60_000))]);
+  const outcome = await Promise.race([ended.then(() => 'closed'), delay(60_000, 'still open', { ref: false })]);
   clearInterval(trickle);
   socket.destroy();
   assert.equal(outcome, 'closed');
