@@ -118,7 +118,6 @@ export interface Backend {
   connections: ConnectionRegistry;
   configs: ConfigHolder;
   reloader: ConfigReloader;
-  /** The periodic jobs this instance runs, as /metrics shows them. */
   /** Every route the HTTP server answers, as "METHOD /path". */
   routes: readonly string[];
   log: Logger;
@@ -174,7 +173,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const blocked = new BlockedAddressStore(db);
   const admission = new RegistrationAdmission({ ...DEFAULT_REGISTRATION_LIMITS, ...options.registrationLimits }, tokens, blocked);
   const monitors = new LocationMonitorService(db, configs, bus, listen ? hints : connections, recorder, { admission, blocked });
-  const ingest = new ResultIngest(db, configs, bus, recorder);
+  const ingest = new ResultIngest(db, configs, bus, recorder, Date.now, { log: log.child('ingest') });
   // `distribute` locations: hand-off, minimum online and hints after each change of their members.
   const rebalance = new DistributedRebalance(db, configs, recorder, bus, listen ? hints : connections, log.child('distribute'));
   monitors.onMembershipChanged(async (location) => void (await rebalance.rebalance(location)));

@@ -99,7 +99,7 @@ export function bootTestBackend(options: {
  */
 export async function startTestBackend(
   configXml: string = TEST_CONFIG,
-  options: Pick<Parameters<typeof bootTestBackend>[0], 'tls' | 'trustProxy' | 'registrationLimits' | 'limits' | 'scrapeToken'> = {},
+  options: Pick<Parameters<typeof bootTestBackend>[0], 'tls' | 'trustProxy' | 'registrationLimits' | 'limits' | 'scrapeToken' | 'log'> = {},
 ): Promise<TestBackend> {
   const storage = await createTestStorage();
   const configPath = join(storage.dataDir, 'polling-config.xml');

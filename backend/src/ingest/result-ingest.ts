@@ -1,7 +1,8 @@
 /**
  * reportResults: stores a batch of results and everything that follows from
- * them in one transaction, and acknowledges the highest seq only once that
- * transaction has committed. Results at or below the monitor's acknowledged
+ * them in one transaction (shared with the batches of other monitors that
+ * arrive within the same few milliseconds: arrival-groups.ts), and
+ * acknowledges the highest seq only once that transaction has committed. Results at or below the monitor's acknowledged
  * seq are ignored, so a poller may resend after any failure without anything
  * counting twice.
  *
@@ -25,6 +26,7 @@
  */
 import { ErrorCode, ProtocolError, Uei, type ParamsOf, type ResultOf } from '@vantage/common';
 import type { EventBus, NewEvent } from '@vantage/events';
+import type { Logger } from '@vantage/runtime';
 import type { EntityManager } from 'typeorm';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { ApplicationDefinition } from '../config/polling-config.ts';
@@ -36,9 +38,37 @@ import { LocationMonitorEntity, ServiceStateEntity, type LocationMonitorRow, typ
 import type { EventRecorder } from '../event-store/event-recorder.ts';
 import { checkStanding } from '../location-monitors/location-monitor-service.ts';
 import { closeOutage, openOutage } from '../outages/outage-store.ts';
+import { ArrivalGroups } from './arrival-groups.ts';
 import { outsideClockWindow } from './clock-window.ts';
 import { lockMonitor, saveStatesAndSeq, storeResultsAndReadStates, type Watcher } from './ingest-statements.ts';
 import { serviceTransition } from './service-transition.ts';
+
+/**
+ * How long a batch waits for batches of other monitors to share its
+ * transaction. A hundred pollers sending every second give a group of
+ * about five: per result, the transaction's fixed cost falls by as much.
+ */
+const GROUP_WINDOW_MS = 50;
+/** A group is sent at once when its batches hold this many results. */
+const GROUP_MAX_RESULTS = 5_000;
+
+type Results = ParamsOf<'reportResults'>['results'];
+
+interface PendingBatch {
+  monitor: LocationMonitorRow;
+  params: ParamsOf<'reportResults'>;
+  resolve: (result: ResultOf<'reportResults'>) => void;
+  reject: (err: unknown) => void;
+}
+
+/** What a batch's transaction did, for what follows its commit. */
+interface BatchOutcome {
+  ackedSeq: number;
+  events: Awaited<ReturnType<EventRecorder['record']>>;
+  fresh: Results;
+  /** Monitors at other locations whose connectivity to look at again. */
+  others: string[];
+}
 
 /** Results that were committed, for whoever else wants them (response-time series). */
 export type CommittedResultsListener = (monitor: LocationMonitorRow, results: ParamsOf<'reportResults'>['results']) => void;
@@ -46,13 +76,20 @@ export type CommittedResultsListener = (monitor: LocationMonitorRow, results: Pa
 export class ResultIngest {
   private readonly listeners: CommittedResultsListener[] = [];
 
+  private readonly groups: ArrivalGroups<PendingBatch>;
+  private readonly log: Logger | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly configs: ConfigHolder,
     private readonly bus: EventBus,
     private readonly recorder: EventRecorder,
     private readonly now: () => number = Date.now,
-  ) {}
+    options: { groupWindowMs?: number; log?: Logger } = {},
+  ) {
+    this.log = options.log;
+    this.groups = new ArrivalGroups(options.groupWindowMs ?? GROUP_WINDOW_MS, GROUP_MAX_RESULTS, (batches) => void this.takeGroup(batches));
+  }
 
   onCommitted(listener: CommittedResultsListener): void {
     this.listeners.push(listener);
@@ -68,14 +105,16 @@ export class ResultIngest {
   async report(monitor: LocationMonitorRow, params: ParamsOf<'reportResults'>): Promise<ResultOf<'reportResults'>> {
     const started = performance.now();
     try {
-      return await this.take(monitor, params);
+      this.admit(monitor, params);
+      return await new Promise((resolve, reject) => this.groups.add(monitor.id, params.results.length, { monitor, params, resolve, reject }));
     } finally {
       const seconds = (performance.now() - started) / 1000;
       for (const listener of this.batchListeners) listener(seconds);
     }
   }
 
-  private async take(monitor: LocationMonitorRow, params: ParamsOf<'reportResults'>): Promise<ResultOf<'reportResults'>> {
+  /** Refuses a batch for what can be told without the database: services not in the package, times outside the clock window. */
+  private admit(monitor: LocationMonitorRow, params: ParamsOf<'reportResults'>): void {
     // Results gathered before a pause (or before a rebalance of a `distribute` location) are still valid,
     // so membership is checked against the location's package.
     const pkg = this.configs.packageFor(monitor.location);
@@ -90,77 +129,128 @@ export class ResultIngest {
     const spoolMaxAgeMs = pkg?.settings.spoolMaxAgeMs ?? this.configs.config.settings.spoolMaxAgeMs;
     const outside = outsideClockWindow(params.results, this.now(), spoolMaxAgeMs);
     if (outside) throw outside;
+  }
 
-    const outcome = await this.db.transaction(async (manager) => {
-      const lockedState = await lockMonitor(manager, monitor.id);
-      if (!lockedState) return { ackedSeq: 0, events: [], fresh: [], others: [] };
-      // The standing under the lock: a connection authenticated once may be sending after a change by an administrator.
+  /**
+   * Takes a group of batches (each of another monitor) in one transaction,
+   * in the order of their monitors' ids, so that two groups lock the
+   * monitors they share in the same order and never wait on each other in
+   * a cycle. A batch refused for its monitor's standing is refused alone.
+   * When the transaction fails, each batch is taken again in a transaction
+   * of its own: whatever made it fail (a deadlock with other work, a
+   * database error caused by one batch) fails at most the batch that causes it.
+   */
+  private async takeGroup(batches: PendingBatch[]): Promise<void> {
+    batches.sort((a, b) => (a.monitor.id < b.monitor.id ? -1 : a.monitor.id > b.monitor.id ? 1 : 0));
+    let outcomes: (BatchOutcome | ProtocolError)[];
+    try {
+      outcomes = await this.db.transaction(async (manager) => {
+        const taken: (BatchOutcome | ProtocolError)[] = [];
+        for (const batch of batches) taken.push(await this.takeIn(manager, batch.monitor, batch.params));
+        // Alone, a refused batch rolls back what its transaction did, as it always has.
+        if (batches.length === 1 && taken[0] instanceof ProtocolError) throw taken[0];
+        return taken;
+      });
+    } catch (err) {
+      if (batches.length === 1) return batches[0]!.reject(err);
+      this.log?.warn(`a group of ${batches.length} result batches failed (${String(err)}); taking each in a transaction of its own`);
+      await Promise.all(batches.map((batch) => this.takeGroup([batch])));
+      return;
+    }
+    for (const [i, batch] of batches.entries()) {
+      const outcome = outcomes[i]!;
+      if (outcome instanceof ProtocolError) {
+        batch.reject(outcome);
+        continue;
+      }
+      try {
+        await this.afterCommit(batch.monitor, outcome);
+        batch.resolve({ ackedSeq: outcome.ackedSeq });
+      } catch (err) {
+        batch.reject(err);
+      }
+    }
+  }
+
+  /** One batch inside the group's transaction; its monitor's refusal is returned, not thrown, so that the group goes on. */
+  private async takeIn(manager: EntityManager, monitor: LocationMonitorRow, params: ParamsOf<'reportResults'>): Promise<BatchOutcome | ProtocolError> {
+    const pkg = this.configs.packageFor(monitor.location);
+    const lockedState = await lockMonitor(manager, monitor.id);
+    if (!lockedState) return { ackedSeq: 0, events: [], fresh: [], others: [] };
+    // The standing under the lock: a connection authenticated once may be sending after a change by an administrator.
+    try {
       checkStanding(lockedState, 'reportResults');
-      const { watchers, ...standing } = lockedState;
-      const locked = { ...monitor, ...standing };
-      // Also on a resend: the re-evaluation of other monitors may not have run after the first attempt.
-      const others = this.mayConcern(watchers, params.results) ? await this.othersToReevaluate(manager, monitor, params.results) : [];
-      const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
-      if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh, others };
-      // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.
-      const split = pkg?.shares ? pkg.shares.splitFor(await locationMembers(manager, monitor.location)) : null;
+    } catch (refusal) {
+      if (refusal instanceof ProtocolError) return refusal;
+      throw refusal;
+    }
+    const { watchers, ...standing } = lockedState;
+    const locked = { ...monitor, ...standing };
+    // Also on a resend: the re-evaluation of other monitors may not have run after the first attempt.
+    const others = this.mayConcern(watchers, params.results) ? await this.othersToReevaluate(manager, monitor, params.results) : [];
+    const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
+    if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh, others };
+    // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.
+    const split = pkg?.shares ? pkg.shares.splitFor(await locationMembers(manager, monitor.location)) : null;
 
-      const states = await storeResultsAndReadStates(manager, monitor.id, fresh);
-      const events: NewEvent[] = [];
-      const touched = new Map<string, ServiceStateRow>();
-      const changedServices = new Set<string>();
-      for (const result of fresh) {
-        if (split && split.holderOf(result.serviceId) !== monitor.id) continue;
-        const scheduled = this.configs.inScheduledOutage(monitor.location, result.serviceId, result.timestamp);
-        const transition = serviceTransition(states.get(result.serviceId), monitor.id, result, scheduled || locked.connectivityLost);
-        if (!transition) continue;
-        const nodeLabel = pkg?.servicesById.get(result.serviceId)?.nodeLabel ?? null;
-        if (transition.statusChanged) {
-          changedServices.add(result.serviceId);
-          if (transition.row.status === 'DOWN') {
-            await openOutage(manager, { monitorId: monitor.id, location: monitor.location, serviceId: result.serviceId, nodeLabel, startedAt: result.timestamp, reason: result.reason ?? null, scheduled });
-          } else {
-            await closeOutage(manager, monitor.id, result.serviceId, result.timestamp);
-          }
+    const states = await storeResultsAndReadStates(manager, monitor.id, fresh);
+    const events: NewEvent[] = [];
+    const touched = new Map<string, ServiceStateRow>();
+    const changedServices = new Set<string>();
+    for (const result of fresh) {
+      if (split && split.holderOf(result.serviceId) !== monitor.id) continue;
+      const scheduled = this.configs.inScheduledOutage(monitor.location, result.serviceId, result.timestamp);
+      const transition = serviceTransition(states.get(result.serviceId), monitor.id, result, scheduled || locked.connectivityLost);
+      if (!transition) continue;
+      const nodeLabel = pkg?.servicesById.get(result.serviceId)?.nodeLabel ?? null;
+      if (transition.statusChanged) {
+        changedServices.add(result.serviceId);
+        if (transition.row.status === 'DOWN') {
+          await openOutage(manager, { monitorId: monitor.id, location: monitor.location, serviceId: result.serviceId, nodeLabel, startedAt: result.timestamp, reason: result.reason ?? null, scheduled });
+        } else {
+          await closeOutage(manager, monitor.id, result.serviceId, result.timestamp);
         }
-        if (transition.announce) {
-          events.push({
-            uei: transition.announce === 'DOWN' ? Uei.nodeLostService : Uei.nodeRegainedService,
-            time: result.timestamp,
-            location: monitor.location,
-            monitorId: monitor.id,
-            serviceId: result.serviceId,
-            nodeLabel,
-            params: { monitorName: monitor.name, ...(result.reason !== undefined ? { reason: result.reason } : {}) },
-          });
-        }
-        states.set(result.serviceId, transition.row);
-        touched.set(result.serviceId, transition.row);
       }
-      const maxSeq = fresh.at(-1)!.seq;
-      await saveStatesAndSeq(manager, monitor.id, [...touched.values()], maxSeq);
+      if (transition.announce) {
+        events.push({
+          uei: transition.announce === 'DOWN' ? Uei.nodeLostService : Uei.nodeRegainedService,
+          time: result.timestamp,
+          location: monitor.location,
+          monitorId: monitor.id,
+          serviceId: result.serviceId,
+          nodeLabel,
+          params: { monitorName: monitor.name, ...(result.reason !== undefined ? { reason: result.reason } : {}) },
+        });
+      }
+      states.set(result.serviceId, transition.row);
+      touched.set(result.serviceId, transition.row);
+    }
+    const maxSeq = fresh.at(-1)!.seq;
+    await saveStatesAndSeq(manager, monitor.id, [...touched.values()], maxSeq);
 
-      const now = this.now();
-      let announced = events;
-      if (changedServices.size > 0) {
-        const polled = split ? split.sizeOf(monitor.id) : (pkg?.serviceIds.size ?? 0);
-        const connectivity = await evaluateConnectivity(manager, locked, polled, now, this.serviceAt);
-        if (connectivity?.kind === 'lost') {
-          // This batch's lost/regained announcements are explained by the connectivity loss too.
-          announced = connectivity.events;
-        } else if (connectivity) {
-          announced = [...events, ...connectivity.events];
-        }
-        // A change of connectivity changes how every service of the monitor counts.
-        const affected = connectivity ? new Set([...changedServices, ...(await this.servicesSeenBy(manager, monitor.id))]) : changedServices;
-        announced.push(...(await this.evaluateApplications(manager, affected, now)));
+    const now = this.now();
+    let announced = events;
+    if (changedServices.size > 0) {
+      const polled = split ? split.sizeOf(monitor.id) : (pkg?.serviceIds.size ?? 0);
+      const connectivity = await evaluateConnectivity(manager, locked, polled, now, this.serviceAt);
+      if (connectivity?.kind === 'lost') {
+        // This batch's lost/regained announcements are explained by the connectivity loss too.
+        announced = connectivity.events;
+      } else if (connectivity) {
+        announced = [...events, ...connectivity.events];
       }
-      return { ackedSeq: maxSeq, events: await this.recorder.record(manager, announced), fresh, others };
-    });
+      // A change of connectivity changes how every service of the monitor counts.
+      const affected = connectivity ? new Set([...changedServices, ...(await this.servicesSeenBy(manager, monitor.id))]) : changedServices;
+      announced.push(...(await this.evaluateApplications(manager, affected, now)));
+    }
+    return { ackedSeq: maxSeq, events: await this.recorder.record(manager, announced), fresh, others };
+  }
+
+  /** What follows a batch once its transaction has committed: its events go out, and other monitors are looked at again. */
+  private async afterCommit(monitor: LocationMonitorRow, outcome: BatchOutcome): Promise<void> {
     this.bus.publish(outcome.events);
     if (outcome.fresh.length > 0) for (const listener of this.listeners) listener(monitor, outcome.fresh);
     for (const other of outcome.others) await this.reevaluateConnectivity(other);
-    return { ackedSeq: outcome.ackedSeq };
   }
 
   /**
