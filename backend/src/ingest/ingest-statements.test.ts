@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createTestStorage } from '../../testing/test-database.ts';
 import { Database } from '../db/database.ts';
-import { lockMonitor } from './ingest-statements.ts';
+import { lockMonitors } from './ingest-statements.ts';
 
 void test('a batch statement is a named prepared statement on PostgreSQL and a plain query on the embedded database', { timeout: 120_000 }, async () => {
   const storage = await createTestStorage();
@@ -16,11 +16,11 @@ void test('a batch statement is a named prepared statement on PostgreSQL and a p
     const db = await Database.open({ url: storage.databaseUrl, dataDir: join(storage.dataDir, 'db') });
     try {
       const prepared = await db.transaction(async (manager) => {
-        assert.equal(await lockMonitor(manager, 'no-such-monitor'), null);
+        assert.deepEqual(await lockMonitors(manager, ['no-such-monitor']), { monitors: new Map(), watchers: [] });
         // The same connection: the transaction holds it.
         return (await manager.query(`SELECT name FROM pg_prepared_statements`)) as { name: string }[];
       });
-      assert.deepEqual(prepared.map((row) => row.name), storage.databaseUrl ? ['ingest-lock-monitor'] : []);
+      assert.deepEqual(prepared.map((row) => row.name), storage.databaseUrl ? ['ingest-lock-monitors'] : []);
     } finally {
       await db.close();
     }

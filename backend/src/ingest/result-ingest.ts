@@ -37,10 +37,11 @@ import type { Database } from '../db/database.ts';
 import { LocationMonitorEntity, ServiceStateEntity, type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
 import type { EventRecorder } from '../event-store/event-recorder.ts';
 import { checkStanding } from '../location-monitors/location-monitor-service.ts';
+import type { Split } from '../packages/distribute.ts';
 import { closeOutage, openOutage } from '../outages/outage-store.ts';
 import { ArrivalGroups } from './arrival-groups.ts';
 import { outsideClockWindow } from './clock-window.ts';
-import { lockMonitor, saveStatesAndSeq, storeResultsAndReadStates, type Watcher } from './ingest-statements.ts';
+import { lockMonitors, saveStatesAndSeqs, storeResultsAndReadStates, type LockedMonitor, type Watcher } from './ingest-statements.ts';
 import { serviceTransition } from './service-transition.ts';
 
 /**
@@ -68,6 +69,32 @@ interface BatchOutcome {
   fresh: Results;
   /** Monitors at other locations whose connectivity to look at again. */
   others: string[];
+}
+
+/** A batch between its group's statements. */
+interface BatchInProgress {
+  /** Its place in the group. */
+  index: number;
+  locked: LocationMonitorRow & LockedMonitor;
+  /** Its results above the monitor's acknowledged seq, in seq order. */
+  fresh: Results;
+  others: string[];
+  /** At a `distribute` location, who holds each service now. */
+  split: Split | null;
+  events: NewEvent[];
+  touched: Map<string, ServiceStateRow>;
+  changedServices: Set<string>;
+}
+
+/** Why a monitor's batch is refused, by its standing under the lock; undefined when it is taken. */
+function standingRefusal(state: LockedMonitor): ProtocolError | undefined {
+  try {
+    checkStanding(state, 'reportResults');
+    return undefined;
+  } catch (refusal) {
+    if (refusal instanceof ProtocolError) return refusal;
+    throw refusal;
+  }
 }
 
 /** Results that were committed, for whoever else wants them (response-time series). */
@@ -132,25 +159,22 @@ export class ResultIngest {
   }
 
   /**
-   * Takes a group of batches (each of another monitor) in one transaction,
-   * in the order of their monitors' ids, so that two groups lock the
-   * monitors they share in the same order and never wait on each other in
-   * a cycle. A batch refused for its monitor's standing is refused alone.
-   * When the transaction fails, each batch is taken again in a transaction
-   * of its own: whatever made it fail (a deadlock with other work, a
-   * database error caused by one batch) fails at most the batch that causes it.
+   * Takes a group of batches (each of another monitor) in one transaction
+   * and the same few statements: lock the monitors (in the order of their
+   * ids, so that two groups never wait on each other in a cycle), store the
+   * results and read their services' states, work out each batch's changes,
+   * write the states and seqs; then, only for batches that changed a
+   * service's status, outages, connectivity, applications and events. A
+   * batch refused for its monitor's standing is refused alone, before
+   * anything of it is written. When the transaction fails, each batch is
+   * taken again in a transaction of its own: whatever made it fail (a
+   * deadlock with other work, a database error caused by one batch) fails
+   * at most the batch that causes it.
    */
   private async takeGroup(batches: PendingBatch[]): Promise<void> {
-    batches.sort((a, b) => (a.monitor.id < b.monitor.id ? -1 : a.monitor.id > b.monitor.id ? 1 : 0));
     let outcomes: (BatchOutcome | ProtocolError)[];
     try {
-      outcomes = await this.db.transaction(async (manager) => {
-        const taken: (BatchOutcome | ProtocolError)[] = [];
-        for (const batch of batches) taken.push(await this.takeIn(manager, batch.monitor, batch.params));
-        // Alone, a refused batch rolls back what its transaction did, as it always has.
-        if (batches.length === 1 && taken[0] instanceof ProtocolError) throw taken[0];
-        return taken;
-      });
+      outcomes = await this.db.transaction((manager) => this.takeIn(manager, batches));
     } catch (err) {
       if (batches.length === 1) return batches[0]!.reject(err);
       this.log?.warn(`a group of ${batches.length} result batches failed (${String(err)}); taking each in a transaction of its own`);
@@ -172,78 +196,111 @@ export class ResultIngest {
     }
   }
 
-  /** One batch inside the group's transaction; its monitor's refusal is returned, not thrown, so that the group goes on. */
-  private async takeIn(manager: EntityManager, monitor: LocationMonitorRow, params: ParamsOf<'reportResults'>): Promise<BatchOutcome | ProtocolError> {
-    const pkg = this.configs.packageFor(monitor.location);
-    const lockedState = await lockMonitor(manager, monitor.id);
-    if (!lockedState) return { ackedSeq: 0, events: [], fresh: [], others: [] };
-    // The standing under the lock: a connection authenticated once may be sending after a change by an administrator.
-    try {
-      checkStanding(lockedState, 'reportResults');
-    } catch (refusal) {
-      if (refusal instanceof ProtocolError) return refusal;
-      throw refusal;
+  /** The group's transaction: each batch's outcome, or its monitor's refusal, in the order of `batches`. */
+  private async takeIn(manager: EntityManager, batches: readonly PendingBatch[]): Promise<(BatchOutcome | ProtocolError)[]> {
+    const ids = [...new Set(batches.map((b) => b.monitor.id))].sort();
+    const { monitors, watchers } = await lockMonitors(manager, ids);
+    const outcomes: (BatchOutcome | ProtocolError)[] = [];
+    const taking: BatchInProgress[] = [];
+    for (const [i, { monitor, params }] of batches.entries()) {
+      const state = monitors.get(monitor.id);
+      if (!state) {
+        outcomes[i] = { ackedSeq: 0, events: [], fresh: [], others: [] };
+        continue;
+      }
+      // The standing under the lock: a connection authenticated once may be sending after a change by an administrator.
+      const refusal = standingRefusal(state);
+      if (refusal) {
+        outcomes[i] = refusal;
+        continue;
+      }
+      const locked = { ...monitor, ...state };
+      // Also on a resend: the re-evaluation of other monitors may not have run after the first attempt.
+      const concerned = watchers.filter((w) => w.location !== locked.location);
+      const others = this.mayConcern(concerned, params.results) ? await this.othersToReevaluate(manager, locked, params.results) : [];
+      const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
+      if (fresh.length === 0) {
+        outcomes[i] = { ackedSeq: locked.lastSeq, events: [], fresh, others };
+        continue;
+      }
+      const pkg = this.configs.packageFor(locked.location);
+      // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.
+      const split = pkg?.shares ? pkg.shares.splitFor(await locationMembers(manager, locked.location)) : null;
+      taking.push({ index: i, locked, fresh, others, split, events: [], touched: new Map(), changedServices: new Set() });
     }
-    const { watchers, ...standing } = lockedState;
-    const locked = { ...monitor, ...standing };
-    // Also on a resend: the re-evaluation of other monitors may not have run after the first attempt.
-    const others = this.mayConcern(watchers, params.results) ? await this.othersToReevaluate(manager, monitor, params.results) : [];
-    const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
-    if (fresh.length === 0) return { ackedSeq: locked.lastSeq, events: [], fresh, others };
-    // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.
-    const split = pkg?.shares ? pkg.shares.splitFor(await locationMembers(manager, monitor.location)) : null;
+    if (taking.length === 0) return outcomes;
 
-    const states = await storeResultsAndReadStates(manager, monitor.id, fresh);
-    const events: NewEvent[] = [];
-    const touched = new Map<string, ServiceStateRow>();
-    const changedServices = new Set<string>();
-    for (const result of fresh) {
-      if (split && split.holderOf(result.serviceId) !== monitor.id) continue;
-      const scheduled = this.configs.inScheduledOutage(monitor.location, result.serviceId, result.timestamp);
-      const transition = serviceTransition(states.get(result.serviceId), monitor.id, result, scheduled || locked.connectivityLost);
+    const states = await storeResultsAndReadStates(
+      manager,
+      taking.map((b) => ({ monitorId: b.locked.id, results: b.fresh })),
+    );
+    for (const batch of taking) await this.applyResults(manager, batch, states.get(batch.locked.id)!);
+    await saveStatesAndSeqs(
+      manager,
+      taking.map((b) => ({ monitorId: b.locked.id, states: [...b.touched.values()], lastSeq: b.fresh.at(-1)!.seq })),
+    );
+    const now = this.now();
+    for (const batch of taking) {
+      const announced = batch.changedServices.size > 0 ? await this.afterChanges(manager, batch, now) : batch.events;
+      outcomes[batch.index] = { ackedSeq: batch.fresh.at(-1)!.seq, events: await this.recorder.record(manager, announced), fresh: batch.fresh, others: batch.others };
+    }
+    return outcomes;
+  }
+
+  /**
+   * A batch's results against its services' states: the new states, the
+   * outages opened and closed, the lost/regained announcements. Results for
+   * a service that another monitor of a `distribute` location holds are
+   * stored, and change nothing.
+   */
+  private async applyResults(manager: EntityManager, batch: BatchInProgress, states: Map<string, ServiceStateRow>): Promise<void> {
+    const { locked, split } = batch;
+    const pkg = this.configs.packageFor(locked.location);
+    for (const result of batch.fresh) {
+      if (split && split.holderOf(result.serviceId) !== locked.id) continue;
+      const scheduled = this.configs.inScheduledOutage(locked.location, result.serviceId, result.timestamp);
+      const transition = serviceTransition(states.get(result.serviceId), locked.id, result, scheduled || locked.connectivityLost);
       if (!transition) continue;
       const nodeLabel = pkg?.servicesById.get(result.serviceId)?.nodeLabel ?? null;
       if (transition.statusChanged) {
-        changedServices.add(result.serviceId);
+        batch.changedServices.add(result.serviceId);
         if (transition.row.status === 'DOWN') {
-          await openOutage(manager, { monitorId: monitor.id, location: monitor.location, serviceId: result.serviceId, nodeLabel, startedAt: result.timestamp, reason: result.reason ?? null, scheduled });
+          await openOutage(manager, { monitorId: locked.id, location: locked.location, serviceId: result.serviceId, nodeLabel, startedAt: result.timestamp, reason: result.reason ?? null, scheduled });
         } else {
-          await closeOutage(manager, monitor.id, result.serviceId, result.timestamp);
+          await closeOutage(manager, locked.id, result.serviceId, result.timestamp);
         }
       }
       if (transition.announce) {
-        events.push({
+        batch.events.push({
           uei: transition.announce === 'DOWN' ? Uei.nodeLostService : Uei.nodeRegainedService,
           time: result.timestamp,
-          location: monitor.location,
-          monitorId: monitor.id,
+          location: locked.location,
+          monitorId: locked.id,
           serviceId: result.serviceId,
           nodeLabel,
-          params: { monitorName: monitor.name, ...(result.reason !== undefined ? { reason: result.reason } : {}) },
+          params: { monitorName: locked.name, ...(result.reason !== undefined ? { reason: result.reason } : {}) },
         });
       }
       states.set(result.serviceId, transition.row);
-      touched.set(result.serviceId, transition.row);
+      batch.touched.set(result.serviceId, transition.row);
     }
-    const maxSeq = fresh.at(-1)!.seq;
-    await saveStatesAndSeq(manager, monitor.id, [...touched.values()], maxSeq);
+  }
 
-    const now = this.now();
-    let announced = events;
-    if (changedServices.size > 0) {
-      const polled = split ? split.sizeOf(monitor.id) : (pkg?.serviceIds.size ?? 0);
-      const connectivity = await evaluateConnectivity(manager, locked, polled, now, this.serviceAt);
-      if (connectivity?.kind === 'lost') {
-        // This batch's lost/regained announcements are explained by the connectivity loss too.
-        announced = connectivity.events;
-      } else if (connectivity) {
-        announced = [...events, ...connectivity.events];
-      }
-      // A change of connectivity changes how every service of the monitor counts.
-      const affected = connectivity ? new Set([...changedServices, ...(await this.servicesSeenBy(manager, monitor.id))]) : changedServices;
-      announced.push(...(await this.evaluateApplications(manager, affected, now)));
+  /** After a batch changed services' statuses (its states written): its monitor's connectivity, and the applications concerned. */
+  private async afterChanges(manager: EntityManager, batch: BatchInProgress, now: number): Promise<NewEvent[]> {
+    const { locked, split } = batch;
+    const polled = split ? split.sizeOf(locked.id) : (this.configs.packageFor(locked.location)?.serviceIds.size ?? 0);
+    const connectivity = await evaluateConnectivity(manager, locked, polled, now, this.serviceAt);
+    let announced = batch.events;
+    if (connectivity?.kind === 'lost') {
+      // This batch's lost/regained announcements are explained by the connectivity loss too.
+      announced = connectivity.events;
+    } else if (connectivity) {
+      announced = [...batch.events, ...connectivity.events];
     }
-    return { ackedSeq: maxSeq, events: await this.recorder.record(manager, announced), fresh, others };
+    // A change of connectivity changes how every service of the monitor counts.
+    const affected = connectivity ? new Set([...batch.changedServices, ...(await this.servicesSeenBy(manager, locked.id))]) : batch.changedServices;
+    return [...announced, ...(await this.evaluateApplications(manager, affected, now))];
   }
 
   /** What follows a batch once its transaction has committed: its events go out, and other monitors are looked at again. */
