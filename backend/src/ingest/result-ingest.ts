@@ -2,8 +2,8 @@
  * reportResults: stores a batch of results and everything that follows from
  * them in one transaction (shared with the batches of other monitors that
  * arrive within the same few milliseconds: arrival-groups.ts), and
- * acknowledges the highest seq only once that transaction has committed. Results at or below the monitor's acknowledged
- * seq are ignored, so a poller may resend after any failure without anything
+ * acknowledges the highest seq only once that transaction has committed.
+ * Results at or below the monitor's acknowledged seq are ignored, so a poller may resend after any failure without anything
  * counting twice.
  *
  * Per result: the service's status as this monitor sees it (opening or
@@ -36,7 +36,7 @@ import { locationMembers } from '../packages/membership.ts';
 import type { Database } from '../db/database.ts';
 import { LocationMonitorEntity, ServiceStateEntity, type LocationMonitorRow, type ServiceStateRow } from '../db/entities.ts';
 import type { EventRecorder } from '../event-store/event-recorder.ts';
-import { checkStanding } from '../location-monitors/location-monitor-service.ts';
+import { standingRefusal } from '../location-monitors/location-monitor-service.ts';
 import type { Split } from '../packages/distribute.ts';
 import { closeOutage, openOutage } from '../outages/outage-store.ts';
 import { ArrivalGroups } from './arrival-groups.ts';
@@ -86,19 +86,8 @@ interface BatchInProgress {
   changedServices: Set<string>;
 }
 
-/** Why a monitor's batch is refused, by its standing under the lock; undefined when it is taken. */
-function standingRefusal(state: LockedMonitor): ProtocolError | undefined {
-  try {
-    checkStanding(state, 'reportResults');
-    return undefined;
-  } catch (refusal) {
-    if (refusal instanceof ProtocolError) return refusal;
-    throw refusal;
-  }
-}
-
 /** Results that were committed, for whoever else wants them (response-time series). */
-export type CommittedResultsListener = (monitor: LocationMonitorRow, results: ParamsOf<'reportResults'>['results']) => void;
+export type CommittedResultsListener = (monitor: LocationMonitorRow, results: Results) => void;
 
 export class ResultIngest {
   private readonly listeners: CommittedResultsListener[] = [];
@@ -209,7 +198,7 @@ export class ResultIngest {
         continue;
       }
       // The standing under the lock: a connection authenticated once may be sending after a change by an administrator.
-      const refusal = standingRefusal(state);
+      const refusal = standingRefusal(state, 'reportResults');
       if (refusal) {
         outcomes[i] = refusal;
         continue;

@@ -479,19 +479,24 @@ function noteConnection(row: LocationMonitorRow, connection: Connection | undefi
  * so), denied or not yet approved monitor.
  */
 export function checkStanding(row: Pick<LocationMonitorRow, 'revokedAt' | 'lifecycle'>, method: MethodName): void {
+  const refusal = standingRefusal(row, method);
+  if (refusal) throw refusal;
+}
+
+/** Why a monitor's call is refused by its standing, or undefined when it is not (checkStanding, for a caller that goes on with others). */
+export function standingRefusal(row: Pick<LocationMonitorRow, 'revokedAt' | 'lifecycle'>, method: MethodName): ProtocolError | undefined {
   // Before the lifecycle: a revoked secret stays revoked even once the monitor is deleted.
   if (row.revokedAt !== null) {
-    throw new ProtocolError(ErrorCode.CredentialsRevoked, 'the credentials of this monitor were revoked by an administrator; they will not be accepted again');
+    return new ProtocolError(ErrorCode.CredentialsRevoked, 'the credentials of this monitor were revoked by an administrator; they will not be accepted again');
   }
   switch (row.lifecycle) {
     case 'DELETED':
-      if (method !== 'pollerCheckingIn') throw new ProtocolError(ErrorCode.MonitorDeleted, 'this monitor was deleted: register again');
-      break;
+      return method === 'pollerCheckingIn' ? undefined : new ProtocolError(ErrorCode.MonitorDeleted, 'this monitor was deleted: register again');
     case 'DENIED':
-      throw new ProtocolError(ErrorCode.Forbidden, 'this monitor was denied by an administrator');
+      return new ProtocolError(ErrorCode.Forbidden, 'this monitor was denied by an administrator');
     case 'PENDING':
-      throw new ProtocolError(ErrorCode.MonitorPending, 'this monitor is waiting for an administrator to approve it');
+      return new ProtocolError(ErrorCode.MonitorPending, 'this monitor is waiting for an administrator to approve it');
     default:
-      break;
+      return undefined;
   }
 }
