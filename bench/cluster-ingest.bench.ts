@@ -103,6 +103,14 @@ async function sampleCpu(admin: pg.Client, database: string, backendPids: number
   return { backends: read(backendPids), postgres: read(await pgPids(admin, database)) };
 }
 
+/** Transactions committed in the database so far, by every connection (PostgreSQL's statistics). */
+async function committedTransactions(admin: pg.Client, database: string): Promise<number> {
+  // The statistics of the current transaction are a snapshot: clear it so that each call reads them afresh.
+  await admin.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await admin.query<{ xact_commit: string }>('SELECT xact_commit FROM pg_stat_database WHERE datname = $1', [database]);
+  return Number(rows[0]?.xact_commit ?? 0);
+}
+
 /** CPU spent between two samples; a process that appeared in between counts from its start, one that ended in between is lost (rare: pools keep connections). */
 function spent(before: Map<number, number>, after: Map<number, number>): number {
   let total = 0;
@@ -264,11 +272,13 @@ async function runCase(benchCase: BenchCase, backendCount: number): Promise<void
     await new Promise((resolve) => setTimeout(resolve, WARMUP_S * 1000));
     const backendPids = backends.map((b) => b.child.pid!);
     const before = await sampleCpu(admin, database, backendPids);
+    const commitsBefore = await committedTransactions(admin, database);
     const started = performance.now();
     measuring = true;
     await Promise.all(run);
     const elapsedS = (performance.now() - started) / 1000;
     const after = await sampleCpu(admin, database, backendPids);
+    const commits = (await committedTransactions(admin, database)) - commitsBefore;
 
     const backendCpu = spent(before.backends, after.backends);
     const postgresCpu = spent(before.postgres, after.postgres);
@@ -282,8 +292,9 @@ async function runCase(benchCase: BenchCase, backendCount: number): Promise<void
     const ratioTo = (base: number) => (results > 0 ? ((backendCpu + postgresCpu) / results / base).toFixed(1) : '-');
     console.log(
       `${benchCase.name}, ${backendCount} backend${backendCount > 1 ? 's' : ''}: ${Math.round(results / elapsedS)} results/s over ${elapsedS.toFixed(1)} s; ` +
-        `CPU per result: backend ${perResult(backendCpu)} ms + PostgreSQL ${perResult(postgresCpu)} ms = ${perResult(backendCpu + postgresCpu)} ms; ` +
+        `CPU per result: backend ${perResult(backendCpu)} ms (${backendPids.map((pid) => perResult((after.backends.get(pid) ?? 0) - (before.backends.get(pid) ?? 0))).join(' + ')}) + PostgreSQL ${perResult(postgresCpu)} ms = ${perResult(backendCpu + postgresCpu)} ms; ` +
         `reportResults p50 ${percentile(reportMs, 50)} ms p99 ${percentile(reportMs, 99)} ms (${reportMs.length} calls); ` +
+        `${(commits / elapsedS).toFixed(0)} transactions/s; ` +
         `check-in p50 ${percentile(checkInMs, 50)} ms p99 ${percentile(checkInMs, 99)} ms (${checkInMs.length}); ` +
         `${ratioTo(floor)}× the floor of a bare client inserting the same rows in batches of ${batchSize} (${floor.toFixed(3)} ms a row), ` +
         `${ratioTo(durableFloor)}× its durable floor (${durableFloor.toFixed(3)} ms a row: indexed like poll_result, flushed at each commit)`,
