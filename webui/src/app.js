@@ -13,6 +13,7 @@ import { OpenAlarmCount } from './alarm-count.js';
 import { catalogueLoaded, loadCatalogue } from './catalogue.js';
 import { ConfirmHost, ErrorBox, Loading, Notices, notify } from './components.js';
 import { closeLive, useLiveState } from './live.js';
+import { useLoadEffect } from './load-effect.js';
 import { href, useRoute } from './router.js';
 import { SignInPage } from './pages/sign-in.js';
 import { AvailabilityPage } from './pages/availability.js';
@@ -47,7 +48,7 @@ function App() {
     if (signedInBefore()) loadCatalogue(true).catch(() => undefined);
     currentSession().then(setSession, setBootError);
   };
-  useEffect(check, []);
+  useLoadEffect(check, []);
   useEffect(() => {
     const lost = () => {
       closeLive();
@@ -83,7 +84,7 @@ function Shell({ user, onSignedOut }) {
     setCatalogueError(null);
     loadCatalogue().then(() => setCatalogueReady(true), setCatalogueError);
   };
-  useEffect(loadEvents, []);
+  useLoadEffect(loadEvents, []);
 
   const leave = async () => {
     try {

@@ -2,11 +2,12 @@
  * Response-time charts with uPlot: one line per series (a monitor, a
  * location or a service), the average per point, times in the viewer's
  * zone. Drag across the plot to zoom into a time range; double-click to
- * see the whole range again.
+ * see the whole range again. uPlot is a module of its own, loaded by the
+ * first chart (the pages without charts never load it); index.html has the
+ * service page ask for it early.
  */
 import { html } from 'htm/preact';
-import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ms as formatMs } from './format.js';
 import { formatTime } from './time.js';
 
@@ -14,6 +15,22 @@ import { formatTime } from './time.js';
 const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
 /** Line styles on top of colours, so series differ by more than hue. */
 const DASHES = [[], [6, 3], [2, 2], [10, 3, 2, 3]];
+
+/** @type {Promise<typeof import('uplot')> | undefined} */
+let uPlotLoading;
+/** @type {typeof import('uplot') | undefined} */
+let uPlotLoaded;
+/** The chart library, loaded at its first use; a failed load is tried again at the next. */
+function loadUPlot() {
+  uPlotLoading ??= import('uplot').then(
+    (module) => (uPlotLoaded = module.default),
+    (/** @type {unknown} */ err) => {
+      uPlotLoading = undefined;
+      throw err;
+    },
+  );
+  return uPlotLoading;
+}
 
 /**
  * @typedef {import('./rest.js').SeriesPoint} SeriesPoint
@@ -23,10 +40,11 @@ const DASHES = [[], [6, 3], [2, 2], [10, 3, 2, 3]];
 /**
  * Aligns the series on one time axis (seconds, as uPlot wants), with gaps
  * (null) where a series has no point at a time.
+ * @param {typeof import('uplot')} uPlot
  * @param {ChartSeries[]} series
  * @returns {uPlot.AlignedData}
  */
-export function alignSeries(series) {
+export function alignSeries(uPlot, series) {
   const tables = series.map((s) => /** @type {uPlot.AlignedData} */ ([s.points.map((p) => p.t / 1000), s.points.map((p) => p.avg)]));
   const [first] = tables;
   if (first && tables.length === 1) return first;
@@ -48,81 +66,96 @@ export function ResponseChart({ series, fromMs, toMs, title, height = 220, testi
   const shaded = useRef(outages);
   shaded.current = outages;
   const withData = series.filter((s) => s.points.some((p) => p.avg !== null));
+  /** The lines as they are now: the library may arrive after a refresh. */
+  const latest = useRef(withData);
+  latest.current = withData;
+  const [loadError, setLoadError] = useState(/** @type {unknown} */ (null));
   const labelsKey = withData.map((s) => s.label).join('\u0000');
 
   // The plot itself: made again only when the lines it has change.
   useEffect(() => {
     const el = box.current;
-    if (!el || withData.length === 0) return;
-    const fullRange = () => ({ min: range.current.fromMs / 1000, max: range.current.toMs / 1000 });
-    /** @type {uPlot.Options} */
-    const options = {
-      width: Math.max(el.clientWidth, 240),
-      height,
-      scales: { x: { time: true, range: (u, min, max) => (zoomed.current ? [min, max] : [fullRange().min, fullRange().max]) }, y: { range: (_u, _min, max) => [0, niceMax(max)] } },
-      axes: [
-        { stroke: '#4b5565', grid: { stroke: '#eef1f5' }, ticks: { stroke: '#dde2ea' } },
-        { stroke: '#4b5565', grid: { stroke: '#eef1f5' }, ticks: { stroke: '#dde2ea' }, size: 64, values: (_u, splits) => splits.map((v) => formatMs(v)) },
-      ],
-      series: [
-        { label: 'Time', value: (_u, v) => (v === null || v === undefined ? '—' : formatTime(v * 1000)) },
-        ...withData.map((s, i) => ({
-          label: s.label,
-          stroke: PALETTE[i % PALETTE.length],
-          width: 1.75,
-          dash: DASHES[i % DASHES.length],
-          spanGaps: false,
-          value: (/** @type {uPlot} */ _u, /** @type {number | null} */ v) => formatMs(v),
-        })),
-      ],
-      cursor: { drag: { x: true, y: false, setScale: true } },
-      legend: { live: true },
-      hooks: {
-        // Outages first, under the lines: a translucent band each, with a solid edge where it starts.
-        drawClear: [
-          (u) => {
-            const { ctx } = u;
-            const top = u.bbox.top;
-            const bottom = u.bbox.top + u.bbox.height;
-            ctx.save();
-            for (const o of shaded.current) {
-              const left = Math.max(u.bbox.left, u.valToPos(o.fromMs / 1000, 'x', true));
-              const right = Math.min(u.bbox.left + u.bbox.width, u.valToPos(o.toMs / 1000, 'x', true));
-              if (right <= left) continue;
-              ctx.fillStyle = 'rgba(217, 58, 43, 0.14)';
-              ctx.fillRect(left, top, Math.max(right - left, 2), bottom - top);
-              ctx.fillStyle = 'rgba(217, 58, 43, 0.7)';
-              ctx.fillRect(left, top, 2, bottom - top);
-            }
-            ctx.restore();
-          },
+    if (!el || withData.length === 0) return undefined;
+    let gone = false;
+    /** @type {ResizeObserver | undefined} */
+    let resize;
+    const draw = (/** @type {typeof import('uplot')} */ uPlot) => {
+      if (gone) return;
+      const fullRange = () => ({ min: range.current.fromMs / 1000, max: range.current.toMs / 1000 });
+      /** @type {uPlot.Options} */
+      const options = {
+        width: Math.max(el.clientWidth, 240),
+        height,
+        scales: { x: { time: true, range: (u, min, max) => (zoomed.current ? [min, max] : [fullRange().min, fullRange().max]) }, y: { range: (_u, _min, max) => [0, niceMax(max)] } },
+        axes: [
+          { stroke: '#4b5565', grid: { stroke: '#eef1f5' }, ticks: { stroke: '#dde2ea' } },
+          { stroke: '#4b5565', grid: { stroke: '#eef1f5' }, ticks: { stroke: '#dde2ea' }, size: 64, values: (_u, splits) => splits.map((v) => formatMs(v)) },
         ],
-        setSelect: [
-          (u) => {
-            if (u.select.width > 0) zoomed.current = true;
-          },
+        series: [
+          { label: 'Time', value: (_u, v) => (v === null || v === undefined ? '—' : formatTime(v * 1000)) },
+          ...withData.map((s, i) => ({
+            label: s.label,
+            stroke: PALETTE[i % PALETTE.length],
+            width: 1.75,
+            dash: DASHES[i % DASHES.length],
+            spanGaps: false,
+            value: (/** @type {uPlot} */ _u, /** @type {number | null} */ v) => formatMs(v),
+          })),
         ],
-        ready: [
-          (u) => {
-            // Double-click: the whole range asked for, not only the span that has data.
-            u.over.addEventListener('dblclick', () => {
-              zoomed.current = false;
-              u.setScale('x', fullRange());
-            });
-            u.over.setAttribute('title', 'Drag across to zoom in; double-click to zoom out');
-          },
-        ],
-      },
+        cursor: { drag: { x: true, y: false, setScale: true } },
+        legend: { live: true },
+        hooks: {
+          // Outages first, under the lines: a translucent band each, with a solid edge where it starts.
+          drawClear: [
+            (u) => {
+              const { ctx } = u;
+              const top = u.bbox.top;
+              const bottom = u.bbox.top + u.bbox.height;
+              ctx.save();
+              for (const o of shaded.current) {
+                const left = Math.max(u.bbox.left, u.valToPos(o.fromMs / 1000, 'x', true));
+                const right = Math.min(u.bbox.left + u.bbox.width, u.valToPos(o.toMs / 1000, 'x', true));
+                if (right <= left) continue;
+                ctx.fillStyle = 'rgba(217, 58, 43, 0.14)';
+                ctx.fillRect(left, top, Math.max(right - left, 2), bottom - top);
+                ctx.fillStyle = 'rgba(217, 58, 43, 0.7)';
+                ctx.fillRect(left, top, 2, bottom - top);
+              }
+              ctx.restore();
+            },
+          ],
+          setSelect: [
+            (u) => {
+              if (u.select.width > 0) zoomed.current = true;
+            },
+          ],
+          ready: [
+            (u) => {
+              // Double-click: the whole range asked for, not only the span that has data.
+              u.over.addEventListener('dblclick', () => {
+                zoomed.current = false;
+                u.setScale('x', fullRange());
+              });
+              u.over.setAttribute('title', 'Drag across to zoom in; double-click to zoom out');
+            },
+          ],
+        },
+      };
+      zoomed.current = false;
+      plot.current = new uPlot(options, alignSeries(uPlot, latest.current), el);
+      resize = new ResizeObserver(() => {
+        const w = Math.max(el.clientWidth, 240);
+        if (plot.current && Math.abs(plot.current.width - w) > 1) plot.current.setSize({ width: w, height });
+      });
+      resize.observe(el);
     };
-    zoomed.current = false;
-    plot.current = new uPlot(options, alignSeries(withData), el);
-    const resize = new ResizeObserver(() => {
-      const w = Math.max(el.clientWidth, 240);
-      if (plot.current && Math.abs(plot.current.width - w) > 1) plot.current.setSize({ width: w, height });
+    setLoadError(null);
+    loadUPlot().then(draw, (/** @type {unknown} */ err) => {
+      if (!gone) setLoadError(err);
     });
-    resize.observe(el);
     return () => {
-      resize.disconnect();
+      gone = true;
+      resize?.disconnect();
       plot.current?.destroy();
       plot.current = null;
     };
@@ -136,10 +169,11 @@ export function ResponseChart({ series, fromMs, toMs, title, height = 220, testi
       return;
     }
     const u = plot.current;
-    if (!u || withData.length === 0) return;
+    // No plot yet (the library is loading): it is made with the lines as they are then.
+    if (!u || !uPlotLoaded || withData.length === 0) return;
     const min = u.scales.x?.min;
     const max = u.scales.x?.max;
-    u.setData(alignSeries(withData), true);
+    u.setData(alignSeries(uPlotLoaded, withData), true);
     if (zoomed.current && min !== undefined && max !== undefined) u.setScale('x', { min, max });
   }, [series, fromMs, toMs, outages]);
 
@@ -148,7 +182,9 @@ export function ResponseChart({ series, fromMs, toMs, title, height = 220, testi
     <figcaption>${title}</figcaption>
     ${withData.length === 0
       ? html`<p class="empty chart-empty">No response times in this range.</p>`
-      : html`<div class="chart-box" ref=${box} role="img" aria-label=${`Response time chart, ${title}. ${summary}. Drag to zoom, double-click to reset.`}></div>
+      : loadError
+        ? html`<p class="empty chart-empty" role="alert">The chart could not be loaded (${loadError instanceof Error ? loadError.message : String(loadError)}). Reload the page to try again.</p>`
+        : html`<div class="chart-box" ref=${box} role="img" aria-label=${`Response time chart, ${title}. ${summary}. Drag to zoom, double-click to reset.`}></div>
           <p class="chart-hint muted">Drag across the chart to zoom in; double-click to zoom out.</p>
           ${outages.length ? html`<p class="chart-key muted small"><span class="key-outage" aria-hidden="true"></span> Shaded: outages (${outages.length}).</p>` : null}`}
   </figure>`;

@@ -5,6 +5,7 @@
  * (the route missing, the network down, the browser without EventSource).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLoadEffect } from './load-effect.js';
 
 /** @typedef {import('./rest.js').StoredEvent} StoredEvent */
 
@@ -119,7 +120,7 @@ export function useLiveRefresh(refresh, { pollMs, liveEveryMs, matches = () => t
   latest.current = { refresh, matches, onEvent };
 
   // Refresh now, and again when what the page shows (deps) changes.
-  useEffect(() => {
+  useLoadEffect(() => {
     latest.current.refresh();
   }, deps);
 

@@ -188,6 +188,9 @@ export const getEventCatalogue = (quiet401 = false) => /** @type {Promise<EventC
 /** @param {{ state?: 'open' | 'cleared' | 'all', location?: string, monitor?: string, uei?: string, severity?: string, limit?: number }} query @returns {Promise<Alarm[]>} */
 export const getAlarms = (query) => /** @type {Promise<Alarm[]>} */ (get('/api/alarms', query));
 
+/** How many alarms are open (the navigation's count). @returns {Promise<{ open: number }>} */
+export const getAlarmCount = () => /** @type {Promise<{ open: number }>} */ (get('/api/alarms/count'));
+
 /** Acts as the signed-in user. @param {number} id @param {'acknowledge' | 'unacknowledge' | 'clear'} action @returns {Promise<Alarm>} */
 export const administerAlarm = (id, action) => /** @type {Promise<Alarm>} */ (post(`/api/alarms/${id}/${action}`));
 

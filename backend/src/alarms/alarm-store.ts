@@ -104,6 +104,11 @@ export async function queryAlarms(db: Database, query: AlarmQuery): Promise<Alar
   return qb.orderBy('a.last_event_time', 'DESC').addOrderBy('a.id', 'DESC').limit(Math.min(query.limit ?? 100, 1000)).getMany();
 }
 
+/** How many alarms are open (not cleared): the navigation's count, without reading the alarms. */
+export async function countOpenAlarms(db: Database): Promise<number> {
+  return db.manager.getRepository(AlarmEntity).countBy({ clearedAt: IsNull() });
+}
+
 export async function acknowledgeAlarm(db: Database, id: number, user: string | null, now: number): Promise<AlarmRow> {
   return db.transaction(async (manager) => {
     const alarm = await manager.findOne(AlarmEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });

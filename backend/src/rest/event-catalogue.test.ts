@@ -64,3 +64,15 @@ void test('the catalogue needs a signed-in user', async () => {
   const wrong = await fetch(url, { headers: { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` } });
   assert.equal(wrong.status, 401);
 });
+
+void test('the catalogue carries an ETag: asked again with it, the answer is 304 with no body', async () => {
+  const first = await adminFetch(url);
+  const etag = first.headers.get('etag');
+  assert.ok(etag, 'an ETag');
+  assert.doesNotMatch(first.headers.get('cache-control') ?? '', /no-store/, 'the browser may keep it to revalidate');
+  const again = await adminFetch(url, { headers: { 'if-none-match': etag } });
+  assert.equal(again.status, 304);
+  assert.equal(await again.text(), '');
+  assert.equal((await adminFetch(url, { headers: { 'if-none-match': '"another"' } })).status, 200);
+  assert.equal((await fetch(url, { headers: { 'if-none-match': etag } })).status, 401, 'still only for a signed-in user');
+});

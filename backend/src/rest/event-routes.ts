@@ -9,6 +9,7 @@ import { eventCatalogue, SEVERITIES, type EventDefinition, type Severity } from 
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.ts';
 import { MAX_EVENT_PAGE, queryEvents, type EventQuery } from '../event-store/event-store.ts';
+import { prepare, sendPrepared } from './compressed-files.ts';
 import { QueryReader } from './query-params.ts';
 
 /** What an event does to alarms: raises (or reduces into) one, clears one, or nothing. */
@@ -47,9 +48,15 @@ function catalogueEntry(definition: EventDefinition): EventCatalogueEntry {
 }
 
 export function registerEventRoutes(app: FastifyInstance, db: Database): void {
-  // The catalogue is fixed for the life of the process: build the answer once.
+  // The catalogue is fixed for the life of the process: the answer is built (and compressed) once, with an
+  // ETag, and the browser may keep it (it holds no secret) and revalidate it: every page load asks for it,
+  // and is answered 304 with no body.
   const catalogue: EventCatalogueAnswer = { severities: SEVERITIES, events: eventCatalogue.map(catalogueEntry) };
-  app.get('/api/events/catalogue', async () => catalogue);
+  let prepared: ReturnType<typeof prepare> | undefined;
+  app.get('/api/events/catalogue', async (request, reply) => {
+    prepared ??= prepare(Buffer.from(JSON.stringify(catalogue)));
+    return sendPrepared(request, reply, await prepared, 'application/json; charset=utf-8', 'private, no-cache');
+  });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/events', async (request, reply) => {
     const q = new QueryReader(request.query, ['location', 'monitor', 'service', 'uei', 'since', 'until', 'limit']);

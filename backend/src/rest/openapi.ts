@@ -117,6 +117,7 @@ const OPERATIONS: Operation[] = [
     summary: 'Alarms, newest first',
     query: { state: 'open (default) | cleared | all', location: '', monitor: '', uei: '', severity: '', limit: '1–1000' },
   },
+  { method: 'get', path: '/api/alarms/count', summary: 'How many alarms are open: {open}' },
   { method: 'post', path: '/api/alarms/{id}/acknowledge', summary: 'Acknowledge an alarm as the signed-in user' },
   { method: 'post', path: '/api/alarms/{id}/unacknowledge', summary: 'Take an acknowledgement back' },
   { method: 'post', path: '/api/alarms/{id}/clear', summary: 'Clear an alarm by hand as the signed-in user' },

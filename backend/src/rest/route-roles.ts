@@ -44,6 +44,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /api/live': read,
   'GET /api/instances': read,
   'GET /api/alarms': read,
+  'GET /api/alarms/count': read,
   'GET /api/outages': read,
   'GET /api/response-times': read,
   'GET /api/notifications': read,

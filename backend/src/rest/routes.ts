@@ -16,6 +16,7 @@ import type { RegistrationTokenStore } from '../location-monitors/registration-t
 import type { UserStore } from '../auth/user-store.ts';
 import type { NotificationList } from '../notifications/outbox-store.ts';
 import type { TlsStatus } from '../tls/backend-tls.ts';
+import { registerAlarmCountRoute } from './alarm-count-route.ts';
 import { registerAlarmRoutes } from './alarm-routes.ts';
 import { registerApiCompression } from './api-compression.ts';
 import { registerApplicationRoutes } from './application-routes.ts';
@@ -65,6 +66,7 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   registerLiveRoute(app, deps.bus);
   registerInstanceRoutes(app, deps);
   registerAlarmRoutes(app, deps.db);
+  registerAlarmCountRoute(app, deps.db);
   registerOutageRoutes(app, deps.db);
   registerResponseTimeRoutes(app, deps.db);
   registerServiceRoutes(app, deps);

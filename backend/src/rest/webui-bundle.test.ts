@@ -94,3 +94,43 @@ void test('a bundle built ahead is served from disk while the sources are those 
   const again = await writePrebuiltWebUi(dir, dist);
   assert.deepEqual((await readdir(dist)).sort(), [again.name, `${again.name}.br`, `${again.name}.gz`, `${again.name}.map`, 'manifest.json'].sort());
 });
+
+void test('what is imported with import() is a module of its own, named by its content, which the entry loads by that name', async () => {
+  const lazyDir = await mkdtemp(join(tmpdir(), 'vantage-webui-lazy-'));
+  const lazyDist = `${lazyDir}-dist`;
+  const warned = warnings.length;
+  try {
+    await writeFile(join(lazyDir, 'app.js'), "document.title = 'Vantage';\nexport const later = () => import('./big.js').then((m) => m.shout('chart'));\n");
+    await writeFile(join(lazyDir, 'big.js'), `export const shout = (word) => word.toUpperCase() + '${'!'.repeat(2000)}';\n`);
+    const bundler = new WebUiBundler(lazyDir, log, join(lazyDir, 'no-such-dist'));
+    const bundle = await bundler.current();
+    assert.ok(bundle);
+    const [chunkName, ...others] = [...bundle.chunks.keys()];
+    assert.equal(others.length, 0, 'one chunk');
+    assert.match(chunkName!, /^chunk\.[\w-]+\.js$/);
+    const entry = bundle.script.identity.toString();
+    assert.ok(entry.includes(`import("./${chunkName}")`), entry);
+    assert.doesNotMatch(entry, /!!!!/, 'the chunk is not in the entry');
+    const chunk = await bundler.named(chunkName!);
+    assert.equal(chunk?.kind, 'script');
+    assert.match(chunk.file.identity.toString(), /toUpperCase/);
+    assert.ok(chunk.file.identity.toString().endsWith(`//# sourceMappingURL=${chunkName}.map\n`));
+    assert.equal((await bundler.named(`${chunkName}.map`))?.kind, 'map');
+
+    // Built ahead: the chunk with its compressed forms and map, named in the manifest, served from disk.
+    const built = await writePrebuiltWebUi(lazyDir, lazyDist);
+    assert.deepEqual(built.chunks, [chunkName]);
+    assert.deepEqual(
+      (await readdir(lazyDist)).sort(),
+      [built.name, chunkName!].flatMap((n) => [n, `${n}.br`, `${n}.gz`, `${n}.map`]).concat('manifest.json').sort(),
+    );
+    await appendFile(join(lazyDist, chunkName!), '/* from disk */\n');
+    const fromDisk = new WebUiBundler(lazyDir, log, lazyDist);
+    assert.match((await fromDisk.named(chunkName!))?.file.identity.toString() ?? '', /from disk/);
+    assert.match(brotliDecompressSync((await fromDisk.current())!.chunks.get(chunkName!)!.script.br).toString(), /toUpperCase/);
+    assert.equal(warnings.length, warned, warnings.join('; '));
+  } finally {
+    await rm(lazyDir, { recursive: true, force: true });
+    await rm(lazyDist, { recursive: true, force: true });
+  }
+});

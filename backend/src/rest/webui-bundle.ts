@@ -4,7 +4,10 @@
  * into `/ui/app.<content hash>.js`, with its source map beside it. One
  * file the browser keeps for good instead of some thirty modules it had to
  * fetch, parse and link one by one: that linking alone took about 130 ms of
- * every page load.
+ * every page load. What is imported only with `import()` (the chart
+ * library, which only pages with charts need: a third of the whole) becomes
+ * a module of its own, `/ui/chunk.<content hash>.js`, that the other pages
+ * never load or compile.
  *
  * Built ahead by `npm run build` (and by `npm start` when stale) into
  * `webui/dist/`, with the fingerprint of the sources it was made from: the
@@ -21,19 +24,26 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { constants } from 'node:zlib';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Metafile } from 'esbuild';
 import type { FastifyBaseLogger } from 'fastify';
 import { prepare, preparedFrom, type PreparedFile } from './compressed-files.ts';
 
-export interface WebUiBundle {
-  /** The file name under /ui/: `app.<hash>.js`. */
-  name: string;
+export interface BundledModule {
   script: PreparedFile;
   /** `<name>.map`: the source map (with the sources), prepared at its first request: only developer tools ask for it. */
   sourceMap: () => Promise<PreparedFile>;
+}
+
+export interface WebUiBundle extends BundledModule {
+  /** The entry's file name under /ui/: `app.<hash>.js`. */
+  name: string;
+  /** The modules the entry loads when it needs them, by file name under /ui/ (`chunk.<hash>.js`). */
+  chunks: ReadonlyMap<string, BundledModule>;
+  /** The chunk with the chart library, which a page with a chart preloads. */
+  chartChunk: string | undefined;
 }
 
 /** Browsers the bundle is written for: what the web UI already needs (modules, import maps, optional chaining). */
@@ -69,13 +79,15 @@ export class WebUiBundler {
     if (found && this.built === undefined) this.built = { fingerprint, bundle: Promise.resolve(found) };
   }
 
-  /** The bundle with this name, if it is the current one (an older name is not kept). */
+  /** The bundle's entry or chunk with this name, or its map, if it is of the current bundle (an older name is not kept). */
   async named(name: string): Promise<{ file: PreparedFile; kind: 'script' | 'map' } | undefined> {
     const bundle = await this.current();
     if (!bundle) return undefined;
-    if (name === bundle.name) return { file: bundle.script, kind: 'script' };
-    if (name === `${bundle.name}.map`) return { file: await bundle.sourceMap(), kind: 'map' };
-    return undefined;
+    const map = name.endsWith('.map');
+    const moduleName = map ? name.slice(0, -'.map'.length) : name;
+    const module = moduleName === bundle.name ? bundle : bundle.chunks.get(moduleName);
+    if (!module) return undefined;
+    return map ? { file: await module.sourceMap(), kind: 'map' } : { file: module.script, kind: 'script' };
   }
 
   /** The bundle `npm run build` made, if it was made from the sources as they are now. */
@@ -88,20 +100,25 @@ export class WebUiBundler {
     }
     if (manifest.fingerprint !== fingerprint) return undefined;
     // Compressed by the build too: nothing to compress before the first page.
-    const file = (suffix: string) => readFile(join(this.prebuiltDir, `${manifest.name}${suffix}`));
-    let identity: Buffer, br: Buffer, gzip: Buffer;
+    const read = async (name: string): Promise<BundledModule> => {
+      const file = (suffix: string) => readFile(join(this.prebuiltDir, `${name}${suffix}`));
+      const [identity, br, gzip] = await Promise.all([file(''), file('.br'), file('.gz')]);
+      return { script: preparedFrom(identity, br, gzip), sourceMap: once(async () => prepare(await file('.map'))) };
+    };
     try {
-      [identity, br, gzip] = await Promise.all([file(''), file('.br'), file('.gz')]);
+      const [entry, ...chunks] = await Promise.all([manifest.name, ...(manifest.chunks ?? [])].map(read));
+      return { name: manifest.name, ...entry!, chunks: new Map((manifest.chunks ?? []).map((name, i) => [name, chunks[i]!])), chartChunk: manifest.chartChunk };
     } catch (err) {
       this.log.warn({ err }, `the web UI bundle in ${this.prebuiltDir} is incomplete; bundling the sources here`);
       return undefined;
     }
-    return { name: manifest.name, script: preparedFrom(identity, br, gzip), sourceMap: once(async () => prepare(await file('.map'))) };
   }
 
   private async build(): Promise<WebUiBundle> {
-    const { name, code, map } = await bundleWebUi(this.srcDir);
-    return { name, script: await prepare(code), sourceMap: once(() => prepare(map)) };
+    const built = await bundleWebUi(this.srcDir);
+    const prepared = async (module: BuiltModule): Promise<BundledModule> => ({ script: await prepare(module.code), sourceMap: once(() => prepare(module.map)) });
+    const chunks = await Promise.all(built.chunks.map(async (chunk) => [chunk.name, await prepared(chunk)] as const));
+    return { name: built.entry.name, ...(await prepared(built.entry)), chunks: new Map(chunks), chartChunk: built.chartChunk };
   }
 }
 
@@ -111,10 +128,12 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   return () => (made ??= make());
 }
 
-/** What `webui/dist/manifest.json` says: the bundle's file name and the sources it was made from. */
+/** What `webui/dist/manifest.json` says: the bundle's file names and the sources it was made from. */
 interface PrebuiltManifest {
   name: string;
   fingerprint: string;
+  chunks?: string[];
+  chartChunk?: string;
 }
 
 const MANIFEST = 'manifest.json';
@@ -131,28 +150,57 @@ async function sourcesFingerprint(srcDir: string): Promise<string> {
   return parts.join('\n');
 }
 
-/** Bundles the web UI's sources: the file name (by content hash), the script and its source map. */
-async function bundleWebUi(srcDir: string): Promise<{ name: string; code: Buffer; map: Buffer }> {
-  const result = await buildAside({
-    entryPoints: [join(srcDir, 'app.js')],
+/** A module of the bundle: its file name under /ui/, the script and its source map. */
+interface BuiltModule {
+  name: string;
+  code: Buffer;
+  map: Buffer;
+}
+
+/** The entry's name as esbuild writes it (nothing is written: the outputs are only named), beside the sources, so the map names them as they are. */
+const ENTRY_OUT = 'app.bundle';
+
+/**
+ * Bundles the web UI's sources: the entry (named by its content's hash), the
+ * chunks it imports with `import()` (named by esbuild by their content's
+ * hash, which the entry's imports carry), and which chunk holds the chart library.
+ */
+async function bundleWebUi(srcDir: string): Promise<{ entry: BuiltModule; chunks: BuiltModule[]; chartChunk: string | undefined }> {
+  const { outputFiles, outputs } = await buildAside({
+    entryPoints: { [ENTRY_OUT]: join(srcDir, 'app.js') },
     bundle: true,
+    splitting: true,
+    chunkNames: 'chunk.[hash]',
     minify: true,
     format: 'esm',
     target: TARGETS,
     platform: 'browser',
     sourcemap: 'external',
     sourcesContent: true,
-    outfile: join(srcDir, 'app.bundle.js'),
+    outdir: srcDir,
     write: false,
+    metafile: true,
     legalComments: 'none',
     logLevel: 'silent',
   });
-  const script = result.find((f) => f.path.endsWith('.js'));
-  const map = result.find((f) => f.path.endsWith('.js.map'));
-  if (!script || !map) throw new Error(`esbuild gave ${result.map((f) => f.path).join(', ')}, not a script and its map`);
-  const name = `app.${createHash('sha256').update(script.text).digest('base64url').slice(0, 16)}.js`;
-  // 'external' writes no comment: developer tools find the map by this one.
-  return { name, code: Buffer.from(`${script.text}//# sourceMappingURL=${name}.map\n`), map: Buffer.from(map.text) };
+  const file = (path: string) => outputFiles.find((f) => f.path === path);
+  /** @param name the module's name under /ui/ (the entry is renamed by its hash) */
+  const module = (path: string, name: string): BuiltModule => {
+    const map = file(`${path}.map`);
+    if (!map) throw new Error(`esbuild gave no source map for ${path}`);
+    // 'external' writes no comment: developer tools find the map by this one.
+    return { name, code: Buffer.from(`${file(path)!.text}//# sourceMappingURL=${name}.map\n`), map: Buffer.from(map.text) };
+  };
+  const scripts = outputFiles.filter((f) => f.path.endsWith('.js'));
+  const entryPath = scripts.find((f) => basename(f.path) === `${ENTRY_OUT}.js`)?.path;
+  if (!entryPath) throw new Error(`esbuild gave ${outputFiles.map((f) => f.path).join(', ')}, no ${ENTRY_OUT}.js`);
+  const entryText = file(entryPath)!.text;
+  const entry = module(entryPath, `app.${createHash('sha256').update(entryText).digest('base64url').slice(0, 16)}.js`);
+  const chunks = scripts.filter((f) => f.path !== entryPath).map((f) => module(f.path, basename(f.path)));
+  // The metafile names outputs relative to the working directory, by the same file names.
+  const chartChunk = Object.entries(outputs)
+    .find(([path, output]) => basename(path).startsWith('chunk.') && Object.keys(output.inputs).some((input) => input.includes('node_modules/uplot/')))?.[0];
+  return { entry, chunks, chartChunk: chartChunk === undefined ? undefined : basename(chartChunk) };
 }
 
 /**
@@ -160,26 +208,36 @@ async function bundleWebUi(srcDir: string): Promise<{ name: string; code: Buffer
  * without bundling (`npm run build`). Written aside and renamed into place:
  * the manifest last, so it never names a file not yet there.
  */
-export async function writePrebuiltWebUi(srcDir: string, outDir: string): Promise<{ name: string }> {
+export async function writePrebuiltWebUi(srcDir: string, outDir: string): Promise<{ name: string; chunks: string[] }> {
   const fingerprint = await sourcesFingerprint(srcDir);
-  const { name, code, map } = await bundleWebUi(srcDir);
+  const { entry, chunks, chartChunk } = await bundleWebUi(srcDir);
   await mkdir(outDir, { recursive: true });
   const put = async (file: string, body: Buffer | string) => {
     const building = join(outDir, `${file}.${process.pid}.tmp`);
     await writeFile(building, body);
     await rename(building, join(outDir, file));
   };
-  // Brotli at its highest quality: once, here, not at every start.
-  const { br, gzip } = await prepare(code, constants.BROTLI_MAX_QUALITY);
-  await put(name, code);
-  await put(`${name}.br`, br);
-  await put(`${name}.gz`, gzip);
-  await put(`${name}.map`, map);
-  await put(MANIFEST, `${JSON.stringify({ name, fingerprint } satisfies PrebuiltManifest)}\n`);
+  for (const { name, code, map } of [entry, ...chunks]) {
+    // Brotli at its highest quality: once, here, not at every start.
+    const { br, gzip } = await prepare(code, constants.BROTLI_MAX_QUALITY);
+    await put(name, code);
+    await put(`${name}.br`, br);
+    await put(`${name}.gz`, gzip);
+    await put(`${name}.map`, map);
+  }
+  const chunkNames = chunks.map((c) => c.name);
+  await put(MANIFEST, `${JSON.stringify({ name: entry.name, fingerprint, chunks: chunkNames, chartChunk } satisfies PrebuiltManifest)}\n`);
   // Earlier builds' files: nothing serves them any more.
-  for (const file of await readdir(outDir)) if (/^app\.[\w-]+\.js(\.map|\.br|\.gz)?$/.test(file) && !file.startsWith(`${name}`)) await rm(join(outDir, file), { force: true });
-  return { name };
+  const kept = new Set([entry.name, ...chunkNames]);
+  for (const file of await readdir(outDir)) {
+    const built = BUILT_FILE.exec(file);
+    if (built && !kept.has(built[1]!)) await rm(join(outDir, file), { force: true });
+  }
+  return { name: entry.name, chunks: chunkNames };
 }
+
+/** A file a build writes: a module (its name the first group), its map or a compressed form. */
+const BUILT_FILE = /^((?:app|chunk)\.[\w-]+\.js)(\.map|\.br|\.gz)?$/;
 
 /**
  * Runs esbuild in a short-lived Node process of its own: its asynchronous API
@@ -190,12 +248,12 @@ export async function writePrebuiltWebUi(srcDir: string, outDir: string): Promis
  * unreaped when the thread ends. The script is given as text, so the built
  * backend, one file, needs no file beside it.
  */
-async function buildAside(options: BuildOptions): Promise<{ path: string; text: string }[]> {
+async function buildAside(options: BuildOptions): Promise<{ outputFiles: { path: string; text: string }[]; outputs: Metafile['outputs'] }> {
   const esbuildPath = createRequire(import.meta.url).resolve('esbuild');
   const script = `
     const [esbuildPath, options] = process.argv.slice(1);
     require(esbuildPath).build(JSON.parse(options)).then(
-      (result) => process.stdout.write(JSON.stringify(result.outputFiles.map((f) => ({ path: f.path, text: f.text })))),
+      (result) => process.stdout.write(JSON.stringify({ outputFiles: result.outputFiles.map((f) => ({ path: f.path, text: f.text })), outputs: result.metafile.outputs })),
       (err) => { process.stderr.write(err instanceof Error ? err.message : String(err)); process.exitCode = 1; },
     );`;
   try {
@@ -204,7 +262,7 @@ async function buildAside(options: BuildOptions): Promise<{ path: string; text: 
       // Plain Node: nothing of ours in NODE_OPTIONS (a loader like tsx) for a script that needs none.
       env: { PATH: process.env.PATH ?? '' },
     });
-    return JSON.parse(stdout) as { path: string; text: string }[];
+    return JSON.parse(stdout) as { outputFiles: { path: string; text: string }[]; outputs: Metafile['outputs'] };
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr;
     throw stderr ? new Error(stderr.trim()) : err;

@@ -110,13 +110,19 @@ const versioned = async (files: CompressedFiles, url: string, path: string) => {
 
 const IMPORT_MAP = /(<script type="importmap">)([\s\S]*?)(<\/script>)/;
 
+/** Where index.html's early script reads the chart library's module from, to preload it on a page with a chart. */
+const CHART_MODULE = "var chartModule = '';";
+
 /**
  * index.html loading the web UI as one bundled module (webui-bundle.ts),
- * whose name carries its content's hash: no import map, nothing to preload.
+ * whose name carries its content's hash: no import map. The chart
+ * library's chunk is named to the early script, which preloads it for the
+ * service page (a round trip less before its chart).
  */
 async function pageWithBundle(files: CompressedFiles, bundle: WebUiBundle): Promise<string> {
   const page = await withVersionedStyles(await readFile(join(WEBUI_DIR, 'index.html'), 'utf8'), files);
-  return page.replace(IMPORT_MAP, '').replace('="/ui/app.js"', `="/ui/${bundle.name}"`);
+  const chart = bundle.chartChunk ? `var chartModule = ${JSON.stringify(`/ui/${bundle.chartChunk}`)};` : CHART_MODULE;
+  return page.replace(IMPORT_MAP, '').replace('="/ui/app.js"', `="/ui/${bundle.name}"`).replace(CHART_MODULE, chart);
 }
 
 /**
@@ -143,8 +149,8 @@ async function pageWithModules(files: CompressedFiles): Promise<string> {
   return page.replace('</head>', `${links}\n</head>`);
 }
 
-/** The bundle's file names under /ui/: `app.<hash>.js` and its `.map`. */
-const BUNDLE_NAME = /^app\.[\w-]+\.js(\.map)?$/;
+/** The bundle's file names under /ui/: `app.<hash>.js`, its chunks `chunk.<hash>.js`, and their `.map`. */
+const BUNDLE_NAME = /^(app|chunk)\.[\w-]+\.js(\.map)?$/;
 
 export function registerWebUi(app: FastifyInstance): void {
   const files = new CompressedFiles();
@@ -155,7 +161,7 @@ export function registerWebUi(app: FastifyInstance): void {
     if (!file) return reply.code(404).send({ error: 'not found' });
     return sendPrepared(request, reply, file, TYPES[extname(path)] ?? 'application/octet-stream', request.query.v === versionOf(file) ? IMMUTABLE : cache);
   };
-  /** The bundle's script or map under its hashed name, kept for good; an older name is gone. */
+  /** The bundle's script, chunk or map under its hashed name, kept for good; an older name is gone. */
   const sendBundle = async (request: FastifyRequest, reply: FastifyReply, name: string) => {
     const found = await bundler.named(name);
     if (!found) return reply.code(404).send({ error: 'not found' });

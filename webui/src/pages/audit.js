@@ -7,7 +7,7 @@
  * or a reload shows the same list.
  */
 import { html } from 'htm/preact';
-import { useEffect } from 'preact/hooks';
+import { useLoadEffect } from '../load-effect.js';
 import { Empty, ErrorBox, Loading, TableWrap, useResource } from '../components.js';
 import { Time, zoneName } from '../time.js';
 import { getAudit } from '../rest.js';
@@ -29,7 +29,7 @@ export function AuditPage() {
   const [user, setUser] = useHashParam('user');
   const [action, setAction] = useHashParam('action');
   const entries = useResource(() => getAudit({ user: user.trim() || undefined, action: action || undefined, limit: 500 }));
-  useEffect(() => {
+  useLoadEffect(() => {
     void entries.load();
   }, [user, action]);
   const d = entries.data;

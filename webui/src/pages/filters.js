@@ -1,13 +1,14 @@
 /** Filter controls shared by the Events and Alarms pages. */
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
+import { useLoadEffect } from '../load-effect.js';
 import { eventDefinitions, severities } from '../catalogue.js';
 import { getLocations } from '../rest.js';
 
 /** The configured location names, for filter lists (empty until loaded or on failure: the filter still works as "All"). */
 export function useLocationNames() {
   const [names, setNames] = useState(/** @type {string[]} */ ([]));
-  useEffect(() => {
+  useLoadEffect(() => {
     getLocations().then(
       (list) => setNames(list.map((l) => l.name)),
       () => setNames([]),

@@ -10,12 +10,13 @@
  * are listed at the end, each with Unblock.
  */
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { can } from '../role.js';
 import { ActionButton, Empty, ErrorBox, Loading, MonitorStatusBadge, TableWrap, confirmAction, notify, useResource } from '../components.js';
 import { count, countOf, ms, signedMs } from '../format.js';
 import { useLiveRefresh } from '../live.js';
+import { useLoadEffect } from '../load-effect.js';
 import {
   administerLocation,
   administerMonitor,
@@ -332,7 +333,7 @@ function RegisterPanel({ location, admission, reload }) {
       throw err;
     }
   });
-  useEffect(() => {
+  useLoadEffect(() => {
     void info.load();
   }, [admission]);
   const [copied, setCopied] = useState(/** @type {string | null} */ (null));

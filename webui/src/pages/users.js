@@ -5,7 +5,8 @@
  * refuses deleting oneself; its refusal is shown as it says it.
  */
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
+import { useLoadEffect } from '../load-effect.js';
 import { ActionButton, ErrorBox, Loading, TableWrap, confirmAction, notify, useResource } from '../components.js';
 import { Time } from '../time.js';
 import { changeUser, createUser, deleteUser, getUsers } from '../rest.js';
@@ -21,7 +22,7 @@ const ROLES = [
 /** @param {{ currentUser: string }} props */
 export function UsersPage({ currentUser }) {
   const users = useResource(getUsers);
-  useEffect(() => {
+  useLoadEffect(() => {
     void users.load();
   }, []);
   return html`<section aria-labelledby="users-title">
