@@ -11,8 +11,8 @@ import { isStale, POLLER_BUNDLE_PATH, POLLER_SOURCES } from '../frontend-poller/
 
 export const BACKEND_BUNDLE_PATH = fileURLToPath(new URL('./dist/vantage.mjs', import.meta.url));
 
-/** The workspaces the backend is made of: a change in any of them makes the build stale. */
-export const BACKEND_SOURCES = ['backend/src', 'frontend-poller/src', 'monitors/src', 'events/src', 'common/src', 'runtime/src'].map((dir) =>
+/** The workspaces the backend is made of, and the preload its bundle holds a copy of: a change in any of them makes the build stale. */
+export const BACKEND_SOURCES = ['backend/src', 'backend/pglite-preload.mjs', 'frontend-poller/src', 'monitors/src', 'events/src', 'common/src', 'runtime/src'].map((dir) =>
   fileURLToPath(new URL(`../${dir}`, import.meta.url)),
 );
 

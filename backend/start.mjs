@@ -6,7 +6,10 @@
  * changed, starting loads no transpiler and no bundler.
  */
 import { buildIfStale } from './bundle-files.mjs';
+import { startCompilingPGlite } from './pglite-preload.mjs';
 
+// The embedded database's WebAssembly compiles while the bundle loads (not needed with PostgreSQL).
+if (!process.env.DATABASE_URL) startCompilingPGlite();
 const status = buildIfStale();
 if (status !== 0) process.exit(status);
 await import('./dist/vantage.mjs');

@@ -17,6 +17,7 @@ import Fastify from 'fastify';
 import { registerAuditHooks } from './audit/audit-hooks.ts';
 import { registerAuth } from './auth/auth-routes.ts';
 import { AuthService } from './auth/auth-service.ts';
+import { startFirstAdminPassword } from './auth/first-admin.ts';
 import { UserStore } from './auth/user-store.ts';
 import { PasswordGate } from './auth/password-gate.ts';
 import { InstanceRegistry, newInstanceIdentity, INSTANCE_EXPIRY_MS, type InstanceIdentity } from './cluster/instances.ts';
@@ -29,6 +30,7 @@ import { ConfigHolder } from './config/config-holder.ts';
 import { ConfigReloader } from './config/config-reloader.ts';
 import { parsePollingConfigText, readPollingConfigText } from './config/load-config.ts';
 import { Database } from './db/database.ts';
+import { holdsDatabase } from './db/embedded-database.ts';
 import { EmbeddedMaintenance } from './db/embedded-maintenance.ts';
 import { readInstallationId } from './db/installation.ts';
 import { frameworkErrorAnswer, registerErrorAnswers } from './http/error-answers.ts';
@@ -136,7 +138,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const configs = new ConfigHolder(config);
   // Before the database: a certificate problem should stop the start at once, naming the file.
   const backendTls = options.tls ? await BackendTls.load(options.tls, options.dataDir, log.child('tls')) : undefined;
-  const db = await Database.open({ url: options.databaseUrl, dataDir: `${options.dataDir}/db` });
+  const dbDir = `${options.dataDir}/db`;
+  // A new embedded data folder gets the admin for sure: its password hashes in the thread pool while PGlite starts.
+  const adminPasswordAhead = !options.databaseUrl && !holdsDatabase(dbDir) ? startFirstAdminPassword(options.adminPassword) : undefined;
+  const db = await Database.open({ url: options.databaseUrl, dataDir: dbDir });
   log.info(`database: ${db.description}`);
 
   const bus = new EventBus((name, event, err) => log.error(`event subscriber "${name}" failed on event ${event.id} (${event.uei}): ${String(err)}`));
@@ -161,7 +166,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const admin = await db.underStartLock(async () => {
     await sharedConfig.store(configText);
     await tokens.syncWithConfiguration(config);
-    return auth.ensureAdmin(options.adminPassword);
+    return auth.ensureAdmin(() => adminPasswordAhead ?? startFirstAdminPassword(options.adminPassword));
   });
   if (admin.generatedPassword) {
     log.info(`created the user "admin" with the password ${admin.generatedPassword} (shown once: sign in and change it, or set VANTAGE_ADMIN_PASSWORD before the first start)`);

@@ -8,7 +8,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { PasswordGate, type GateOutcome } from './password-gate.ts';
-import { generatePassword, hashPassword, verifyPassword } from './passwords.ts';
+import type { FirstAdminPassword } from './first-admin.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
 import type { Role } from './roles.ts';
 
 export const SESSION_TTL_MS = 12 * 3_600_000;
@@ -50,19 +51,23 @@ export class AuthService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Creates `admin` when there is no user; returns the password when it was generated here. */
-  async ensureAdmin(passwordFromEnvironment?: string): Promise<{ created: boolean; generatedPassword?: string }> {
+  /**
+   * Creates `admin` when there is no user, with the password `firstPassword`
+   * gives (asked only then, unless it was started ahead: first-admin.ts);
+   * returns the password when it was generated and this call created the user.
+   */
+  async ensureAdmin(firstPassword: () => FirstAdminPassword): Promise<{ created: boolean; generatedPassword?: string }> {
     const [row] = (await this.db.manager.query(`SELECT count(*)::int AS count FROM app_user`)) as { count: number }[];
     if ((row?.count ?? 0) > 0) return { created: false };
-    const password = passwordFromEnvironment ?? generatePassword();
+    const { password, generated, hash } = firstPassword();
     if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`the admin password must be at least ${MIN_PASSWORD_LENGTH} characters`);
-    const hash = await hashPassword(password);
+    const passwordHash = await hash;
     const inserted = (await this.db.transaction((m) =>
-      m.query(`WITH added AS (INSERT INTO app_user (username, password_hash, created_at, role) VALUES ('admin', $1, $2, 'admin') ON CONFLICT DO NOTHING RETURNING id) SELECT id FROM added`, [hash, this.now()]),
+      m.query(`WITH added AS (INSERT INTO app_user (username, password_hash, created_at, role) VALUES ('admin', $1, $2, 'admin') ON CONFLICT DO NOTHING RETURNING id) SELECT id FROM added`, [passwordHash, this.now()]),
     )) as unknown[];
     // Another instance created it meanwhile (not under the start lock): its password, not this one, is the one in force.
     if (inserted.length === 0) return { created: false };
-    return passwordFromEnvironment ? { created: true } : { created: true, generatedPassword: password };
+    return generated ? { created: true, generatedPassword: password } : { created: true };
   }
 
   /** A username and password from `address` (the client's IP), through the gate. */

@@ -4,7 +4,7 @@
  * scratch, and each copy must become an installation of its own.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -91,6 +91,22 @@ void test('the template holds no installation id, and two installations made fro
   assert.match(a, /^[0-9a-f-]{36}$/);
   assert.match(b, /^[0-9a-f-]{36}$/);
   assert.notEqual(a, b);
+});
+
+void test('the template holds only the database PGlite opens, without template0 and template1, and a copy of it still works', { timeout: 120_000 }, async () => {
+  // One folder per database under base/: what a first start copies.
+  assert.equal(readdirSync(join(template, 'base')).length, 1);
+  const db = await openCopy('without-templates');
+  try {
+    assert.deepEqual(await db.manager.query(`SELECT datname FROM pg_database ORDER BY datname`), [{ datname: 'postgres' }]);
+    // What a start does beyond the migrations: write, read back, vacuum (embedded-maintenance.ts).
+    await db.transaction((m) => m.query(`INSERT INTO app_user (username, password_hash, created_at, role) VALUES ('someone', 'x', 0, 'viewer')`));
+    assert.deepEqual(await db.manager.query(`SELECT username FROM app_user`), [{ username: 'someone' }]);
+    await db.runOutsideTransaction('VACUUM');
+    await db.runOutsideTransaction('CHECKPOINT');
+  } finally {
+    await db.close();
+  }
 });
 
 void test('a database migrated from scratch keeps the one installation id its migration made, start after start', { timeout: 120_000 }, async () => {

@@ -13,6 +13,7 @@ import { underStartLock } from '../cluster/start-lock.ts';
 import { pendingAudit, writeAudit } from '../audit/audit-trail.ts';
 import { ENTITIES } from './entities.ts';
 import { lockDataFolder } from './data-folder-lock.ts';
+import { pgliteWasmModule } from '../../pglite-preload.mjs';
 import { embeddedStartParams, seedFromEmptyDatabase } from './embedded-database.ts';
 import { ensureInstallationId } from './installation.ts';
 import { MIGRATIONS } from './migrations/index.ts';
@@ -48,13 +49,16 @@ export class Database {
     } else {
       const dataDir = options.dataDir ?? './data/db';
       const inMemory = dataDir.startsWith('memory://');
+      // Compiling since `npm start` began (pglite-preload.mjs), or from here on (tests).
+      const wasmModule = await pgliteWasmModule();
       if (!inMemory) {
         mkdirSync(dirname(resolve(dataDir)), { recursive: true });
         unlock = lockDataFolder(dataDir);
         if (!seedFromEmptyDatabase(dataDir)) mkdirSync(dataDir, { recursive: true });
       }
       session = new PGliteSession();
-      const driver = session.driver(new PGliteDriver({ dataDir: inMemory ? undefined : dataDir, startParams: embeddedStartParams() }).driver);
+      const pgliteOptions = { dataDir: inMemory ? undefined : dataDir, startParams: embeddedStartParams(), pgliteWasmModule: wasmModule };
+      const driver = session.driver(new PGliteDriver(pgliteOptions).driver);
       // typeorm-pglite plugs in as the `pg` driver; the postgres type then does the rest.
       dataSource = new DataSource({ type: 'postgres', driver, ...common } as ConstructorParameters<typeof DataSource>[0]);
       description = dataDir.startsWith('memory://') ? 'embedded PGlite in memory' : `embedded PGlite in ${dataDir}`;

@@ -42,6 +42,11 @@ export function embeddedStartParams(): string[] {
   return [...PGlite.defaultStartParams, ...Object.entries(EMBEDDED_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
 }
 
+/** Whether `dataDir` holds an embedded database already (false: a first start on it). */
+export function holdsDatabase(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'PG_VERSION'));
+}
+
 /**
  * Makes `dataDir` a copy of the empty database built ahead, when it holds no
  * database yet and the build has made one. Copied aside and renamed into
@@ -49,7 +54,7 @@ export function embeddedStartParams(): string[] {
  * whether it did; otherwise PGlite makes the database itself (initdb).
  */
 export function seedFromEmptyDatabase(dataDir: string, template = EMPTY_DATABASE_PATH): boolean {
-  if (existsSync(join(dataDir, 'PG_VERSION')) || !existsSync(join(template, 'PG_VERSION'))) return false;
+  if (holdsDatabase(dataDir) || !existsSync(join(template, 'PG_VERSION'))) return false;
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0) return false; // something else is there: PGlite says what
   mkdirSync(dirname(dataDir), { recursive: true });
   const copying = `${dataDir}.${process.pid}.seeding`;

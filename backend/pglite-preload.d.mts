@@ -1,0 +1,2 @@
+export function startCompilingPGlite(): void;
+export function pgliteWasmModule(): Promise<WebAssembly.Module>;
