@@ -8,7 +8,10 @@
  * fetch its data once) and how many bytes travel. CPU time too, less
  * troubled by other work on the machine than the wall clock: of this
  * process (the backend, with the benchmark's driving) and of the browser's
- * processes, from navigation start to the data on screen.
+ * processes, from navigation start to the data on screen. And the time
+ * to go from one page to the next inside the web UI (a link followed: the
+ * hash changes, no document is loaded), which is how an operator moves
+ * between pages once the UI is open.
  *
  *   node --import tsx bench/ui-pages.bench.ts [services=300] [runs=7]
  */
@@ -99,6 +102,17 @@ async function load(p: Page, url: string, ready: string): Promise<Load> {
   return { ms, serverCpuMs, browserCpuMs, apiRequests, bytes };
 }
 
+/** From the page now shown to `hash` the way a link in the web UI goes there, until `ready` is on screen. */
+async function navigateInApp(p: Page, hash: string, ready: string): Promise<number> {
+  const started = performance.now();
+  // The function runs in the page, where `location` is the page's own.
+  await p.evaluate((to) => {
+    (globalThis as unknown as { location: { hash: string } }).location.hash = to;
+  }, hash);
+  await p.locator(ready).first().waitFor({ timeout: 30_000 });
+  return performance.now() - started;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // The baseline, interleaved with the pages so both see the same machine.
@@ -121,12 +135,20 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 
+// Inside the web UI: each page reached from the one before it in the list, as the navigation links go.
+const inApp = new Map<string, number[]>();
+await page.goto(`${fixture.url}/${PAGES[PAGES.length - 1]!.hash}`);
+await page.locator(PAGES[PAGES.length - 1]!.ready).first().waitFor({ timeout: 30_000 });
+for (let run = 0; run < RUNS; run++) {
+  for (const target of PAGES) inApp.set(target.name, [...(inApp.get(target.name) ?? []), await navigateInApp(page, target.hash, target.ready)]);
+}
+
 const base = median(baseLoads.map((l) => l.ms));
 const baseServerCpu = median(baseLoads.map((l) => l.serverCpuMs));
 const baseBrowserCpu = median(baseLoads.map((l) => l.browserCpuMs));
 console.log(`\nui-pages: ${SERVICES} services, ${RUNS} runs each, 1366×900, Chromium headless`);
 console.log(`baseline (empty page from a plain HTTP server, with the backend's headers): median ${base.toFixed(0)} ms; CPU ms: this process ${baseServerCpu.toFixed(0)}, browser ${baseBrowserCpu.toFixed(0)}\n`);
-console.log('page          cold ms  cold KB   warm median ms  ×baseline  CPU ms: server  browser  ×baseline  warm KB  REST requests per load');
+console.log('page          cold ms  cold KB   warm median ms  ×baseline  in-app ms  CPU ms: server  browser  ×baseline  warm KB  REST requests per load');
 for (const target of PAGES) {
   const loads = results.get(target.name)!;
   const warm = median(loads.map((l) => l.ms));
@@ -137,7 +159,7 @@ for (const target of PAGES) {
   const requests = loads[loads.length - 1]!.apiRequests;
   const repeated = requests.filter((r, i) => requests.indexOf(r) !== i);
   console.log(
-    `${target.name.padEnd(13)} ${c.ms.toFixed(0).padStart(7)}  ${(c.bytes / 1024).toFixed(0).padStart(7)}   ${warm.toFixed(0).padStart(14)}  ${(warm / base).toFixed(1).padStart(9)}  ${serverCpu.toFixed(0).padStart(14)}  ${browserCpu.toFixed(0).padStart(7)}  ${cpuRatio.toFixed(1).padStart(9)}  ${(median(loads.map((l) => l.bytes)) / 1024).toFixed(0).padStart(7)}  ${requests.length} (${[...new Set(requests)].join(', ')})${repeated.length ? `  REPEATED: ${repeated.join(', ')}` : ''}`,
+    `${target.name.padEnd(13)} ${c.ms.toFixed(0).padStart(7)}  ${(c.bytes / 1024).toFixed(0).padStart(7)}   ${warm.toFixed(0).padStart(14)}  ${(warm / base).toFixed(1).padStart(9)}  ${median(inApp.get(target.name)!).toFixed(0).padStart(9)}  ${serverCpu.toFixed(0).padStart(14)}  ${browserCpu.toFixed(0).padStart(7)}  ${cpuRatio.toFixed(1).padStart(9)}  ${(median(loads.map((l) => l.bytes)) / 1024).toFixed(0).padStart(7)}  ${requests.length} (${[...new Set(requests)].join(', ')})${repeated.length ? `  REPEATED: ${repeated.join(', ')}` : ''}`,
   );
 }
 
