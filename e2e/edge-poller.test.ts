@@ -114,6 +114,8 @@ void test('a poller started while the backend is down polls its last package, an
   await edge.waitForLine(/polling 20 services of package "edge"/, 20_000);
   const id = (await eventually('edge-2 registered', () => monitor('edge-2'), 10_000)).id;
   await edge.stop('SIGTERM');
+  // What the backend had when the poller left: the results made while it is away come after this seq.
+  const seqBeforeAway = (await monitor('edge-2'))?.lastSeq ?? 0;
   await backend.stop('SIGTERM');
 
   const startedAt = Date.now();
@@ -124,7 +126,13 @@ void test('a poller started while the backend is down polls its last package, an
 
   const backendBackAt = Date.now();
   backend = await backendUp();
-  await eventually('the results made while it was away', async () => ((await monitor('edge-2'))?.lastSeq ?? 0) > 0 && (await monitor('edge-2'))!.status === 'STARTED', 30_000);
+  // All of them, not just the first batch (a SIGTERM now would keep the rest on disk for the next start), and a
+  // second's more: results the first stop kept on disk, if any, come before them.
+  await eventually(
+    'the results made while it was away',
+    async () => ((await monitor('edge-2'))?.lastSeq ?? 0) >= seqBeforeAway + CHECKS_PER_SECOND * 3 && (await monitor('edge-2'))!.status === 'STARTED',
+    30_000,
+  );
   await edge.stop('SIGTERM');
   await backend.stop('SIGTERM');
   const whileAway = (await storedResults(storage, id)).filter((r) => r.timestamp >= startedAt && r.timestamp < backendBackAt);
