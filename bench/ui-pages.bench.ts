@@ -148,7 +148,7 @@ const baseServerCpu = median(baseLoads.map((l) => l.serverCpuMs));
 const baseBrowserCpu = median(baseLoads.map((l) => l.browserCpuMs));
 console.log(`\nui-pages: ${SERVICES} services, ${RUNS} runs each, 1366×900, Chromium headless`);
 console.log(`baseline (empty page from a plain HTTP server, with the backend's headers): median ${base.toFixed(0)} ms; CPU ms: this process ${baseServerCpu.toFixed(0)}, browser ${baseBrowserCpu.toFixed(0)}\n`);
-console.log('page          cold ms  cold KB   warm median ms  ×baseline  in-app ms  CPU ms: server  browser  ×baseline  warm KB  REST requests per load');
+console.log('page          cold ms  cold KB   warm median ms  ×baseline  in-app ms  ×baseline  CPU ms: server  browser  ×baseline  warm KB  REST requests per load');
 for (const target of PAGES) {
   const loads = results.get(target.name)!;
   const warm = median(loads.map((l) => l.ms));
@@ -159,7 +159,7 @@ for (const target of PAGES) {
   const requests = loads[loads.length - 1]!.apiRequests;
   const repeated = requests.filter((r, i) => requests.indexOf(r) !== i);
   console.log(
-    `${target.name.padEnd(13)} ${c.ms.toFixed(0).padStart(7)}  ${(c.bytes / 1024).toFixed(0).padStart(7)}   ${warm.toFixed(0).padStart(14)}  ${(warm / base).toFixed(1).padStart(9)}  ${median(inApp.get(target.name)!).toFixed(0).padStart(9)}  ${serverCpu.toFixed(0).padStart(14)}  ${browserCpu.toFixed(0).padStart(7)}  ${cpuRatio.toFixed(1).padStart(9)}  ${(median(loads.map((l) => l.bytes)) / 1024).toFixed(0).padStart(7)}  ${requests.length} (${[...new Set(requests)].join(', ')})${repeated.length ? `  REPEATED: ${repeated.join(', ')}` : ''}`,
+    `${target.name.padEnd(13)} ${c.ms.toFixed(0).padStart(7)}  ${(c.bytes / 1024).toFixed(0).padStart(7)}   ${warm.toFixed(0).padStart(14)}  ${(warm / base).toFixed(1).padStart(9)}  ${median(inApp.get(target.name)!).toFixed(0).padStart(9)}  ${(median(inApp.get(target.name)!) / base).toFixed(2).padStart(9)}  ${serverCpu.toFixed(0).padStart(14)}  ${browserCpu.toFixed(0).padStart(7)}  ${cpuRatio.toFixed(1).padStart(9)}  ${(median(loads.map((l) => l.bytes)) / 1024).toFixed(0).padStart(7)}  ${requests.length} (${[...new Set(requests)].join(', ')})${repeated.length ? `  REPEATED: ${repeated.join(', ')}` : ''}`,
   );
 }
 
