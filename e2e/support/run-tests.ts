@@ -1,0 +1,42 @@
+/**
+ * `npm test`: every `*.test.ts` of the workspaces, two files at a time, each
+ * in its own process, reported by node's spec reporter.
+ *
+ * Why not `node --test FILES`: it sorts the files by name, which puts the
+ * e2e files, minutes of real processes and waits between them, last. The
+ * longest of them then runs alone at the end while the other worker has
+ * nothing left to do. Started first, they overlap with each other and the
+ * many short unit files fill the gaps.
+ *
+ * Usage: node --import ./e2e/support/ts-register.mjs e2e/support/run-tests.ts [folder…]
+ * (default: every workspace; `e2e` files first in any case).
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
+
+const FOLDERS = ['e2e', 'common', 'runtime', 'monitors', 'events', 'frontend-poller', 'backend'];
+const CONCURRENCY = 2;
+const TIMEOUT_MS = 120_000;
+
+function testFiles(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...testFiles(path));
+    else if (entry.name.endsWith('.test.ts')) files.push(path);
+  }
+  return files.sort();
+}
+
+const asked = process.argv.slice(2);
+const folders = asked.length > 0 ? asked : FOLDERS;
+const files = [...folders.filter((f) => f === 'e2e'), ...folders.filter((f) => f !== 'e2e')].flatMap(testFiles);
+
+const stream = run({ files, concurrency: CONCURRENCY, timeout: TIMEOUT_MS });
+stream.on('test:fail', () => {
+  process.exitCode = 1;
+});
+stream.compose(new spec()).pipe(process.stdout);
