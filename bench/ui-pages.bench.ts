@@ -4,27 +4,32 @@
  * locations): for each page, the time from starting the navigation to its
  * data on screen, against a baseline measured in the same run (an empty
  * page from a plain HTTP server on loopback, with the backend's security
- * headers: what a navigation costs at all). Also how many REST requests each load makes (each page should
- * fetch its data once) and how many bytes travel. CPU time too, less
- * troubled by other work on the machine than the wall clock: of this
- * process (the backend, with the benchmark's driving) and of the browser's
- * processes, from navigation start to the data on screen. And the time
+ * headers: what a navigation costs at all). The backend runs as `npm start`
+ * runs it, in a process of its own. Also how many REST requests each load
+ * makes (each page should fetch its data once) and how many bytes travel.
+ * CPU time too, less troubled by other work on the machine than the wall
+ * clock: of the backend's process and of the browser's processes, from
+ * navigation start to the data on screen. And the time
  * to go from one page to the next inside the web UI (a link followed: the
  * hash changes, no document is loaded), which is how an operator moves
  * between pages once the UI is open.
  *
  *   node --import tsx bench/ui-pages.bench.ts [services=300] [runs=7]
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Page, Request, Response } from 'playwright-core';
 import { SECURITY_HEADERS } from '../backend/src/http/security-headers.ts';
 import { webUiContentSecurityPolicy } from '../backend/src/rest/webui-routes.ts';
-import { startServicesBackend } from '../backend/testing/index.ts';
+import { startServicesBackend, TEST_ADMIN_PASSWORD } from '../backend/testing/index.ts';
 import { launchBrowser, missingBrowser, signIn } from '../e2e/support/browser.ts';
+import { freePort, REPO_ROOT } from '../e2e/support/processes.ts';
 import { treeCpuMs } from './support/footprint.ts';
 
 const SERVICES = Number(process.argv[2] ?? 300);
+/** The Node options `npm start` gives the backend (package.json). */
+const NPM_START_NODE_OPTIONS = ['--max-semi-space-size=2', '--v8-pool-size=1', '--liftoff-only'];
 const RUNS = Number(process.argv[3] ?? 7);
 
 if (missingBrowser) {
@@ -48,10 +53,29 @@ const baselineUrl = `http://127.0.0.1:${(baseline.address() as { port: number })
 
 console.log(`setting up ${SERVICES} services at three locations…`);
 const fixture = await startServicesBackend(SERVICES);
+// Then the backend runs as `npm start` runs it (the built file, with its Node options), in a process of its own
+// on the same data: in this one it would share its event loop with the browser's driver.
+await fixture.t.backend.close();
+const backendPort = await freePort();
+const server = spawn(
+  process.execPath,
+  [...NPM_START_NODE_OPTIONS, 'backend/start.mjs', '--port', String(backendPort), '--host', '127.0.0.1', '--config', fixture.t.configPath, '--data-dir', fixture.t.storage.dataDir, '--no-local-poller'],
+  { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: fixture.t.storage.databaseUrl ?? '', VANTAGE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD }, stdio: ['ignore', 'pipe', 'inherit'] },
+);
+await new Promise<void>((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.includes('Vantage is running')) resolve();
+  });
+  server.once('exit', (code) => reject(new Error(`the backend exited (${code}) before it was running:\n${out}`)));
+});
+server.stdout.resume();
+const backendUrl = `http://127.0.0.1:${backendPort}`;
 const browser = await launchBrowser();
 const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
 const page = await context.newPage();
-await signIn(page, `${fixture.url}/#/availability`);
+await signIn(page, `${backendUrl}/#/availability`);
 
 const PAGES: { name: string; hash: string; ready: string }[] = [
   { name: 'availability', hash: '#/availability', ready: '[data-testid="matrix"]' },
@@ -64,7 +88,7 @@ const PAGES: { name: string; hash: string; ready: string }[] = [
 
 interface Load {
   ms: number;
-  /** CPU time of this process (the backend and the driving) and of the browser's processes, during `ms`. */
+  /** CPU time of the backend's process and of the browser's processes, during `ms`. */
   serverCpuMs: number;
   browserCpuMs: number;
   apiRequests: string[];
@@ -86,14 +110,16 @@ async function load(p: Page, url: string, ready: string): Promise<Load> {
   p.on('request', onRequest);
   p.on('response', onResponse);
   const treeBefore = treeCpuMs(process.pid);
+  const serverBefore = treeCpuMs(server.pid!);
   const ownBefore = process.cpuUsage();
   const started = performance.now();
   await p.goto(url);
   await p.locator(ready).first().waitFor({ timeout: 30_000 });
   const ms = performance.now() - started;
   const own = process.cpuUsage(ownBefore);
-  const serverCpuMs = (own.user + own.system) / 1000;
-  const browserCpuMs = Math.max(0, treeCpuMs(process.pid) - treeBefore - serverCpuMs);
+  const serverCpuMs = treeCpuMs(server.pid!) - serverBefore;
+  // The browser is the rest of this process's tree: not the backend, not the driving here.
+  const browserCpuMs = Math.max(0, treeCpuMs(process.pid) - treeBefore - serverCpuMs - (own.user + own.system) / 1000);
   // Requests made a little after the data showed (a second fetch of the same data) count too.
   await p.waitForTimeout(700);
   p.off('request', onRequest);
@@ -118,51 +144,70 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 // The baseline, interleaved with the pages so both see the same machine.
 const baseLoads: Load[] = [];
 const results = new Map<string, Load[]>();
-const cold = new Map<string, Load>();
-for (const target of PAGES) {
-  // Cold: a fresh browser context with the session cookie, nothing cached.
+// Each page once first, unmeasured: the backend has just started, and its first answers of each kind (code not yet
+// optimised, the database's caches empty) are not what a page costs.
+for (const target of PAGES) await load(page, `${backendUrl}/${target.hash}`, target.ready);
+/** One load in a fresh browser context with the session cookie, nothing cached. */
+async function coldLoad(url: string, ready: string): Promise<Load> {
   const fresh = await browser.newContext({ viewport: { width: 1366, height: 900 }, storageState: await context.storageState() });
-  const freshPage = await fresh.newPage();
-  cold.set(target.name, await load(freshPage, `${fixture.url}/${target.hash}`, target.ready));
-  await fresh.close();
+  try {
+    return await load(await fresh.newPage(), url, ready);
+  } finally {
+    await fresh.close();
+  }
+}
+/** Cold loads of each page (each a fresh context): a first visit varies more than a warm one, so the median of these. */
+const COLD_RUNS = 3;
+const coldBaseLoads: Load[] = [];
+const coldLoads = new Map<string, Load[]>();
+for (let run = 0; run < COLD_RUNS; run++) {
+  for (const target of PAGES) {
+    coldBaseLoads.push(await coldLoad(baselineUrl, '#ready'));
+    coldLoads.set(target.name, [...(coldLoads.get(target.name) ?? []), await coldLoad(`${backendUrl}/${target.hash}`, target.ready)]);
+  }
 }
 for (let run = 0; run < RUNS; run++) {
   baseLoads.push(await load(page, baselineUrl, '#ready'));
   for (const target of PAGES) {
     const list = results.get(target.name) ?? [];
-    list.push(await load(page, `${fixture.url}/${target.hash}`, target.ready));
+    list.push(await load(page, `${backendUrl}/${target.hash}`, target.ready));
     results.set(target.name, list);
   }
 }
 
 // Inside the web UI: each page reached from the one before it in the list, as the navigation links go.
 const inApp = new Map<string, number[]>();
-await page.goto(`${fixture.url}/${PAGES[PAGES.length - 1]!.hash}`);
+await page.goto(`${backendUrl}/${PAGES[PAGES.length - 1]!.hash}`);
 await page.locator(PAGES[PAGES.length - 1]!.ready).first().waitFor({ timeout: 30_000 });
 for (let run = 0; run < RUNS; run++) {
   for (const target of PAGES) inApp.set(target.name, [...(inApp.get(target.name) ?? []), await navigateInApp(page, target.hash, target.ready)]);
 }
 
 const base = median(baseLoads.map((l) => l.ms));
+const coldBase = median(coldBaseLoads.map((l) => l.ms));
 const baseServerCpu = median(baseLoads.map((l) => l.serverCpuMs));
 const baseBrowserCpu = median(baseLoads.map((l) => l.browserCpuMs));
 console.log(`\nui-pages: ${SERVICES} services, ${RUNS} runs each, 1366×900, Chromium headless`);
-console.log(`baseline (empty page from a plain HTTP server, with the backend's headers): median ${base.toFixed(0)} ms; CPU ms: this process ${baseServerCpu.toFixed(0)}, browser ${baseBrowserCpu.toFixed(0)}\n`);
-console.log('page          cold ms  cold KB   warm median ms  ×baseline  in-app ms  ×baseline  CPU ms: server  browser  ×baseline  warm KB  REST requests per load');
+console.log(`baseline (empty page from a plain HTTP server, with the backend's headers): median ${base.toFixed(0)} ms; CPU ms: backend process ${baseServerCpu.toFixed(0)}, browser ${baseBrowserCpu.toFixed(0)}`);
+console.log(`cold baseline (the same page in a fresh browser context, as the cold loads are): median ${coldBase.toFixed(0)} ms\n`);
+console.log('page          cold median ms  ×cold baseline  cold KB   warm median ms  ×baseline  in-app ms  ×baseline  CPU ms: server  browser  ×baseline  warm KB  REST requests per load');
 for (const target of PAGES) {
   const loads = results.get(target.name)!;
   const warm = median(loads.map((l) => l.ms));
   const serverCpu = median(loads.map((l) => l.serverCpuMs));
   const browserCpu = median(loads.map((l) => l.browserCpuMs));
   const cpuRatio = (serverCpu + browserCpu) / Math.max(1, baseServerCpu + baseBrowserCpu);
-  const c = cold.get(target.name)!;
+  const coldRuns = coldLoads.get(target.name)!;
+  const c = { ms: median(coldRuns.map((l) => l.ms)), bytes: median(coldRuns.map((l) => l.bytes)) };
   const requests = loads[loads.length - 1]!.apiRequests;
   const repeated = requests.filter((r, i) => requests.indexOf(r) !== i);
   console.log(
-    `${target.name.padEnd(13)} ${c.ms.toFixed(0).padStart(7)}  ${(c.bytes / 1024).toFixed(0).padStart(7)}   ${warm.toFixed(0).padStart(14)}  ${(warm / base).toFixed(1).padStart(9)}  ${median(inApp.get(target.name)!).toFixed(0).padStart(9)}  ${(median(inApp.get(target.name)!) / base).toFixed(2).padStart(9)}  ${serverCpu.toFixed(0).padStart(14)}  ${browserCpu.toFixed(0).padStart(7)}  ${cpuRatio.toFixed(1).padStart(9)}  ${(median(loads.map((l) => l.bytes)) / 1024).toFixed(0).padStart(7)}  ${requests.length} (${[...new Set(requests)].join(', ')})${repeated.length ? `  REPEATED: ${repeated.join(', ')}` : ''}`,
+    `${target.name.padEnd(13)} ${c.ms.toFixed(0).padStart(14)}  ${(c.ms / coldBase).toFixed(1).padStart(14)}  ${(c.bytes / 1024).toFixed(0).padStart(7)}   ${warm.toFixed(0).padStart(14)}  ${(warm / base).toFixed(1).padStart(9)}  ${median(inApp.get(target.name)!).toFixed(0).padStart(9)}  ${(median(inApp.get(target.name)!) / base).toFixed(2).padStart(9)}  ${serverCpu.toFixed(0).padStart(14)}  ${browserCpu.toFixed(0).padStart(7)}  ${cpuRatio.toFixed(1).padStart(9)}  ${(median(loads.map((l) => l.bytes)) / 1024).toFixed(0).padStart(7)}  ${requests.length} (${[...new Set(requests)].join(', ')})${repeated.length ? `  REPEATED: ${repeated.join(', ')}` : ''}`,
   );
 }
 
 await browser.close();
-await fixture.t.close();
+server.kill('SIGTERM');
+await new Promise((resolve) => server.once('exit', resolve));
+await fixture.t.storage.cleanup();
 baseline.close();

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so there is no build step.
-import { register } from 'tsx/esm/api';
+// Runs the TypeScript sources of a checkout directly (runtime/ts-hooks.mjs compiles them), so there is no build step.
+import '@vantage/runtime/ts-register';
 
-register();
 await import('../src/cli.ts');

@@ -8,7 +8,7 @@
  * nothing left to do. Started first, they overlap with each other and the
  * many short unit files fill the gaps.
  *
- * Usage: node --import ./e2e/support/ts-register.mjs e2e/support/run-tests.ts [folder…]
+ * Usage: node --import ./runtime/ts-register.mjs e2e/support/run-tests.ts [folder…]
  * (default: every workspace; `e2e` files first in any case).
  */
 import { readdirSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * `node --import ./e2e/support/ts-register.mjs file.ts`: loads our TypeScript
+ * `node --import ./runtime/ts-register.mjs file.ts`: loads our TypeScript
  * through ts-hooks.mjs, with stack traces pointing into the .ts sources.
  */
 import { register } from 'node:module';

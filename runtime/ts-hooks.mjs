@@ -1,18 +1,21 @@
 /**
- * Module hooks that let the tests' processes load our TypeScript: each
+ * Module hooks that load our TypeScript sources, for the bins run from a
+ * checkout (`npx vantage`, `npx vantage-poller`) and the tests: each
  * `.ts` file of the checkout is compiled by esbuild (types stripped, nothing
  * else changed, as `tsconfig.base.json` asks: ES2022 class fields, imports
  * kept as written) and kept in `node_modules/.cache/vantage-ts`, keyed by
  * its path and text, so a file compiles once for every later process.
  *
- * Why not tsx, which the bins and benchmarks use: every test file is a
- * process of its own, and tsx's hooks also resolve each import and each
- * require() of every package, which doubled the cost of loading the backend
- * (2.6 s of CPU in each test process, against 1.3 s with these). Our
- * imports name their files in full (`./x.ts`) and packages resolve the
- * usual way, so only loading needs a hook.
+ * Why not tsx, which the benchmarks use: every test file is a process of
+ * its own, and so is each backend and poller an e2e test starts; tsx's
+ * hooks also resolve each import and each require() of every package,
+ * which doubled the cost of loading the backend (2.6 s of CPU in each
+ * process, against 1.3 s with these). Our imports name their files in full
+ * (`./x.ts`) and packages resolve the usual way, so only loading needs a
+ * hook.
  *
- * Registered by ts-register.mjs (`node --import ./e2e/support/ts-register.mjs`).
+ * Registered by ts-register.mjs (`node --import ./runtime/ts-register.mjs`,
+ * or imported first by a bin).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -21,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Changes when the compile options below do, so that older output is not reused. */
 const OPTIONS_VERSION = '1';
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'vantage-ts');
 
 /** @type {typeof import('esbuild') | undefined} */
