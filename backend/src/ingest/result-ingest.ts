@@ -46,12 +46,20 @@ import { serviceTransition } from './service-transition.ts';
 
 /**
  * How long a batch waits for batches of other monitors to share its
- * transaction. A hundred pollers sending every second give a group of
- * about five: per result, the transaction's fixed cost falls by as much.
+ * transaction. A hundred pollers sending every second (17 results a batch
+ * at 1,000 services a minute) give a group of about twenty: per result, the
+ * transaction's fixed cost falls by as much. Measured with that fleet on
+ * PostgreSQL: 0.13-0.14 ms of CPU per result against 0.16-0.17 with a 50 ms
+ * window, for a reportResults round trip of 135 ms instead of 40 (p50).
  */
-const GROUP_WINDOW_MS = 50;
-/** A group is sent at once when its batches hold this many results. */
-const GROUP_MAX_RESULTS = 5_000;
+const GROUP_WINDOW_MS = 200;
+/**
+ * A group is sent at once when its batches hold this many results: they
+ * spread the fixed cost well enough, and a poller replaying its backlog
+ * (1,000 results a batch, the next sent only once this one is
+ * acknowledged) never waits for the window.
+ */
+const GROUP_MAX_RESULTS = 500;
 
 type Results = ParamsOf<'reportResults'>['results'];
 
