@@ -272,6 +272,18 @@ void test('a backlog of three days is rolled up in one-hour chunks, logging its 
   assert.deepEqual(lines, []);
 });
 
+void test('a backlog whose results end before the hour of the target counts the last, empty stretch as a chunk of its own', async () => {
+  const lines: string[] = [];
+  const rollup = new ResponseTimeRollup(t.db, { log: createLogger('rollup', 'info', (line) => lines.push(line)) });
+  // Results from 0:10 to 2:59; the target, 3:10, is past their last hour: chunks to 1:00, 2:00, 3:00, then 3:10.
+  await insertSeries(t.db, 'm1', HTTP, T0 + 10 * MIN, MIN, 170);
+  const summary = await rollup.runOnce(T0 + 3 * ONE_HOUR_MS + 13 * MIN);
+  assert.equal(summary.fiveMinuteDoneUntil, T0 + 3 * ONE_HOUR_MS + 10 * MIN);
+  assert.equal(summary.chunks, 4);
+  assert.match(lines[0] ?? '', /in 4 chunks$/m);
+  assert.match(lines.at(-1) ?? '', /rolled up to 2025-01-01T03:10:00\.000Z \(chunk 4 of 4\)$/m);
+});
+
 void test('a run stopped between chunks resumes where it stopped', async () => {
   await insertSeries(t.db, 'm1', HTTP, T0, 5 * MIN, 10 * 12);
   const rollup = new ResponseTimeRollup(t.db);

@@ -258,11 +258,15 @@ export class ResponseTimeRollup {
    * least one. Only for the log of a backlog; counted on the time index.
    */
   private async chunksToRollUp(start: number, target: number): Promise<number> {
+    // As rollUpChunk walks: one chunk per chunk-long span that holds results, and one more for the stretch from
+    // the end of the last of them to the target when there is one (it holds no result, but must be walked).
     const [row] = await this.db.manager.query(
-      `SELECT count(DISTINCT timestamp / $3::bigint) AS n FROM poll_result WHERE timestamp >= $1 AND timestamp < $2`,
-      [floorTo(start, this.chunkMs) + this.chunkMs, target, this.chunkMs],
+      `SELECT count(DISTINCT timestamp / $3::bigint) AS n, max(timestamp) AS last FROM poll_result WHERE timestamp >= $1 AND timestamp < $2`,
+      [start, target, this.chunkMs],
     );
-    return 1 + Number(row?.n ?? 0);
+    const spans = Number(row?.n ?? 0);
+    if (spans === 0) return 1;
+    return spans + (floorTo(Number(row.last), this.chunkMs) + this.chunkMs < target ? 1 : 0);
   }
 
   /**
