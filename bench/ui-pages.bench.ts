@@ -16,20 +16,23 @@
  *
  *   node --import tsx bench/ui-pages.bench.ts [services=300] [runs=7]
  */
-import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Page, Request, Response } from 'playwright-core';
 import { SECURITY_HEADERS } from '../backend/src/http/security-headers.ts';
 import { webUiContentSecurityPolicy } from '../backend/src/rest/webui-routes.ts';
 import { startServicesBackend, TEST_ADMIN_PASSWORD } from '../backend/testing/index.ts';
 import { launchBrowser, missingBrowser, signIn } from '../e2e/support/browser.ts';
-import { freePort, REPO_ROOT } from '../e2e/support/processes.ts';
+import { freePort, REPO_ROOT, startProcess } from '../e2e/support/processes.ts';
 import { treeCpuMs } from './support/footprint.ts';
 
 const SERVICES = Number(process.argv[2] ?? 300);
-/** The Node options `npm start` gives the backend (package.json). */
-const NPM_START_NODE_OPTIONS = ['--max-semi-space-size=2', '--v8-pool-size=1', '--liftoff-only'];
+/** The Node options `npm start` gives the backend, read from its script in package.json. */
+const NPM_START_NODE_OPTIONS = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
 const RUNS = Number(process.argv[3] ?? 7);
 
 if (missingBrowser) {
@@ -57,20 +60,14 @@ const fixture = await startServicesBackend(SERVICES);
 // on the same data: in this one it would share its event loop with the browser's driver.
 await fixture.t.backend.close();
 const backendPort = await freePort();
-const server = spawn(
-  process.execPath,
-  [...NPM_START_NODE_OPTIONS, 'backend/start.mjs', '--port', String(backendPort), '--host', '127.0.0.1', '--config', fixture.t.configPath, '--data-dir', fixture.t.storage.dataDir, '--no-local-poller'],
-  { cwd: REPO_ROOT, env: { ...process.env, DATABASE_URL: fixture.t.storage.databaseUrl ?? '', VANTAGE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD }, stdio: ['ignore', 'pipe', 'inherit'] },
+const server = startProcess(
+  'backend',
+  'backend/start.mjs',
+  ['--port', String(backendPort), '--host', '127.0.0.1', '--config', fixture.t.configPath, '--data-dir', fixture.t.storage.dataDir, '--no-local-poller'],
+  { DATABASE_URL: fixture.t.storage.databaseUrl ?? '', VANTAGE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD },
+  NPM_START_NODE_OPTIONS,
 );
-await new Promise<void>((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    if (out.includes('Vantage is running')) resolve();
-  });
-  server.once('exit', (code) => reject(new Error(`the backend exited (${code}) before it was running:\n${out}`)));
-});
-server.stdout.resume();
+await server.waitForLine(/Vantage is running/, 60_000);
 const backendUrl = `http://127.0.0.1:${backendPort}`;
 const browser = await launchBrowser();
 const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
@@ -110,14 +107,14 @@ async function load(p: Page, url: string, ready: string): Promise<Load> {
   p.on('request', onRequest);
   p.on('response', onResponse);
   const treeBefore = treeCpuMs(process.pid);
-  const serverBefore = treeCpuMs(server.pid!);
+  const serverBefore = treeCpuMs(server.child.pid!);
   const ownBefore = process.cpuUsage();
   const started = performance.now();
   await p.goto(url);
   await p.locator(ready).first().waitFor({ timeout: 30_000 });
   const ms = performance.now() - started;
   const own = process.cpuUsage(ownBefore);
-  const serverCpuMs = treeCpuMs(server.pid!) - serverBefore;
+  const serverCpuMs = treeCpuMs(server.child.pid!) - serverBefore;
   // The browser is the rest of this process's tree: not the backend, not the driving here.
   const browserCpuMs = Math.max(0, treeCpuMs(process.pid) - treeBefore - serverCpuMs - (own.user + own.system) / 1000);
   // Requests made a little after the data showed (a second fetch of the same data) count too.
@@ -207,7 +204,6 @@ for (const target of PAGES) {
 }
 
 await browser.close();
-server.kill('SIGTERM');
-await new Promise((resolve) => server.once('exit', resolve));
+await server.stop('SIGTERM');
 await fixture.t.storage.cleanup();
 baseline.close();

@@ -66,8 +66,9 @@ export function startShellCommand(name: string, command: string, env: Record<str
   return new RunningProcess(name, child);
 }
 
-export function startProcess(name: string, script: string, args: string[], env: Record<string, string | undefined> = {}): RunningProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+/** `node [nodeOptions…] script args…` from the checkout's root, its output kept. */
+export function startProcess(name: string, script: string, args: string[], env: Record<string, string | undefined> = {}, nodeOptions: string[] = []): RunningProcess {
+  const child = spawn(process.execPath, [...nodeOptions, script, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
