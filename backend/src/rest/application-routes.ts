@@ -1,12 +1,22 @@
 /** REST for applications: their state across locations now, and availability over a window. */
+import type { EventBus } from '@vantage/events';
 import type { FastifyInstance } from 'fastify';
 import { availabilityMatrix, presetWindow } from '../availability/matrix.ts';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import { isApplicationDown, viewApplication } from '../correlation/application-state.ts';
 import type { Database } from '../db/database.ts';
+import { AnswerCache } from './answer-cache.ts';
 import { QueryReader } from './query-params.ts';
 
-export function registerApplicationRoutes(app: FastifyInstance, deps: { db: Database; configs: ConfigHolder }): void {
+/** How long the matrix of a preset window is reused when no event comes (answer-cache.ts): its figures lag by at most this. */
+export const AVAILABILITY_MAX_AGE_MS = 10_000;
+
+export function registerApplicationRoutes(app: FastifyInstance, deps: { db: Database; configs: ConfigHolder; bus: EventBus }): void {
+  // Only the preset windows are kept: a custom range is asked for once, and ranges are endless.
+  const presets = new AnswerCache<Awaited<ReturnType<typeof availabilityMatrix>>>(AVAILABILITY_MAX_AGE_MS);
+  presets.clearOnEvents(deps.bus, 'availability-answers');
+  deps.configs.onReplaced(() => presets.clear());
+
   app.get('/api/applications', async () =>
     Promise.all(
       [...deps.configs.config.applications.values()].map(async (application) => {
@@ -36,10 +46,12 @@ export function registerApplicationRoutes(app: FastifyInstance, deps: { db: Data
     q.check(preset === undefined || (fromMs === undefined && toMs === undefined), 'give either window or from and to, not both');
     q.check((fromMs === undefined) === (toMs === undefined), 'a custom range needs both from and to');
     if (q.problems.length) return reply.code(400).send({ error: q.problems.join('; ') });
-    const nowMs = Date.now();
-    const range = fromMs !== undefined && toMs !== undefined ? { fromMs, toMs } : presetWindow(preset ?? '24h', nowMs);
+    const matrixAt = (nowMs: number) => {
+      const range = fromMs !== undefined && toMs !== undefined ? { fromMs, toMs } : presetWindow(preset ?? '24h', nowMs);
+      return availabilityMatrix(deps.db, deps.configs, { ...range, nowMs });
+    };
     try {
-      return await availabilityMatrix(deps.db, deps.configs, { ...range, nowMs });
+      return await (fromMs === undefined ? presets.get(preset ?? '24h', () => matrixAt(Date.now())) : matrixAt(Date.now()));
     } catch (err) {
       if (err instanceof RangeError) return reply.code(400).send({ error: err.message });
       throw err;

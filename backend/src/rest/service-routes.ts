@@ -7,6 +7,7 @@
  * times of every location on one time axis, and its outages.
  */
 import type { PolledService } from '@vantage/common';
+import type { EventBus } from '@vantage/events';
 import type { FastifyInstance } from 'fastify';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { Database } from '../db/database.ts';
@@ -15,6 +16,7 @@ import type { LocationMonitorService } from '../location-monitors/location-monit
 import { wireStatus } from '../location-monitors/monitor-state.ts';
 import { queryOutages } from '../outages/outage-store.ts';
 import { queryResponseTimes, type SeriesPoint } from '../series/series-query.ts';
+import { AnswerCache } from './answer-cache.ts';
 import { QueryReader } from './query-params.ts';
 import { activityKey, serviceActivity, type ActivityPeriod } from './service-activity.ts';
 import { SERVICE_STATES, locationState, overallState, periodLetter, type ServiceState } from './service-states.ts';
@@ -42,7 +44,12 @@ export interface ServiceRouteDependencies {
   db: Database;
   configs: ConfigHolder;
   monitors: LocationMonitorService;
+  /** Its events clear the kept services lists (answer-cache.ts). */
+  bus: EventBus;
 }
+
+/** How long a services list is reused when no event comes (answer-cache.ts): its counts lag by at most this. */
+export const SERVICES_LIST_MAX_AGE_MS = 10_000;
 
 interface CatalogEntry {
   service: PolledService;
@@ -122,6 +129,21 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
     return { rows, at };
   };
 
+  /** Every service's summary over a window, computed once for all the filters and sorts asked in the next seconds. */
+  const lists = new AnswerCache<{ window: ReturnType<typeof windowOf>; all: ReturnType<typeof summarize>[] }>(SERVICES_LIST_MAX_AGE_MS);
+  lists.clearOnEvents(deps.bus, 'services-list-answers');
+  deps.configs.onReplaced(() => lists.clear());
+  const summarizeAll = async (windowKey: WindowKey) => {
+    const window = windowOf(windowKey, Date.now());
+    const entries = catalog();
+    const [{ at }, seen, activity] = await Promise.all([
+      monitorsByLocation(),
+      lastSeenByEveryMonitor(deps.db),
+      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs, serviceIds: [...entries.keys()] }),
+    ]);
+    return { window, all: [...entries.values()].map((entry) => summarize(entry, statesOf(entry, at, seen), activity.get(entry.service.serviceId), window)) };
+  };
+
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/services', async (request, reply) => {
     const q = new QueryReader(request.query, ['window', 'q', 'state', 'location', 'application', 'sort']);
     const windowKey = q.oneOf('window', WINDOW_KEYS) ?? '24h';
@@ -135,14 +157,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
     q.check(application === undefined || deps.configs.config.applications.has(application), `no application "${application}"`);
     if (q.problems.length) return reply.code(400).send({ error: q.problems.join('; ') });
 
-    const window = windowOf(windowKey, Date.now());
-    const entries = catalog();
-    const [{ at }, seen, activity] = await Promise.all([
-      monitorsByLocation(),
-      lastSeenByEveryMonitor(deps.db),
-      serviceActivity(deps.db, { fromMs: window.periodStarts[0]!, toMs: window.toMs, stepMs: window.stepMs, serviceIds: [...entries.keys()] }),
-    ]);
-    const all = [...entries.values()].map((entry) => summarize(entry, statesOf(entry, at, seen), activity.get(entry.service.serviceId), window));
+    const { window, all } = await lists.get(windowKey, () => summarizeAll(windowKey));
     const words = (q.string('q') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
     const services = all.filter(
       (s) =>

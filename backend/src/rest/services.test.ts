@@ -54,6 +54,7 @@ let t: TestBackend;
 let api: string;
 let lon: MonitorCredentials;
 let rdu: MonitorCredentials;
+let report: (m: MonitorCredentials, serviceId: string, status: 'UP' | 'DOWN', ageMs: number, responseTimeMs?: number) => Promise<void>;
 const get = async <T>(path: string) => {
   const response = await adminFetch(`${api}${path}`);
   assert.equal(response.status, 200, `${path}: ${await response.clone().text()}`);
@@ -67,10 +68,9 @@ before(async () => {
   rdu = await registerApproved(t, 'RDU', 'rdu-1');
   const syd = await registerApproved(t, 'SYD', 'syd-1');
   for (const m of [lon, rdu, syd]) assert.ok((await t.call('pollerStarting', {}, m)).result);
-  const now = Date.now();
   let seq = 0;
-  const report = async (m: MonitorCredentials, serviceId: string, status: 'UP' | 'DOWN', ageMs: number, responseTimeMs?: number) => {
-    const answer = await t.call('reportResults', { results: [{ seq: ++seq, serviceId, timestamp: now - ageMs, status, responseTimeMs, reason: status === 'DOWN' ? 'connection refused' : undefined }] }, m);
+  report = async (m, serviceId, status, ageMs, responseTimeMs) => {
+    const answer = await t.call('reportResults', { results: [{ seq: ++seq, serviceId, timestamp: Date.now() - ageMs, status, responseTimeMs, reason: status === 'DOWN' ? 'connection refused' : undefined }] }, m);
     assert.ok(answer.result, JSON.stringify(answer.error));
   };
   // shop-web is up from both; shop-db down from LON, up from RDU; mail up from LON. SYD is paused.
@@ -218,4 +218,28 @@ void test('a location with no monitor checking says why: paused, stopped, discon
   assert.equal(overallState(['paused', 'stopped']), 'no data');
   assert.equal(overallState(['down', 'paused']), 'down');
   assert.equal(overallState(['up', 'down']), 'partial');
+});
+
+void test('the services list and the availability matrix are reused for seconds when only results came, and made again at the next event', async () => {
+  type Availability = { window: { nowMs: number } };
+  const list = () => get<ServiceList & { window: { toMs: number } }>('/services?window=1h');
+  const shopWebMs = (answer: ServiceList) => answer.services.find((s) => s.id === 'shop-web/HTTP')!.avgResponseMs;
+  const before = await list();
+  const matrixBefore = await get<Availability>('/availability?window=24h');
+
+  // shop-web was up from LON already: another UP is stored without an event, and moves its mean a lot.
+  await report(lon, 'shop-web/HTTP', 'UP', 1_000, 5_000);
+  const reused = await list();
+  assert.equal(reused.window.toMs, before.window.toMs, 'the same answer, computed once');
+  assert.equal(shopWebMs(reused), shopWebMs(before));
+  assert.equal((await get<Availability>('/availability?window=24h')).window.nowMs, matrixBefore.window.nowMs);
+  // A filter is applied to the kept answer, not a reason to compute it again.
+  assert.equal((await get<ServiceList & { window: { toMs: number } }>('/services?window=1h&location=RDU')).window.toMs, before.window.toMs);
+
+  // An event (RDU's monitor paused, then resumed) makes the next answer new, with the result stored meanwhile.
+  for (const action of ['pause', 'resume']) assert.equal((await adminFetch(`${api}/monitors/${rdu.monitorId}/${action}`, { method: 'POST' })).status, 200);
+  const after = await list();
+  assert.ok(after.window.toMs > before.window.toMs, 'computed again after the event');
+  assert.ok(shopWebMs(after)! > shopWebMs(before)!, `the new result counts: ${shopWebMs(before)} → ${shopWebMs(after)} ms`);
+  assert.ok((await get<Availability>('/availability?window=24h')).window.nowMs > matrixBefore.window.nowMs, 'the matrix is made again too');
 });

@@ -1,0 +1,52 @@
+/**
+ * Answers that are costly to compute and change slowly, kept a few seconds:
+ * the services list and the availability matrix summarise a window of hours
+ * or days of results for every service, some 50 ms of database work for a
+ * few hundred services, and every page load, reload and viewer asks for
+ * them again. An answer is reused while it is younger than its maximum age
+ * and no event has been published since it was computed: a status change, a
+ * monitor that connects, pauses or moves, a configuration reload (every
+ * instance's bus carries every event, event-relay.ts), so what an operator
+ * sees change is never held back; only the window's counts (uptime, the
+ * status bars, response times) may lag by up to the maximum age. Requests
+ * that arrive while an answer is being computed share that computation.
+ */
+import type { EventBus } from '@vantage/events';
+
+interface Entry<T> {
+  /** When the computation started: the answer reflects the data of about then. */
+  at: number;
+  answer: Promise<T>;
+}
+
+export class AnswerCache<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+
+  constructor(
+    private readonly maxAgeMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The answer for `key`: the kept one while it is fresh, else `compute()`'s (kept unless it fails or an event comes first). */
+  get(key: string, compute: () => Promise<T>): Promise<T> {
+    const kept = this.entries.get(key);
+    if (kept && this.now() - kept.at < this.maxAgeMs) return kept.answer;
+    const entry: Entry<T> = { at: this.now(), answer: compute() };
+    this.entries.set(key, entry);
+    // A failure is not kept: the next request tries again. Only this entry is removed, not a newer one.
+    entry.answer.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    });
+    return entry.answer;
+  }
+
+  /** Forgets every kept answer, including one being computed (it may have read the data from before the change). */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  /** Clears the answers at every event published on `bus`; returns the unsubscribe. */
+  clearOnEvents(bus: EventBus, name: string): () => void {
+    return bus.subscribe(name, () => this.clear());
+  }
+}
