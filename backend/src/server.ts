@@ -255,6 +255,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     reloader,
     outbox: { list: (state, limit) => listNotifications(db, state, limit) },
     bus,
+    ingest,
     users: new UserStore(db, () => auth.forgetCredentials()),
     tls: backendTls,
     connectionsOf: (ids) => monitorConnections(db, INSTANCE_EXPIRY_MS, ids),

@@ -77,6 +77,8 @@ interface BatchOutcome {
   fresh: Results;
   /** Monitors at other locations whose connectivity to look at again. */
   others: string[];
+  /** Whether it changed some service's status, its first one included (which no event announces). */
+  statusesChanged: boolean;
 }
 
 /** A batch between its group's statements. */
@@ -92,6 +94,8 @@ interface BatchInProgress {
   events: NewEvent[];
   touched: Map<string, ServiceStateRow>;
   changedServices: Set<string>;
+  /** Whether a service got its first state at this monitor (shown as up where there was no data; not a change of status). */
+  firstStates: boolean;
 }
 
 /** Results that were committed, for whoever else wants them (response-time series). */
@@ -117,6 +121,13 @@ export class ResultIngest {
 
   onCommitted(listener: CommittedResultsListener): void {
     this.listeners.push(listener);
+  }
+
+  private readonly statusListeners: (() => void)[] = [];
+
+  /** Called after every commit that changed some service's status at this instance (a first status too). */
+  onStatusesChanged(listener: () => void): void {
+    this.statusListeners.push(listener);
   }
 
   private readonly batchListeners: ((seconds: number) => void)[] = [];
@@ -202,7 +213,7 @@ export class ResultIngest {
     for (const [i, { monitor, params }] of batches.entries()) {
       const state = monitors.get(monitor.id);
       if (!state) {
-        outcomes[i] = { ackedSeq: 0, events: [], fresh: [], others: [] };
+        outcomes[i] = { ackedSeq: 0, events: [], fresh: [], others: [], statusesChanged: false };
         continue;
       }
       // The standing under the lock: a connection authenticated once may be sending after a change by an administrator.
@@ -217,13 +228,13 @@ export class ResultIngest {
       const others = this.mayConcern(concerned, params.results) ? await this.othersToReevaluate(manager, locked, params.results) : [];
       const fresh = params.results.filter((r) => r.seq > locked.lastSeq).sort((a, b) => a.seq - b.seq);
       if (fresh.length === 0) {
-        outcomes[i] = { ackedSeq: locked.lastSeq, events: [], fresh, others };
+        outcomes[i] = { ackedSeq: locked.lastSeq, events: [], fresh, others, statusesChanged: false };
         continue;
       }
       const pkg = this.configs.packageFor(locked.location);
       // Read under the monitor's row lock: a rebalance that hands services off waits for this batch, and any later batch sees it.
       const split = pkg?.shares ? pkg.shares.splitFor(await locationMembers(manager, locked.location)) : null;
-      taking.push({ index: i, locked, fresh, others, split, events: [], touched: new Map(), changedServices: new Set() });
+      taking.push({ index: i, locked, fresh, others, split, events: [], touched: new Map(), changedServices: new Set(), firstStates: false });
     }
     if (taking.length === 0) return outcomes;
 
@@ -239,7 +250,13 @@ export class ResultIngest {
     const now = this.now();
     for (const batch of taking) {
       const announced = batch.changedServices.size > 0 ? await this.afterChanges(manager, batch, now) : batch.events;
-      outcomes[batch.index] = { ackedSeq: batch.fresh.at(-1)!.seq, events: await this.recorder.record(manager, announced), fresh: batch.fresh, others: batch.others };
+      outcomes[batch.index] = {
+        ackedSeq: batch.fresh.at(-1)!.seq,
+        events: await this.recorder.record(manager, announced),
+        fresh: batch.fresh,
+        others: batch.others,
+        statusesChanged: batch.changedServices.size > 0 || batch.firstStates,
+      };
     }
     return outcomes;
   }
@@ -259,6 +276,7 @@ export class ResultIngest {
       const transition = serviceTransition(states.get(result.serviceId), locked.id, result, scheduled || locked.connectivityLost);
       if (!transition) continue;
       const nodeLabel = pkg?.servicesById.get(result.serviceId)?.nodeLabel ?? null;
+      if (!states.has(result.serviceId)) batch.firstStates = true;
       if (transition.statusChanged) {
         batch.changedServices.add(result.serviceId);
         if (transition.row.status === 'DOWN') {
@@ -303,6 +321,7 @@ export class ResultIngest {
   /** What follows a batch once its transaction has committed: its events go out, and other monitors are looked at again. */
   private async afterCommit(monitor: LocationMonitorRow, outcome: BatchOutcome): Promise<void> {
     this.bus.publish(outcome.events);
+    if (outcome.statusesChanged) for (const listener of this.statusListeners) listener();
     if (outcome.fresh.length > 0) for (const listener of this.listeners) listener(monitor, outcome.fresh);
     for (const other of outcome.others) await this.reevaluateConnectivity(other);
   }

@@ -58,10 +58,23 @@ void test('a failed computation is not kept: the next request tries again', asyn
   assert.equal(await c.cache.get('24h', c.compute), 1);
 });
 
+/** The three sources of change, with a way to fire the two that are not a bus. */
+function changes() {
+  const statusListeners: (() => void)[] = [];
+  const configListeners: (() => void)[] = [];
+  return {
+    bus: new EventBus(() => {}),
+    ingest: { onStatusesChanged: (listener: () => void) => void statusListeners.push(listener) },
+    configs: { onReplaced: (listener: () => void) => void configListeners.push(listener) },
+    statusesChanged: () => statusListeners.forEach((listener) => listener()),
+    configReplaced: () => configListeners.forEach((listener) => listener()),
+  };
+}
+
 void test('every event on the bus clears the kept answers, even one still being computed', async () => {
   const c = counted();
-  const bus = new EventBus(() => {});
-  c.cache.clearOnEvents(bus, 'test');
+  const { bus, ...rest } = changes();
+  c.cache.clearOnChanges({ bus, ...rest }, 'test');
   assert.equal(await c.cache.get('24h', c.compute), 1);
   bus.publish([event(1, Uei.nodeLostService)]);
   await bus.drain();
@@ -75,4 +88,16 @@ void test('every event on the bus clears the kept answers, even one still being 
   release(-1);
   assert.equal(await pending, -1, 'the requests already waiting get it');
   assert.equal(await c.cache.get('7d', c.compute), 3, 'later ones do not');
+});
+
+void test('statuses changed by results (a first status has no event) and a configuration reload clear the kept answers', async () => {
+  const c = counted();
+  const sources = changes();
+  c.cache.clearOnChanges(sources, 'test');
+  assert.equal(await c.cache.get('24h', c.compute), 1);
+  assert.equal(await c.cache.get('24h', c.compute), 1);
+  sources.statusesChanged();
+  assert.equal(await c.cache.get('24h', c.compute), 2);
+  sources.configReplaced();
+  assert.equal(await c.cache.get('24h', c.compute), 3);
 });

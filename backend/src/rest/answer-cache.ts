@@ -4,14 +4,24 @@
  * or days of results for every service, some 50 ms of database work for a
  * few hundred services, and every page load, reload and viewer asks for
  * them again. An answer is reused while it is younger than its maximum age
- * and no event has been published since it was computed: a status change, a
- * monitor that connects, pauses or moves, a configuration reload (every
- * instance's bus carries every event, event-relay.ts), so what an operator
- * sees change is never held back; only the window's counts (uptime, the
- * status bars, response times) may lag by up to the maximum age. Requests
- * that arrive while an answer is being computed share that computation.
+ * and nothing an operator would see change has happened since it was
+ * computed: an event (a status change, a monitor that connects, pauses or
+ * moves; every instance's bus carries every event, event-relay.ts), results
+ * that gave a service its first status (no event says so), a configuration
+ * reload. Only the window's counts (uptime, the status bars, response times)
+ * may lag, by up to the maximum age. Requests that arrive while an answer is
+ * being computed share that computation.
  */
 import type { EventBus } from '@vantage/events';
+import type { ResultIngest } from '../ingest/result-ingest.ts';
+
+/** What tells an answer cache that its answers are out of date. */
+export interface AnswerChanges {
+  bus: EventBus;
+  ingest: Pick<ResultIngest, 'onStatusesChanged'>;
+  /** ConfigHolder's: called after every configuration reload. */
+  configs: { onReplaced(listener: () => void): void };
+}
 
 interface Entry<T> {
   /** When the computation started: the answer reflects the data of about then. */
@@ -45,8 +55,10 @@ export class AnswerCache<T> {
     this.entries.clear();
   }
 
-  /** Clears the answers at every event published on `bus`; returns the unsubscribe. */
-  clearOnEvents(bus: EventBus, name: string): () => void {
-    return bus.subscribe(name, () => this.clear());
+  /** Clears the answers at every event on the bus (subscribed as `name`), every status changed by results here, every configuration reload. */
+  clearOnChanges(changes: AnswerChanges, name: string): void {
+    changes.bus.subscribe(name, () => this.clear());
+    changes.ingest.onStatusesChanged(() => this.clear());
+    changes.configs.onReplaced(() => this.clear());
   }
 }

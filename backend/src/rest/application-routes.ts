@@ -1,21 +1,19 @@
 /** REST for applications: their state across locations now, and availability over a window. */
-import type { EventBus } from '@vantage/events';
 import type { FastifyInstance } from 'fastify';
 import { availabilityMatrix, presetWindow } from '../availability/matrix.ts';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import { isApplicationDown, viewApplication } from '../correlation/application-state.ts';
 import type { Database } from '../db/database.ts';
-import { AnswerCache } from './answer-cache.ts';
+import { AnswerCache, type AnswerChanges } from './answer-cache.ts';
 import { QueryReader } from './query-params.ts';
 
 /** How long the matrix of a preset window is reused when no event comes (answer-cache.ts): its figures lag by at most this. */
 export const AVAILABILITY_MAX_AGE_MS = 10_000;
 
-export function registerApplicationRoutes(app: FastifyInstance, deps: { db: Database; configs: ConfigHolder; bus: EventBus }): void {
+export function registerApplicationRoutes(app: FastifyInstance, deps: AnswerChanges & { db: Database; configs: ConfigHolder }): void {
   // Only the preset windows are kept: a custom range is asked for once, and ranges are endless.
   const presets = new AnswerCache<Awaited<ReturnType<typeof availabilityMatrix>>>(AVAILABILITY_MAX_AGE_MS);
-  presets.clearOnEvents(deps.bus, 'availability-answers');
-  deps.configs.onReplaced(() => presets.clear());
+  presets.clearOnChanges(deps, 'availability-answers');
 
   app.get('/api/applications', async () =>
     Promise.all(

@@ -10,6 +10,7 @@ import type { MonitorConnection } from '../cluster/poller-connections.ts';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { ConfigReloader } from '../config/config-reloader.ts';
 import type { Database } from '../db/database.ts';
+import type { ResultIngest } from '../ingest/result-ingest.ts';
 import type { BlockedAddressStore } from '../location-monitors/blocked-addresses.ts';
 import type { LocationMonitorService } from '../location-monitors/location-monitor-service.ts';
 import type { RegistrationTokenStore } from '../location-monitors/registration-tokens.ts';
@@ -46,6 +47,8 @@ export interface RestDependencies extends InstanceRouteDependencies {
   reloader: ConfigReloader;
   outbox: NotificationList;
   bus: EventBus;
+  /** Tells when results changed a service's status here: the kept answers (answer-cache.ts) are made again. */
+  ingest: Pick<ResultIngest, 'onStatusesChanged'>;
   users: UserStore;
   /** The certificate in service, when the backend serves TLS. */
   tls: TlsStatus | undefined;

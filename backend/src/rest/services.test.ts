@@ -243,3 +243,17 @@ void test('the services list and the availability matrix are reused for seconds 
   assert.ok(shopWebMs(after)! > shopWebMs(before)!, `the new result counts: ${shopWebMs(before)} → ${shopWebMs(after)} ms`);
   assert.ok((await get<Availability>('/availability?window=24h')).window.nowMs > matrixBefore.window.nowMs, 'the matrix is made again too');
 });
+
+void test('results that give a service its first status at a monitor (no event says so) make the next services list new', async () => {
+  const rdu2 = await registerApproved(t, 'RDU', 'rdu-2');
+  assert.ok((await t.call('pollerStarting', {}, rdu2)).result);
+  const list = () => get<ServiceList & { window: { toMs: number } }>('/services?window=1h');
+  const before = await list();
+  const shopWeb = (answer: ServiceList) => answer.services.find((s) => s.id === 'shop-web/HTTP')!;
+  // rdu-2's first result for shop-web: a status where it had none, announced by no event.
+  const answer = await t.call('reportResults', { results: [{ seq: 1, serviceId: 'shop-web/HTTP', timestamp: Date.now() - 500, status: 'UP', responseTimeMs: 9_000 }] }, rdu2);
+  assert.ok(answer.result, JSON.stringify(answer.error));
+  const after = await list();
+  assert.ok(after.window.toMs > before.window.toMs, 'computed again');
+  assert.ok(shopWeb(after).avgResponseMs! > shopWeb(before).avgResponseMs!, `the first result counts: ${shopWeb(before).avgResponseMs} → ${shopWeb(after).avgResponseMs} ms`);
+});
