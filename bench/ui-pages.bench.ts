@@ -12,7 +12,9 @@
  * navigation start to the data on screen. And the time
  * to go from one page to the next inside the web UI (a link followed: the
  * hash changes, no document is loaded), which is how an operator moves
- * between pages once the UI is open.
+ * between pages once the UI is open. A second baseline, the least a page
+ * of this kind does (one module that fetches the same services list and draws
+ * 24 plain rows), says how much of a page's time is the web UI's own work.
  *
  *   node --import tsx bench/ui-pages.bench.ts [services=300] [runs=7]
  */
@@ -44,15 +46,25 @@ if (missingBrowser) {
 // UI's): Chromium opens a new renderer process for a navigation to a page with Cross-Origin-Opener-Policy, so
 // an empty page without them costs a navigation less than any page of ours, and the ratios would not compare.
 const BASELINE_PAGE = '<!doctype html><title>empty</title><p id="ready">ready</p>';
-const baseline = http.createServer((_req, res) => {
+// A second baseline: the least a page of this kind does. It loads one module, which fetches the same services list
+// as the services page (kept from the backend's answer below) and draws its first 24 rows as plain table rows.
+const MINIMAL_APP_PAGE = '<!doctype html><title>app</title><table id="rows"></table><script type="module" src="/app.js"></script>';
+const MINIMAL_APP_MODULE = `const services = (await (await fetch('/data.json')).json()).services;
+document.getElementById('rows').innerHTML = services.slice(0, 24).map((s) =>
+  '<tr data-testid="minimal-row"><th>' + s.id + '</th><td>' + s.applications.join(', ') + '</td><td>' + s.state + '</td><td>' + s.history + '</td><td>' + s.uptime + '</td></tr>').join('');`;
+let servicesAnswer = '{"services":[]}';
+const baseline = http.createServer((req, res) => {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-  res.setHeader('content-security-policy', webUiContentSecurityPolicy(BASELINE_PAGE));
   res.setHeader('cache-control', 'no-cache');
-  res.setHeader('content-type', 'text/html; charset=utf-8');
-  res.end(BASELINE_PAGE);
+  const [type, body, policyOf] =
+    req.url === '/app' ? ['text/html; charset=utf-8', MINIMAL_APP_PAGE, MINIMAL_APP_PAGE] : req.url === '/app.js' ? ['text/javascript', MINIMAL_APP_MODULE, null] : req.url === '/data.json' ? ['application/json', servicesAnswer, null] : ['text/html; charset=utf-8', BASELINE_PAGE, BASELINE_PAGE];
+  if (policyOf) res.setHeader('content-security-policy', webUiContentSecurityPolicy(policyOf));
+  res.setHeader('content-type', type);
+  res.end(body);
 });
 await new Promise<void>((resolve) => baseline.listen(0, '127.0.0.1', resolve));
 const baselineUrl = `http://127.0.0.1:${(baseline.address() as { port: number }).port}/`;
+const minimalAppUrl = `${baselineUrl}app`;
 
 /**
  * Installed in every document the bench opens: for each page's `ready` selector, the page's own clock
@@ -60,7 +72,7 @@ const baselineUrl = `http://127.0.0.1:${(baseline.address() as { port: number })
  * and a task later, when that frame has been drawn. Measured inside the browser, without the driver's round trips.
  */
 const WATCH_DRAWING = `(() => {
-  const selectors = ${JSON.stringify(['#ready', '[data-testid="matrix"]', '[data-testid^="service-row-"]', '[data-testid="service-chart"] canvas', '[data-testid^="monitor-"]', '[data-testid="event-row"]', '[data-testid="alarm-row"]'])};
+  const selectors = ${JSON.stringify(['#ready', '[data-testid="minimal-row"]', '[data-testid="matrix"]', '[data-testid^="service-row-"]', '[data-testid="service-chart"] canvas', '[data-testid^="monitor-"]', '[data-testid="event-row"]', '[data-testid="alarm-row"]'])};
   const drawn = {};
   globalThis.__vantageDrawnAt = drawn;
   const check = () => {
@@ -107,6 +119,7 @@ const context = await browser.newContext({ viewport: { width: 1366, height: 900 
 await context.addInitScript({ content: WATCH_DRAWING });
 const page = await context.newPage();
 await signIn(page, `${backendUrl}/#/availability`);
+servicesAnswer = await page.evaluate(async () => (await fetch('/api/services?window=24h')).text());
 
 const PAGES: { name: string; hash: string; ready: string }[] = [
   { name: 'availability', hash: '#/availability', ready: '[data-testid="matrix"]' },
@@ -194,15 +207,19 @@ async function coldLoad(url: string, ready: string): Promise<Load> {
 /** Cold loads of each page (each a fresh context): a first visit varies more than a warm one, so the median of these. */
 const COLD_RUNS = 3;
 const coldBaseLoads: Load[] = [];
+const coldMinimalLoads: Load[] = [];
 const coldLoads = new Map<string, Load[]>();
 for (let run = 0; run < COLD_RUNS; run++) {
   for (const target of PAGES) {
     coldBaseLoads.push(await coldLoad(baselineUrl, '#ready'));
+    if (target === PAGES[0]) coldMinimalLoads.push(await coldLoad(minimalAppUrl, '[data-testid="minimal-row"]'));
     coldLoads.set(target.name, [...(coldLoads.get(target.name) ?? []), await coldLoad(`${backendUrl}/${target.hash}`, target.ready)]);
   }
 }
+const minimalLoads: Load[] = [];
 for (let run = 0; run < RUNS; run++) {
   baseLoads.push(await load(page, baselineUrl, '#ready'));
+  minimalLoads.push(await load(page, minimalAppUrl, '[data-testid="minimal-row"]'));
   for (const target of PAGES) {
     const list = results.get(target.name) ?? [];
     list.push(await load(page, `${backendUrl}/${target.hash}`, target.ready));
@@ -227,7 +244,12 @@ console.log(`baseline (empty page from a plain HTTP server, with the backend's h
 console.log(`cold baseline (the same page in a fresh browser context, as the cold loads are): median ${coldBase.toFixed(0)} ms`);
 const basePage = median(baseLoads.map((l) => l.inPageMs));
 const coldBasePage = median(coldBaseLoads.map((l) => l.inPageMs));
-console.log(`by the page's own clock (navigation start to the first frame drawn with the data, no driver round trips): baseline ${basePage.toFixed(0)} ms, cold baseline ${coldBasePage.toFixed(0)} ms\n`);
+console.log(`by the page's own clock (navigation start to the first frame drawn with the data, no driver round trips): baseline ${basePage.toFixed(0)} ms, cold baseline ${coldBasePage.toFixed(0)} ms`);
+console.log(
+  `minimal app (one module fetching the same services list from the baseline's server, its first 24 rows drawn as plain rows): ` +
+    `warm ${median(minimalLoads.map((l) => l.ms)).toFixed(0)} ms, by its own clock ${median(minimalLoads.map((l) => l.inPageMs)).toFixed(0)} ms; ` +
+    `cold ${median(coldMinimalLoads.map((l) => l.ms)).toFixed(0)} ms, by its own clock ${median(coldMinimalLoads.map((l) => l.inPageMs)).toFixed(0)} ms\n`,
+);
 console.log('page          in page: cold  warm ms   cold median ms  ×cold baseline  cold KB   warm median ms  ×baseline  in-app ms  ×baseline  CPU ms: server  browser  ×baseline  warm KB  REST requests per load');
 for (const target of PAGES) {
   const loads = results.get(target.name)!;
