@@ -7,6 +7,7 @@
  * or a reload shows the same list.
  */
 import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
 import { useLoadEffect } from '../load-effect.js';
 import { Empty, ErrorBox, Loading, TableWrap, useResource } from '../components.js';
 import { Time, zoneName } from '../time.js';
@@ -28,6 +29,10 @@ const KINDS = [
 export function AuditPage() {
   const [user, setUser] = useHashParam('user');
   const [action, setAction] = useHashParam('action');
+  // The user filter applies at Enter or when the field is left; until then what is typed is kept here, so a
+  // render meanwhile (the list arriving) does not put the applied value back over it.
+  const [typedUser, setTypedUser] = useState(user);
+  useEffect(() => setTypedUser(user), [user]);
   const entries = useResource(() => getAudit({ user: user.trim() || undefined, action: action || undefined, limit: 500 }));
   useLoadEffect(() => {
     void entries.load();
@@ -43,7 +48,8 @@ export function AuditPage() {
     <form class="filters" aria-label="Filter the audit trail" onSubmit=${(/** @type {Event} */ e) => e.preventDefault()} data-testid="audit-filters">
       <div class="filter">
         <label for="au-user">User</label>
-        <input id="au-user" value=${user} placeholder="Everyone" data-testid="audit-filter-user"
+        <input id="au-user" value=${typedUser} placeholder="Everyone" data-testid="audit-filter-user"
+          onInput=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setTypedUser(e.currentTarget.value)}
           onChange=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setUser(e.currentTarget.value.trim())} />
       </div>
       <${SelectFilter} id="au-action" label="Action" value=${action} onChange=${setAction} options=${KINDS} testid="audit-filter-action" />
