@@ -66,8 +66,13 @@ export async function readCertificateFiles(certFile: string, keyFile: string): P
       throw new Error(`cannot read the TLS ${what} ${file}: ${(err as Error).message}`, { cause: err });
     }
   };
-  const [cert, key] = await Promise.all([read(certFile, 'certificate'), read(keyFile, 'key')]);
-  return inspectCertificatePair({ cert, key }, { cert: certFile, key: keyFile });
+  // Both read, and every file that cannot be read named: the first failure alone would depend on which read ends first.
+  const [cert, key] = await Promise.allSettled([read(certFile, 'certificate'), read(keyFile, 'key')]);
+  if (cert.status === 'rejected' || key.status === 'rejected') {
+    const failures = [cert, key].filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as Error);
+    throw new Error(failures.map((err) => err.message).join('; '), { cause: failures[0] });
+  }
+  return inspectCertificatePair({ cert: cert.value, key: key.value }, { cert: certFile, key: keyFile });
 }
 
 /** The DNS names and IP addresses a certificate is for, IPv6 in its short form. */
