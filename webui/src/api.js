@@ -41,18 +41,8 @@ export async function request(method, path, options = {}) {
   const headers = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  let response = method === 'GET' ? await takeEarlyAnswer(url) : null;
-  try {
-    response ??= await fetch(url, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-  } catch {
-    throw new ApiError('The Vantage server cannot be reached. Check your connection; the page retries by itself.', 0);
-  }
-  const text = await response.text();
+  const answer = (method === 'GET' ? await takeEarlyAnswer(url) : null) ?? (await fetchAnswer(method, url, headers, options.body));
+  const text = answer.text;
   /** @type {unknown} */
   let data = null;
   if (text) {
@@ -62,12 +52,27 @@ export async function request(method, path, options = {}) {
       data = null;
     }
   }
-  if (!response.ok) {
-    if (response.status === 401 && !options.quiet401) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
-    const message = typeof data === 'object' && data !== null && 'error' in data && typeof data.error === 'string' ? data.error : `${method} ${path} failed: HTTP ${response.status}`;
-    throw new ApiError(message, response.status);
+  if (!answer.ok) {
+    if (answer.status === 401 && !options.quiet401) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
+    const message = typeof data === 'object' && data !== null && 'error' in data && typeof data.error === 'string' ? data.error : `${method} ${path} failed: HTTP ${answer.status}`;
+    throw new ApiError(message, answer.status);
   }
   return data;
+}
+
+/**
+ * @param {string} method @param {string} url @param {Record<string, string>} headers @param {unknown} body
+ * @returns {Promise<import('./early-requests.js').EarlyAnswer>}
+ */
+async function fetchAnswer(method, url, headers, body) {
+  /** @type {Response} */
+  let response;
+  try {
+    response = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError('The Vantage server cannot be reached. Check your connection; the page retries by itself.', 0);
+  }
+  return { ok: response.ok, status: response.status, text: await response.text() };
 }
 
 /** @param {Record<string, string | number | undefined | null> | undefined} query */

@@ -11,10 +11,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { UNAUTHORIZED_EVENT, currentSession, forgetSession, signOut, signedInBefore } from './api.js';
 import { OpenAlarmCount } from './alarm-count.js';
 import { catalogueLoaded, loadCatalogue } from './catalogue.js';
+import { earlyAnswersRead } from './early-requests.js';
 import { ConfirmHost, ErrorBox, Loading, Notices, notify } from './components.js';
 import { closeLive, useLiveState } from './live.js';
 import { useLoadEffect } from './load-effect.js';
-import { href, useRoute } from './router.js';
+import { href, parseHash, useRoute } from './router.js';
+import { loadUPlot } from './chart.js';
+import { prepareTimeFormat } from './time.js';
 import { SignInPage } from './pages/sign-in.js';
 import { AvailabilityPage } from './pages/availability.js';
 import { LocationsPage } from './pages/locations.js';
@@ -167,6 +170,22 @@ function NotAllowed({ what, role }) {
   return html`<section data-testid="not-allowed"><h1>Not available</h1><p>Only users with the ${role} role see ${what}. <a href=${href(['availability'])}>Go to availability</a>.</p></section>`;
 }
 
+/**
+ * How long the first render waits for the answers index.html asked for. They
+ * are usually here within a few tens of milliseconds of this module: with
+ * them, the first render goes from the session to the page with its data in
+ * one go and the browser lays the page out and draws it once, where a render
+ * per answer costs a frame of style and layout each (a spinner, the shell,
+ * then the data). A slow answer holds the page back this long at most.
+ */
+const FIRST_RENDER_WAIT_MS = 300;
+
+// Meanwhile, work the first render would do: a service page's chart library (index.html has it fetched
+// already), and the time formatter.
+const firstPath = parseHash(location.hash).path;
+const chartLoaded = firstPath[0] === 'services' && firstPath.length > 1 ? loadUPlot().catch(() => undefined) : undefined;
+prepareTimeFormat();
+await Promise.race([Promise.all([earlyAnswersRead(), chartLoaded]), new Promise((resolve) => setTimeout(resolve, FIRST_RENDER_WAIT_MS))]);
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));
 root.textContent = '';
 render(html`<${App} />`, root);

@@ -7,7 +7,7 @@
  * service page ask for it early.
  */
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ms as formatMs } from './format.js';
 import { formatTime } from './time.js';
 
@@ -20,8 +20,11 @@ const DASHES = [[], [6, 3], [2, 2], [10, 3, 2, 3]];
 let uPlotLoading;
 /** @type {typeof import('uplot') | undefined} */
 let uPlotLoaded;
-/** The chart library, loaded at its first use; a failed load is tried again at the next. */
-function loadUPlot() {
+/**
+ * The chart library, loaded at its first use (or before it, by the page
+ * that knows a chart is coming: app.js); a failed load is tried again at the next.
+ */
+export function loadUPlot() {
   uPlotLoading ??= import('uplot').then(
     (module) => (uPlotLoaded = module.default),
     (/** @type {unknown} */ err) => {
@@ -72,8 +75,9 @@ export function ResponseChart({ series, fromMs, toMs, title, height = 220, testi
   const [loadError, setLoadError] = useState(/** @type {unknown} */ (null));
   const labelsKey = withData.map((s) => s.label).join('\u0000');
 
-  // The plot itself: made again only when the lines it has change.
-  useEffect(() => {
+  // The plot itself: made again only when the lines it has change. Made as soon as the element is in the
+  // document, so that with the library already here the page's first frame has its chart.
+  useLayoutEffect(() => {
     const el = box.current;
     if (!el || withData.length === 0) return undefined;
     let gone = false;
@@ -150,9 +154,11 @@ export function ResponseChart({ series, fromMs, toMs, title, height = 220, testi
       resize.observe(el);
     };
     setLoadError(null);
-    loadUPlot().then(draw, (/** @type {unknown} */ err) => {
-      if (!gone) setLoadError(err);
-    });
+    if (uPlotLoaded) draw(uPlotLoaded);
+    else
+      loadUPlot().then(draw, (/** @type {unknown} */ err) => {
+        if (!gone) setLoadError(err);
+      });
     return () => {
       gone = true;
       resize?.disconnect();

@@ -4,33 +4,53 @@
  * the request for the same URL. Only a fresh, successful answer is taken:
  * anything else (a 401 before signing in, a page opened much later) is asked
  * for again, so an early answer never changes what a page shows.
+ *
+ * Each answer's body is read as soon as this module runs, so that a request
+ * taking it waits for nothing more (no task per body read): the first
+ * render, once they are all here (earlyAnswersRead, app.js), goes from the session
+ * to the page with its data in one go, and the browser draws it once.
  */
 
 /** How long after the page loaded an early answer is still the page's data. */
 const FRESH_MS = 10_000;
 
+/** An early answer, read to its end. @typedef {{ ok: boolean, status: number, text: string }} EarlyAnswer */
+
 /** @type {{ answers: Map<string, Promise<Response>>, at: number } | undefined} */
 const early = /** @type {any} */ (window).vantageEarlyRequests;
+
+/** @type {Map<string, Promise<EarlyAnswer | null>>} */
+const reads = new Map();
+for (const [url, answer] of early?.answers ?? []) {
+  reads.set(
+    url,
+    answer
+      .then(async (response) => ({ ok: response.ok, status: response.status, text: await response.text() }))
+      // Not reached, or cut off: the request for this URL asks again, and says why if that fails too.
+      .catch(() => null),
+  );
+}
 
 /**
  * The early answer for `url`, if there is a usable one (then it is gone).
  * @param {string} url path and query, as index.html wrote it
- * @returns {Promise<Response | null>}
+ * @returns {Promise<EarlyAnswer | null>}
  */
 export async function takeEarlyAnswer(url) {
-  const answer = early?.answers.get(url);
-  if (!early || !answer) return null;
-  early.answers.delete(url);
+  const read = reads.get(url);
+  if (!early || !read) return null;
+  reads.delete(url);
   if (Date.now() - early.at > FRESH_MS) return null;
-  try {
-    const response = await answer;
-    return response.ok ? response : null;
-  } catch {
-    return null;
-  }
+  const answer = await read;
+  return answer?.ok ? answer : null;
+}
+
+/** Settles once every early answer has been read (or has failed). */
+export function earlyAnswersRead() {
+  return Promise.allSettled(reads.values());
 }
 
 /** Forgets the early answers not taken yet (the session they were asked with has ended). */
 export function dropEarlyAnswers() {
-  early?.answers.clear();
+  reads.clear();
 }

@@ -25,6 +25,16 @@ const THIS_YEAR = formatter({ day: 'numeric', month: 'short', hour: '2-digit', m
 const OTHER_YEAR = formatter({ day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 const DEFAULTS = formatter({});
 
+/**
+ * Makes the formatter of exact times (every time element's title), to be
+ * called while the page has nothing else to do: the first Intl formatter in a
+ * new browser tab costs tens of milliseconds (ICU loading its locale data),
+ * which would otherwise fall on the first render.
+ */
+export function prepareTimeFormat() {
+  FULL().format(0);
+}
+
 /** "21 Nov 2026, 08:39:57" in the viewer's zone. */
 export function formatTime(/** @type {number | null | undefined} */ ms) {
   if (ms === null || ms === undefined) return '—';

@@ -8,6 +8,7 @@ import { html } from 'htm/preact';
 import { countOf } from '../format.js';
 import { ActionButton, Empty, ErrorBox, Loading, SeverityBadge, TableWrap, useResource } from '../components.js';
 import { useLiveRefresh } from '../live.js';
+import { useProgressiveCount } from '../progressive.js';
 import { reportOpenAlarms } from '../alarm-count.js';
 import { can } from '../role.js';
 import { href, useHashParam } from '../router.js';
@@ -58,6 +59,8 @@ export function AlarmsPage() {
   };
 
   const d = data.data;
+  // A screenful of rows first, the rest in chunks just after: a few hundred alarms take a while to lay out.
+  const rendered = useProgressiveCount(d?.alarms.length ?? 0);
   return html`<section aria-labelledby="alarms-title">
     <div class="page-head">
       <div>
@@ -85,7 +88,7 @@ export function AlarmsPage() {
                 </tr>
               </thead>
               <tbody>
-                ${d.alarms.map(
+                ${d.alarms.slice(0, rendered).map(
                   (a) => html`<tr key=${a.id} data-testid="alarm-row" data-alarm-id=${a.id} data-uei=${ueiName(a.uei)} data-severity=${a.severity}
                       data-acknowledged=${a.acknowledgedAt ? 'true' : 'false'} data-cleared=${a.clearedAt ? 'true' : 'false'} class=${a.clearedAt ? 'row-cleared' : ''}>
                     <td><${SeverityBadge} severity=${a.severity} /></td>
