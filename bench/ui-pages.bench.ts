@@ -66,13 +66,24 @@ await new Promise<void>((resolve) => baseline.listen(0, '127.0.0.1', resolve));
 const baselineUrl = `http://127.0.0.1:${(baseline.address() as { port: number }).port}/`;
 const minimalAppUrl = `${baselineUrl}app`;
 
+const PAGES: { name: string; hash: string; ready: string }[] = [
+  { name: 'availability', hash: '#/availability', ready: '[data-testid="matrix"]' },
+  { name: 'services', hash: '#/services', ready: '[data-testid^="service-row-"]' },
+  { name: 'service', hash: `#/services/${encodeURIComponent('node-007/HTTP')}`, ready: '[data-testid="service-chart"] canvas' },
+  { name: 'locations', hash: '#/locations', ready: '[data-testid^="monitor-"]' },
+  { name: 'events', hash: '#/events', ready: '[data-testid="event-row"]' },
+  { name: 'alarms', hash: '#/alarms', ready: '[data-testid="alarm-row"]' },
+];
+/** What each page the bench loads shows once it has its data: the baselines' and the web UI's. */
+const READY_SELECTORS = ['#ready', '[data-testid="minimal-row"]', ...PAGES.map((p) => p.ready)];
+
 /**
  * Installed in every document the bench opens: for each page's `ready` selector, the page's own clock
  * (performance.now(), from the start of the navigation) at the first frame after the selector first matched,
  * and a task later, when that frame has been drawn. Measured inside the browser, without the driver's round trips.
  */
 const WATCH_DRAWING = `(() => {
-  const selectors = ${JSON.stringify(['#ready', '[data-testid="minimal-row"]', '[data-testid="matrix"]', '[data-testid^="service-row-"]', '[data-testid="service-chart"] canvas', '[data-testid^="monitor-"]', '[data-testid="event-row"]', '[data-testid="alarm-row"]'])};
+  const selectors = ${JSON.stringify(READY_SELECTORS)};
   const drawn = {};
   globalThis.__vantageDrawnAt = drawn;
   const check = () => {
@@ -121,14 +132,6 @@ const page = await context.newPage();
 await signIn(page, `${backendUrl}/#/availability`);
 servicesAnswer = await page.evaluate(async () => (await fetch('/api/services?window=24h')).text());
 
-const PAGES: { name: string; hash: string; ready: string }[] = [
-  { name: 'availability', hash: '#/availability', ready: '[data-testid="matrix"]' },
-  { name: 'services', hash: '#/services', ready: '[data-testid^="service-row-"]' },
-  { name: 'service', hash: `#/services/${encodeURIComponent('node-007/HTTP')}`, ready: '[data-testid="service-chart"] canvas' },
-  { name: 'locations', hash: '#/locations', ready: '[data-testid^="monitor-"]' },
-  { name: 'events', hash: '#/events', ready: '[data-testid="event-row"]' },
-  { name: 'alarms', hash: '#/alarms', ready: '[data-testid="alarm-row"]' },
-];
 
 interface Load {
   ms: number;
@@ -247,10 +250,10 @@ const coldBasePage = median(coldBaseLoads.map((l) => l.inPageMs));
 console.log(`by the page's own clock (navigation start to the first frame drawn with the data, no driver round trips): baseline ${basePage.toFixed(0)} ms, cold baseline ${coldBasePage.toFixed(0)} ms`);
 console.log(
   `minimal app (one module fetching the same services list from the baseline's server, its first 24 rows drawn as plain rows): ` +
-    `warm ${median(minimalLoads.map((l) => l.ms)).toFixed(0)} ms, by its own clock ${median(minimalLoads.map((l) => l.inPageMs)).toFixed(0)} ms; ` +
+    `warm ${median(minimalLoads.map((l) => l.ms)).toFixed(0)} ms, by its own clock ${median(minimalLoads.map((l) => l.inPageMs)).toFixed(0)} ms (${(median(minimalLoads.map((l) => l.inPageMs)) / basePage).toFixed(2)}× the empty page's); ` +
     `cold ${median(coldMinimalLoads.map((l) => l.ms)).toFixed(0)} ms, by its own clock ${median(coldMinimalLoads.map((l) => l.inPageMs)).toFixed(0)} ms\n`,
 );
-console.log('page          in page: cold  warm ms   cold median ms  ×cold baseline  cold KB   warm median ms  ×baseline  in-app ms  ×baseline  CPU ms: server  browser  ×baseline  warm KB  REST requests per load');
+console.log('page          in page: cold  warm ms  ×baseline   cold median ms  ×cold baseline  cold KB   warm median ms  ×baseline  in-app ms  ×baseline  CPU ms: server  browser  ×baseline  warm KB  REST requests per load');
 for (const target of PAGES) {
   const loads = results.get(target.name)!;
   const warm = median(loads.map((l) => l.ms));
@@ -262,7 +265,7 @@ for (const target of PAGES) {
   const requests = loads[loads.length - 1]!.apiRequests;
   const repeated = requests.filter((r, i) => requests.indexOf(r) !== i);
   console.log(
-    `${target.name.padEnd(13)} ${median(coldRuns.map((l) => l.inPageMs)).toFixed(0).padStart(13)}  ${median(loads.map((l) => l.inPageMs)).toFixed(0).padStart(7)}   ${c.ms.toFixed(0).padStart(14)}  ${(c.ms / coldBase).toFixed(1).padStart(14)}  ${(c.bytes / 1024).toFixed(0).padStart(7)}   ${warm.toFixed(0).padStart(14)}  ${(warm / base).toFixed(1).padStart(9)}  ${median(inApp.get(target.name)!).toFixed(0).padStart(9)}  ${(median(inApp.get(target.name)!) / base).toFixed(2).padStart(9)}  ${serverCpu.toFixed(0).padStart(14)}  ${browserCpu.toFixed(0).padStart(7)}  ${cpuRatio.toFixed(1).padStart(9)}  ${(median(loads.map((l) => l.bytes)) / 1024).toFixed(0).padStart(7)}  ${requests.length} (${[...new Set(requests)].join(', ')})${repeated.length ? `  REPEATED: ${repeated.join(', ')}` : ''}`,
+    `${target.name.padEnd(13)} ${median(coldRuns.map((l) => l.inPageMs)).toFixed(0).padStart(13)}  ${median(loads.map((l) => l.inPageMs)).toFixed(0).padStart(7)}  ${(median(loads.map((l) => l.inPageMs)) / basePage).toFixed(1).padStart(9)}   ${c.ms.toFixed(0).padStart(14)}  ${(c.ms / coldBase).toFixed(1).padStart(14)}  ${(c.bytes / 1024).toFixed(0).padStart(7)}   ${warm.toFixed(0).padStart(14)}  ${(warm / base).toFixed(1).padStart(9)}  ${median(inApp.get(target.name)!).toFixed(0).padStart(9)}  ${(median(inApp.get(target.name)!) / base).toFixed(2).padStart(9)}  ${serverCpu.toFixed(0).padStart(14)}  ${browserCpu.toFixed(0).padStart(7)}  ${cpuRatio.toFixed(1).padStart(9)}  ${(median(loads.map((l) => l.bytes)) / 1024).toFixed(0).padStart(7)}  ${requests.length} (${[...new Set(requests)].join(', ')})${repeated.length ? `  REPEATED: ${repeated.join(', ')}` : ''}`,
   );
 }
 

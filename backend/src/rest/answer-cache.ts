@@ -15,6 +15,13 @@
 import type { EventBus } from '@vantage/events';
 import type { ResultIngest } from '../ingest/result-ingest.ts';
 
+/**
+ * How long a summary of a window (the services list, the availability
+ * matrix of a preset window) is reused when no event comes: the window's
+ * counts lag by at most this.
+ */
+export const SUMMARY_MAX_AGE_MS = 10_000;
+
 /** What tells an answer cache that its answers are out of date. */
 export interface AnswerChanges {
   bus: EventBus;

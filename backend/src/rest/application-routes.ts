@@ -4,15 +4,12 @@ import { availabilityMatrix, presetWindow } from '../availability/matrix.ts';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import { isApplicationDown, viewApplication } from '../correlation/application-state.ts';
 import type { Database } from '../db/database.ts';
-import { AnswerCache, type AnswerChanges } from './answer-cache.ts';
+import { AnswerCache, SUMMARY_MAX_AGE_MS, type AnswerChanges } from './answer-cache.ts';
 import { QueryReader } from './query-params.ts';
-
-/** How long the matrix of a preset window is reused when no event comes (answer-cache.ts): its figures lag by at most this. */
-export const AVAILABILITY_MAX_AGE_MS = 10_000;
 
 export function registerApplicationRoutes(app: FastifyInstance, deps: AnswerChanges & { db: Database; configs: ConfigHolder }): void {
   // Only the preset windows are kept: a custom range is asked for once, and ranges are endless.
-  const presets = new AnswerCache<Awaited<ReturnType<typeof availabilityMatrix>>>(AVAILABILITY_MAX_AGE_MS);
+  const presets = new AnswerCache<Awaited<ReturnType<typeof availabilityMatrix>>>(SUMMARY_MAX_AGE_MS);
   presets.clearOnChanges(deps, 'availability-answers');
 
   app.get('/api/applications', async () =>

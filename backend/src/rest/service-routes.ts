@@ -16,7 +16,7 @@ import type { LocationMonitorService } from '../location-monitors/location-monit
 import { wireStatus } from '../location-monitors/monitor-state.ts';
 import { queryOutages } from '../outages/outage-store.ts';
 import { queryResponseTimes, type SeriesPoint } from '../series/series-query.ts';
-import { AnswerCache, type AnswerChanges } from './answer-cache.ts';
+import { AnswerCache, SUMMARY_MAX_AGE_MS, type AnswerChanges } from './answer-cache.ts';
 import { QueryReader } from './query-params.ts';
 import { activityKey, serviceActivity, type ActivityPeriod } from './service-activity.ts';
 import { SERVICE_STATES, locationState, overallState, periodLetter, type ServiceState } from './service-states.ts';
@@ -49,8 +49,6 @@ export interface ServiceRouteDependencies {
   ingest: AnswerChanges['ingest'];
 }
 
-/** How long a services list is reused when no event comes (answer-cache.ts): its counts lag by at most this. */
-export const SERVICES_LIST_MAX_AGE_MS = 10_000;
 
 interface CatalogEntry {
   service: PolledService;
@@ -131,7 +129,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
   };
 
   /** Every service's summary over a window, computed once for all the filters and sorts asked in the next seconds. */
-  const lists = new AnswerCache<{ window: ReturnType<typeof windowOf>; all: ReturnType<typeof summarize>[] }>(SERVICES_LIST_MAX_AGE_MS);
+  const lists = new AnswerCache<{ window: ReturnType<typeof windowOf>; all: ReturnType<typeof summarize>[] }>(SUMMARY_MAX_AGE_MS);
   lists.clearOnChanges(deps, 'services-list-answers');
   const summarizeAll = async (windowKey: WindowKey) => {
     const window = windowOf(windowKey, Date.now());
