@@ -15,8 +15,12 @@
  * between pages once the UI is open. A second baseline, the least a page
  * of this kind does (one module that fetches the same services list and draws
  * a screenful of plain rows), says how much of a page's time is the web UI's own work.
+ * And a reload of each page in the same tab, beside a reload of the empty page:
+ * the browser keeps the tab's renderer process for a page of the same site,
+ * where a load from another site (the loads above, from about:blank) starts
+ * in a new one.
  *
- *   node --import tsx bench/ui-pages.bench.ts [services=300] [runs=7]
+ *   [COLD_RUNS=3] node --import tsx bench/ui-pages.bench.ts [services=300] [runs=7]
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -208,8 +212,8 @@ async function coldLoad(url: string, ready: string): Promise<Load> {
     await fresh.close();
   }
 }
-/** Cold loads of each page (each a fresh context): a first visit varies more than a warm one, so the median of these. */
-const COLD_RUNS = 3;
+/** Cold loads of each page (each a fresh context): a first visit varies more than a warm one, so the median of these (COLD_RUNS, 3). */
+const COLD_RUNS = Number(process.env.COLD_RUNS ?? 3);
 const coldBaseLoads: Load[] = [];
 const coldMinimalLoads: Load[] = [];
 const coldLoads = new Map<string, Load[]>();
@@ -239,6 +243,28 @@ for (let run = 0; run < RUNS; run++) {
   for (const target of PAGES) inApp.set(target.name, [...(inApp.get(target.name) ?? []), await navigateInApp(page, target.hash, target.ready)]);
 }
 
+// A reload (the same tab, F5): unlike a load from another site, the browser keeps the tab's renderer process (and what
+// it has warmed up: compiled code, the locale data of dates and numbers) for a page of the same site.
+/** A reload of the page shown, until `ready` is on screen: by the driver, and by the page's own clock. */
+async function reload(p: Page, ready: string): Promise<{ ms: number; inPageMs: number }> {
+  const started = performance.now();
+  await p.reload();
+  await p.locator(ready).first().waitFor({ timeout: 30_000 });
+  return { ms: performance.now() - started, inPageMs: await drawnAt(p, ready) };
+}
+const reloads = new Map<string, { ms: number; inPageMs: number }[]>();
+const baseReloads: { ms: number; inPageMs: number }[] = [];
+for (const target of [{ name: 'baseline', url: baselineUrl, ready: '#ready' }, ...PAGES.map((t) => ({ name: t.name, url: `${backendUrl}/${t.hash}`, ready: t.ready }))]) {
+  await page.goto('about:blank');
+  await page.goto(target.url);
+  await page.locator(target.ready).first().waitFor({ timeout: 30_000 });
+  for (let run = 0; run < RUNS; run++) {
+    const r = await reload(page, target.ready);
+    if (target.name === 'baseline') baseReloads.push(r);
+    else reloads.set(target.name, [...(reloads.get(target.name) ?? []), r]);
+  }
+}
+
 const base = median(baseLoads.map((l) => l.ms));
 const coldBase = median(coldBaseLoads.map((l) => l.ms));
 const baseServerCpu = median(baseLoads.map((l) => l.serverCpuMs));
@@ -254,6 +280,14 @@ console.log(
     `warm ${median(minimalLoads.map((l) => l.ms)).toFixed(0)} ms, by its own clock ${median(minimalLoads.map((l) => l.inPageMs)).toFixed(0)} ms (${(median(minimalLoads.map((l) => l.inPageMs)) / basePage).toFixed(2)}× the empty page's); ` +
     `cold ${median(coldMinimalLoads.map((l) => l.ms)).toFixed(0)} ms, by its own clock ${median(coldMinimalLoads.map((l) => l.inPageMs)).toFixed(0)} ms\n`,
 );
+const baseReloadPage = median(baseReloads.map((r) => r.inPageMs));
+console.log(`reload (the same tab): the empty page ${median(baseReloads.map((r) => r.ms)).toFixed(0)} ms by the driver, ${baseReloadPage.toFixed(0)} ms by its own clock`);
+for (const target of PAGES) {
+  const list = reloads.get(target.name)!;
+  const inPage = median(list.map((r) => r.inPageMs));
+  console.log(`  reload ${target.name.padEnd(13)} ${median(list.map((r) => r.ms)).toFixed(0).padStart(5)} ms by the driver, ${inPage.toFixed(0).padStart(5)} ms by its own clock (${(inPage / baseReloadPage).toFixed(1)}× the empty page's)`);
+}
+console.log('');
 console.log('page          in page: cold  warm ms  ×baseline   cold median ms  ×cold baseline  cold KB   warm median ms  ×baseline  in-app ms  ×baseline  CPU ms: server  browser  ×baseline  warm KB  REST requests per load');
 for (const target of PAGES) {
   const loads = results.get(target.name)!;
