@@ -3,7 +3,7 @@
  * CSRF token on every change, a 401 turned into "show the sign-in form", and
  * the server's `{error}` text carried in the thrown ApiError so pages can show it.
  */
-import { dropEarlyAnswers, takeEarlyAnswer } from './early-requests.js';
+import { dropEarlyAnswers, readAnswer, takeEarlyAnswer } from './early-requests.js';
 
 /** @type {string | null} */
 let csrfToken = null;
@@ -42,12 +42,11 @@ export async function request(method, path, options = {}) {
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const answer = (method === 'GET' ? await takeEarlyAnswer(url) : null) ?? (await fetchAnswer(method, url, headers, options.body));
-  const text = answer.text;
   /** @type {unknown} */
   let data = null;
-  if (text) {
+  if (answer.text) {
     try {
-      data = JSON.parse(text);
+      data = JSON.parse(answer.text);
     } catch {
       data = null;
     }
@@ -72,7 +71,7 @@ async function fetchAnswer(method, url, headers, body) {
   } catch {
     throw new ApiError('The Vantage server cannot be reached. Check your connection; the page retries by itself.', 0);
   }
-  return { ok: response.ok, status: response.status, text: await response.text() };
+  return readAnswer(response);
 }
 
 /** @param {Record<string, string | number | undefined | null> | undefined} query */

@@ -19,13 +19,21 @@ const FRESH_MS = 10_000;
 /** @type {{ answers: Map<string, Promise<Response>>, at: number } | undefined} */
 const early = /** @type {any} */ (window).vantageEarlyRequests;
 
+/**
+ * A response read to its end (api.js reads the ones it fetches itself the same way).
+ * @param {Response} response @returns {Promise<EarlyAnswer>}
+ */
+export async function readAnswer(response) {
+  return { ok: response.ok, status: response.status, text: await response.text() };
+}
+
 /** @type {Map<string, Promise<EarlyAnswer | null>>} */
 const reads = new Map();
 for (const [url, answer] of early?.answers ?? []) {
   reads.set(
     url,
     answer
-      .then(async (response) => ({ ok: response.ok, status: response.status, text: await response.text() }))
+      .then(readAnswer)
       // Not reached, or cut off: the request for this URL asks again, and says why if that fails too.
       .catch(() => null),
   );

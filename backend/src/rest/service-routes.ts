@@ -7,7 +7,6 @@
  * times of every location on one time axis, and its outages.
  */
 import type { PolledService } from '@vantage/common';
-import type { EventBus } from '@vantage/events';
 import type { FastifyInstance } from 'fastify';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import type { Database } from '../db/database.ts';
@@ -40,15 +39,12 @@ type SortKey = (typeof SORTS)[number];
 /** Monitors that count at a location: admitted, not revoked (their state says whether they are checking). */
 const counts = (m: LocationMonitorRow) => m.lifecycle !== 'PENDING' && m.lifecycle !== 'DENIED' && m.lifecycle !== 'REVOKED' && m.lifecycle !== 'DELETED';
 
-export interface ServiceRouteDependencies {
+/** The changes (answer-cache.ts) clear the kept services lists. */
+export interface ServiceRouteDependencies extends AnswerChanges {
   db: Database;
   configs: ConfigHolder;
   monitors: LocationMonitorService;
-  /** Its events clear the kept services lists (answer-cache.ts), as do statuses changed by results. */
-  bus: EventBus;
-  ingest: AnswerChanges['ingest'];
 }
-
 
 interface CatalogEntry {
   service: PolledService;
