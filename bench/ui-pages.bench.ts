@@ -11,7 +11,7 @@
  * clock: of the backend's process and of the browser's processes, from
  * navigation start to the data on screen. And the time
  * to go from one page to the next inside the web UI (a link followed: the
- * hash changes, no document is loaded), which is how an operator moves
+ * address changes, no document is loaded), which is how an operator moves
  * between pages once the UI is open. A second baseline, the least a page
  * of this kind does (one module that fetches the same services list and draws
  * a screenful of plain rows), says how much of a page's time is the web UI's own work.
@@ -71,13 +71,13 @@ await new Promise<void>((resolve) => baseline.listen(0, '127.0.0.1', resolve));
 const baselineUrl = `http://127.0.0.1:${(baseline.address() as { port: number }).port}/`;
 const minimalAppUrl = `${baselineUrl}app`;
 
-const PAGES: { name: string; hash: string; ready: string }[] = [
-  { name: 'availability', hash: '#/availability', ready: '[data-testid="matrix"]' },
-  { name: 'services', hash: '#/services', ready: '[data-testid^="service-row-"]' },
-  { name: 'service', hash: `#/services/${encodeURIComponent('node-007/HTTP')}`, ready: '[data-testid="service-chart"] canvas' },
-  { name: 'locations', hash: '#/locations', ready: '[data-testid^="monitor-"]' },
-  { name: 'events', hash: '#/events', ready: '[data-testid="event-row"]' },
-  { name: 'alarms', hash: '#/alarms', ready: '[data-testid="alarm-row"]' },
+const PAGES: { name: string; path: string; ready: string }[] = [
+  { name: 'availability', path: '/availability', ready: '[data-testid="matrix"]' },
+  { name: 'services', path: '/services', ready: '[data-testid^="service-row-"]' },
+  { name: 'service', path: `/services/${encodeURIComponent('node-007/HTTP')}`, ready: '[data-testid="service-chart"] canvas' },
+  { name: 'locations', path: '/locations', ready: '[data-testid^="monitor-"]' },
+  { name: 'events', path: '/events', ready: '[data-testid="event-row"]' },
+  { name: 'alarms', path: '/alarms', ready: '[data-testid="alarm-row"]' },
 ];
 /** What each page the bench loads shows once it has its data: the baselines' and the web UI's. */
 const READY_SELECTORS = ['#ready', '[data-testid="minimal-row"]', ...PAGES.map((p) => p.ready)];
@@ -134,7 +134,7 @@ const browser = await launchBrowser();
 const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
 await context.addInitScript({ content: WATCH_DRAWING });
 const page = await context.newPage();
-await signIn(page, `${backendUrl}/#/availability`);
+await signIn(page, `${backendUrl}/availability`);
 servicesAnswer = await page.evaluate(async () => (await fetch('/api/services?window=24h')).text());
 
 
@@ -183,13 +183,19 @@ async function load(p: Page, url: string, ready: string): Promise<Load> {
   return { ms, inPageMs, serverCpuMs, browserCpuMs, apiRequests, bytes };
 }
 
-/** From the page now shown to `hash` the way a link in the web UI goes there, until `ready` is on screen. */
-async function navigateInApp(p: Page, hash: string, ready: string): Promise<number> {
+/** From the page now shown to `path` the way a link in the web UI goes there (a click on it), until `ready` is on screen. */
+async function navigateInApp(p: Page, path: string, ready: string): Promise<number> {
   const started = performance.now();
-  // The function runs in the page, where `location` is the page's own.
+  // The function runs in the page: a link to `path`, clicked (the web UI follows it without loading a document).
   await p.evaluate((to) => {
-    (globalThis as unknown as { location: { hash: string } }).location.hash = to;
-  }, hash);
+    interface Link { href: string; click(): void; remove(): void }
+    const doc = (globalThis as unknown as { document: { createElement(tag: 'a'): Link; body: { append(node: Link): void } } }).document;
+    const link = doc.createElement('a');
+    link.href = to;
+    doc.body.append(link);
+    link.click();
+    link.remove();
+  }, path);
   await p.locator(ready).first().waitFor({ timeout: 30_000 });
   return performance.now() - started;
 }
@@ -201,7 +207,7 @@ const baseLoads: Load[] = [];
 const results = new Map<string, Load[]>();
 // Each page once first, unmeasured: the backend has just started, and its first answers of each kind (code not yet
 // optimised, the database's caches empty) are not what a page costs.
-for (const target of PAGES) await load(page, `${backendUrl}/${target.hash}`, target.ready);
+for (const target of PAGES) await load(page, `${backendUrl}${target.path}`, target.ready);
 /** One load in a fresh browser context with the session cookie, nothing cached. */
 async function coldLoad(url: string, ready: string): Promise<Load> {
   const fresh = await browser.newContext({ viewport: { width: 1366, height: 900 }, storageState: await context.storageState() });
@@ -221,7 +227,7 @@ for (let run = 0; run < COLD_RUNS; run++) {
   for (const target of PAGES) {
     coldBaseLoads.push(await coldLoad(baselineUrl, '#ready'));
     if (target === PAGES[0]) coldMinimalLoads.push(await coldLoad(minimalAppUrl, '[data-testid="minimal-row"]'));
-    coldLoads.set(target.name, [...(coldLoads.get(target.name) ?? []), await coldLoad(`${backendUrl}/${target.hash}`, target.ready)]);
+    coldLoads.set(target.name, [...(coldLoads.get(target.name) ?? []), await coldLoad(`${backendUrl}${target.path}`, target.ready)]);
   }
 }
 const minimalLoads: Load[] = [];
@@ -230,17 +236,17 @@ for (let run = 0; run < RUNS; run++) {
   minimalLoads.push(await load(page, minimalAppUrl, '[data-testid="minimal-row"]'));
   for (const target of PAGES) {
     const list = results.get(target.name) ?? [];
-    list.push(await load(page, `${backendUrl}/${target.hash}`, target.ready));
+    list.push(await load(page, `${backendUrl}${target.path}`, target.ready));
     results.set(target.name, list);
   }
 }
 
 // Inside the web UI: each page reached from the one before it in the list, as the navigation links go.
 const inApp = new Map<string, number[]>();
-await page.goto(`${backendUrl}/${PAGES[PAGES.length - 1]!.hash}`);
+await page.goto(`${backendUrl}${PAGES[PAGES.length - 1]!.path}`);
 await page.locator(PAGES[PAGES.length - 1]!.ready).first().waitFor({ timeout: 30_000 });
 for (let run = 0; run < RUNS; run++) {
-  for (const target of PAGES) inApp.set(target.name, [...(inApp.get(target.name) ?? []), await navigateInApp(page, target.hash, target.ready)]);
+  for (const target of PAGES) inApp.set(target.name, [...(inApp.get(target.name) ?? []), await navigateInApp(page, target.path, target.ready)]);
 }
 
 // A reload (the same tab, F5): unlike a load from another site, the browser keeps the tab's renderer process (and what
@@ -254,7 +260,7 @@ async function reload(p: Page, ready: string): Promise<{ ms: number; inPageMs: n
 }
 const reloads = new Map<string, { ms: number; inPageMs: number }[]>();
 const baseReloads: { ms: number; inPageMs: number }[] = [];
-for (const target of [{ name: 'baseline', url: baselineUrl, ready: '#ready' }, ...PAGES.map((t) => ({ name: t.name, url: `${backendUrl}/${t.hash}`, ready: t.ready }))]) {
+for (const target of [{ name: 'baseline', url: baselineUrl, ready: '#ready' }, ...PAGES.map((t) => ({ name: t.name, url: `${backendUrl}${t.path}`, ready: t.ready }))]) {
   await page.goto('about:blank');
   await page.goto(target.url);
   await page.locator(target.ready).first().waitFor({ timeout: 30_000 });

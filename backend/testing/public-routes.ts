@@ -8,7 +8,16 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
   'POST /api/session',
   'GET /api/session',
   'GET /api/openapi.json',
+  // The web UI's page at each of its paths (it shows the sign-in form; it carries data only for a session).
   'GET /',
+  'GET /availability',
+  'GET /services',
+  'GET /services/*',
+  'GET /locations',
+  'GET /events',
+  'GET /alarms',
+  'GET /audit',
+  'GET /users',
   'GET /ui/*',
   'GET /vendor/:name',
   // JSON-RPC authenticates the location monitor itself (common/PROTOCOL.md), not a user.

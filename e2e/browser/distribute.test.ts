@@ -57,7 +57,7 @@ after(async () => {
 const shareText = async (name: string) => ((await page.getByTestId(`share-${name}`).textContent()) ?? '').trim();
 
 void test("the Locations page shows each monitor's share; a pause moves it; the matrix marks the location shared", { skip: missingBrowser }, async () => {
-  await page.goto(`http://127.0.0.1:${t.backend.port}/#/locations`);
+  await page.goto(`http://127.0.0.1:${t.backend.port}/locations`);
   await page.getByLabel(/user ?name/i).fill('admin');
   await page.getByLabel(/password/i).fill(TEST_ADMIN_PASSWORD);
   await page.getByRole('button', { name: /sign in/i }).click();
@@ -79,7 +79,7 @@ void test("the Locations page shows each monitor's share; a pause moves it; the 
   assert.equal(await shareText('dist-2'), 'polls nothing (not started, or paused)');
   await page.screenshot({ path: join(SHOTS, 'distribute-paused.png'), fullPage: true });
 
-  await page.goto(`http://127.0.0.1:${t.backend.port}/#/availability`);
+  await page.goto(`http://127.0.0.1:${t.backend.port}/availability`);
   const header = page.getByTestId('matrix-location-DIST');
   await header.waitFor({ timeout: 15_000 });
   assert.match((await header.textContent()) ?? '', /DIST\s*shared/);

@@ -71,7 +71,7 @@ async function insideScreen(page: Page, element: Locator, what: string): Promise
 void test('on a phone, Approve and Pause are on the screen, no page scrolls sideways, the matrix says it scrolls', { skip: missingBrowser }, async () => {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
   page.on('pageerror', (err) => console.log(`page error: ${err.message}`));
-  await signIn(page, `${fixture.url}/#/locations`);
+  await signIn(page, `${fixture.url}/locations`);
   const approve = page.getByTestId('approve-lon-new');
   await approve.waitFor({ timeout: 15_000 });
   await fitsSideways(page, 'Locations');
@@ -84,7 +84,7 @@ void test('on a phone, Approve and Pause are on the screen, no page scrolls side
   await page.locator('[data-testid="monitor-lon-1"][data-status="PAUSED"]').waitFor({ timeout: 15_000 });
   await insideScreen(page, page.getByTestId('resume-lon-1'), 'Resume');
 
-  await page.goto(`${fixture.url}/#/availability`);
+  await page.goto(`${fixture.url}/availability`);
   await page.getByTestId('matrix').waitFor({ timeout: 15_000 });
   await fitsSideways(page, 'Availability');
   // LON's one started monitor is paused, the other approved but not started: the cells say paused, not "no data".
@@ -98,16 +98,16 @@ void test('on a phone, Approve and Pause are on the screen, no page scrolls side
   assert.match((await hint.textContent()) ?? '', /scroll or swipe sideways/);
   await page.screenshot({ path: join(SHOTS, 'phone-availability.png'), fullPage: true });
 
-  for (const [hash, ready] of [
-    ['#/services', '[data-testid^="service-row-"]'],
-    [`#/services/${encodeURIComponent('node-007/HTTP')}`, '[data-testid="service-chart"]'],
-    ['#/events', '[data-testid="event-row"]'],
-    ['#/alarms', '[data-testid="alarm-row"]'],
+  for (const [path, ready] of [
+    ['/services', '[data-testid^="service-row-"]'],
+    [`/services/${encodeURIComponent('node-007/HTTP')}`, '[data-testid="service-chart"]'],
+    ['/events', '[data-testid="event-row"]'],
+    ['/alarms', '[data-testid="alarm-row"]'],
   ] as const) {
-    await page.goto(`${fixture.url}/${hash}`);
+    await page.goto(`${fixture.url}${path}`);
     await page.locator(ready).first().waitFor({ timeout: 15_000 });
-    await fitsSideways(page, hash);
-    await page.screenshot({ path: join(SHOTS, `phone-${hash.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}.png`), fullPage: true });
+    await fitsSideways(page, path);
+    await page.screenshot({ path: join(SHOTS, `phone-${path.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}.png`), fullPage: true });
   }
   await page.close();
 });
@@ -115,7 +115,7 @@ void test('on a phone, Approve and Pause are on the screen, no page scrolls side
 void test('on a 1366 px laptop the monitors table fits its card; a stopped monitor offers no Pause', { skip: missingBrowser }, async () => {
   assert.ok((await fixture.t.call('pollerStopping', {}, fixture.monitors.SYD)).result !== undefined, 'syd-1 stops');
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  await signIn(page, `${fixture.url}/#/locations`);
+  await signIn(page, `${fixture.url}/locations`);
   await page.locator('[data-testid="monitor-syd-1"][data-status="STOPPED"]').waitFor({ timeout: 15_000 });
   assert.equal(await page.getByTestId('pause-syd-1').count(), 0, 'nothing to pause: its poller is shut down');
   assert.match(((await page.getByTestId('checking-SYD').textContent()) ?? '').trim(), /^0 of 1 monitor checking \(1 stopped\)$/);

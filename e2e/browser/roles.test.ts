@@ -42,12 +42,12 @@ after(async () => {
   await t?.close();
 });
 
-/** A fresh browser (its own cookies) signed in as `username`, on `hash`. */
-async function signedIn(username: string, password: string, hash: string): Promise<{ context: BrowserContext; page: Page }> {
+/** A fresh browser (its own cookies) signed in as `username`, on the page at `path`. */
+async function signedIn(username: string, password: string, path: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.on('pageerror', (err) => console.log(`page error (${username}): ${err.message}`));
-  await page.goto(`${base}/${hash}`);
+  await page.goto(`${base}${path}`);
   await page.getByLabel(/user ?name/i).fill(username);
   await page.getByLabel(/password/i).fill(password);
   await page.getByRole('button', { name: /sign in/i }).click();
@@ -68,7 +68,7 @@ function postFromPage(page: Page, path: string): Promise<{ status: number; error
 
 void test('an administrator adds users; a viewer cannot pause, an operator can, and the audit trail names the operator', { skip: missingBrowser }, async () => {
   // The administrator adds a viewer and an operator on the Users page.
-  const admin = await signedIn('admin', TEST_ADMIN_PASSWORD, '#/users');
+  const admin = await signedIn('admin', TEST_ADMIN_PASSWORD, '/users');
   for (const [username, role] of [
     ['vera', 'viewer'],
     ['otto', 'operator'],
@@ -90,7 +90,7 @@ void test('an administrator adds users; a viewer cannot pause, an operator can, 
   await admin.context.close();
 
   // The viewer sees the monitor, and no action on it, nor the pages for operators and administrators.
-  const viewer = await signedIn('vera', PASSWORD, '#/locations');
+  const viewer = await signedIn('vera', PASSWORD, '/locations');
   const row = viewer.page.getByTestId('monitor-rdu-1').or(viewer.page.locator('tr', { hasText: 'rdu-1' })).first();
   await row.waitFor({ timeout: 15_000 });
   assert.equal(await viewer.page.getByTestId('pause-rdu-1').count(), 0, 'no Pause for a viewer');
@@ -107,7 +107,7 @@ void test('an administrator adds users; a viewer cannot pause, an operator can, 
   await viewer.context.close();
 
   // The operator pauses it from the Locations page; Delete stays for administrators.
-  const operator = await signedIn('otto', PASSWORD, '#/locations');
+  const operator = await signedIn('otto', PASSWORD, '/locations');
   await operator.page.getByTestId('pause-rdu-1').click();
   await operator.page.getByTestId('resume-rdu-1').waitFor({ timeout: 15_000 });
   assert.equal((await t.backend.monitors.get(monitor.monitorId)).paused, true);
@@ -133,7 +133,7 @@ void test('an administrator adds users; a viewer cannot pause, an operator can, 
   await operator.context.close();
 
   // Back on the Users page, the administrator makes the operator a viewer and deletes the viewer.
-  const again = await signedIn('admin', TEST_ADMIN_PASSWORD, '#/users');
+  const again = await signedIn('admin', TEST_ADMIN_PASSWORD, '/users');
   await again.page.getByTestId('role-otto').selectOption('viewer');
   await again.page.locator('[data-testid="user-otto"][data-role="viewer"]').waitFor({ timeout: 10_000 });
   assert.equal((await userRole('otto')), 'viewer');
@@ -148,14 +148,14 @@ void test('an administrator adds users; a viewer cannot pause, an operator can, 
 
   // The filters live in the address: a reload shows the same filtered list. A name typed in the user filter survives
   // the list arriving again for another filter before Enter applies it.
-  const hash = () => again.page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash);
+  const address = () => again.page.evaluate(() => (globalThis as unknown as { location: { search: string } }).location.search);
   await again.page.getByTestId('audit-filter-user').fill('otto');
   await again.page.getByTestId('audit-filter-action').selectOption('monitor.');
-  await eventually('the monitor actions only', async () => (await hash()).includes('action=monitor.') && (await again.page.locator('[data-testid="audit-row"][data-action="user.delete"]').count()) === 0, 10_000, 50);
+  await eventually('the monitor actions only', async () => (await address()).includes('action=monitor.') && (await again.page.locator('[data-testid="audit-row"][data-action="user.delete"]').count()) === 0, 10_000, 50);
   assert.equal(await again.page.getByTestId('audit-filter-user').inputValue(), 'otto', 'what was typed is still there');
   await again.page.getByTestId('audit-filter-user').press('Enter');
   // Read from the page itself, not by a predicate evaluated in it: its Content-Security-Policy forbids the eval a string predicate needs.
-  await eventually('both filters in the address', async () => (await hash()).includes('user=otto') && (await hash()).includes('action=monitor.'), 10_000, 50);
+  await eventually('both filters in the address', async () => (await address()).includes('user=otto') && (await address()).includes('action=monitor.'), 10_000, 50);
   await again.page.reload();
   await again.page.locator('[data-testid="audit-row"][data-action="monitor.pause"]').waitFor({ timeout: 10_000 });
   assert.equal(await again.page.getByTestId('audit-filter-action').inputValue(), 'monitor.');

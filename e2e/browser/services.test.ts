@@ -42,22 +42,37 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+/** The REST requests `p` makes during `act` and a moment after it (not the live stream). */
+async function apiRequestsDuring(p: Page, act: () => Promise<void>): Promise<string[]> {
+  const asked: string[] = [];
+  const onRequest = (r: { url(): string }) => {
+    const url = new URL(r.url());
+    if (url.pathname.startsWith('/api/') && url.pathname !== '/api/live') asked.push(url.pathname + url.search);
+  };
+  p.on('request', onRequest);
+  try {
+    await act();
+    await p.waitForTimeout(300);
+  } finally {
+    p.off('request', onRequest);
+  }
+  return asked;
+}
 const untilRows = (n: number) => until(async () => (await rows().count()) === n, `${n} rows`);
 const rowIds = async () => (await rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-testid')!.replace('service-row-', '')))).sort();
 
 void test('the services list searches and filters, keeps its filters in the address, and opens a service', { skip: missingBrowser }, async () => {
-  await signIn(page, `${fixture.url}/#/services`);
+  await signIn(page, `${fixture.url}/services`);
   await rows().first().waitFor({ timeout: 15_000 });
   // A screenful first, the rest in chunks just after.
   await untilRows(NODES);
-  // Opened again once signed in: the list is asked for while the page's scripts load (index.html), not after them and the session.
-  await page.reload();
-  await rows().first().waitFor({ timeout: 15_000 });
-  const asked = (await page.evaluate(`({
-    listAt: performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === '/api/services')?.startTime ?? null,
-    scriptsDoneAt: performance.getEntriesByType('navigation')[0].domContentLoadedEventStart,
-  })`)) as { listAt: number | null; scriptsDoneAt: number };
-  assert.ok(asked.listAt !== null && asked.listAt < asked.scriptsDoneAt, JSON.stringify(asked));
+  // Opened again once signed in: the page comes with the answers it shows first (the server sees the session cookie
+  // and the path), so the browser asks the API for none of them.
+  const askedOnLoad = apiRequestsDuring(page, async () => {
+    await page.reload();
+    await rows().first().waitFor({ timeout: 15_000 });
+  });
+  assert.deepEqual(await askedOnLoad, [], 'the session, the event catalogue, the alarm count and the list came with the page');
   assert.match((await page.getByTestId('services-summary').textContent()) ?? '', new RegExp(`^${NODES} services; history over the last 24 hours\\.$`));
   // Each row: state per location (a paused or missing location would say so), history bars, a sparkline.
   const first = page.getByTestId('service-row-node-001/HTTP');
@@ -123,7 +138,7 @@ void test('the services list searches and filters, keeps its filters in the addr
 });
 
 void test('the availability page maps the locations by their coordinates, each in the colour and word of its state', { skip: missingBrowser }, async () => {
-  await page.goto(`${fixture.url}/#/availability`);
+  await page.goto(`${fixture.url}/availability`);
   const map = page.getByTestId('location-map');
   await map.getByTestId('map-land').waitFor({ timeout: 15_000 });
   assert.ok(((await map.getByTestId('map-land').getAttribute('d')) ?? '').length > 10_000, 'the world outline is drawn');
@@ -160,53 +175,87 @@ const WATCH_FRAMES = `(() => {
 })();`;
 type AppFrame = { loading: boolean; rows: boolean; chart: boolean };
 
-void test('a page whose answers are here when its scripts are draws its data in its first frame; a slow answer shows the spinner first, asked for once', { skip: missingBrowser }, async () => {
+void test('a page opened with a session draws its data in its first frame; opened from another site it asks early, once, and shows a slow answer\'s spinner first', { skip: missingBrowser }, async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   await context.addInitScript({ content: WATCH_FRAMES });
   const p = await context.newPage();
   try {
-    await signIn(p, `${fixture.url}/#/availability`);
-    const loads: { hash: string; shows: 'rows' | 'chart' }[] = [
-      { hash: '#/services', shows: 'rows' },
-      { hash: `#/services/${encodeURIComponent('node-014/HTTP')}`, shows: 'chart' },
+    await signIn(p, `${fixture.url}/availability`);
+    const loads: { path: string; shows: 'rows' | 'chart' }[] = [
+      { path: '/services', shows: 'rows' },
+      { path: `/services/${encodeURIComponent('node-014/HTTP')}`, shows: 'chart' },
     ];
-    for (const { hash, shows } of loads) {
-      // The answers are asked for while the scripts load, and the first render waits a moment for them: the first
-      // frame has the data, not a spinner, then the shell, then the data. A machine busy enough to hold an answer
-      // past that moment gets a spinner first, so: in at least one of three loads (rendering per answer, never).
+    for (const { path, shows } of loads) {
+      // The answers come with the page, and a service page's chart library is preloaded beside the app: the first
+      // frame has the data, not a spinner, then the shell, then the data. The chart's first render waits a moment for
+      // its library, which a busy machine can hold past that moment: so in at least one of three loads.
       const firsts: AppFrame[] = [];
       for (let i = 0; i < 3 && !firsts.some((f) => f[shows] && !f.loading); i++) {
         await p.goto('about:blank');
-        await p.goto(`${fixture.url}/${hash}`);
-        await p.locator(shows === 'rows' ? '[data-testid^="service-row-"]' : '[data-testid="service-chart"] canvas').first().waitFor({ timeout: 15_000 });
+        const asked = await apiRequestsDuring(p, async () => {
+          await p.goto(`${fixture.url}${path}`);
+          await p.locator(shows === 'rows' ? '[data-testid^="service-row-"]' : '[data-testid="service-chart"] canvas').first().waitFor({ timeout: 15_000 });
+        });
+        assert.deepEqual(asked, [], `${path}: every answer the page shows first came with it`);
         const frames = (await p.evaluate('globalThis.__appFrames')) as AppFrame[];
         assert.ok(frames.length > 0, 'frames were seen');
         firsts.push(frames[0]!);
       }
       assert.ok(
         firsts.some((f) => f[shows] && !f.loading),
-        `${hash}: the first frame showing the app has its ${shows === 'rows' ? 'rows' : 'chart'}: ${JSON.stringify(firsts)}`,
+        `${path}: the first frame showing the app has its ${shows === 'rows' ? 'rows' : 'chart'}: ${JSON.stringify(firsts)}`,
       );
     }
 
-    // An answer slower than that wait: the page shows its spinner, then the rows, from the one early request.
-    const asked: string[] = [];
-    p.on('request', (r) => {
-      if (new URL(r.url()).pathname === '/api/services') asked.push(r.url());
-    });
+    // A link followed from another site: the browser sends no SameSite=Strict session cookie with the page's request,
+    // so the page lists its answers and index.html's early script asks for each once while the modules load. An
+    // answer slower than the first render's wait: the page shows its spinner, then the rows.
     await p.route(/\/api\/services\?window=24h$/, async (route) => {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await route.continue();
     });
     await p.goto('about:blank');
-    await p.goto(`${fixture.url}/#/services`);
-    await rowsOf(p).first().waitFor({ timeout: 15_000 });
+    const asked = await apiRequestsDuring(p, async () => {
+      await p.evaluate((url) => {
+        (globalThis as unknown as { location: { href: string } }).location.href = url;
+      }, `${fixture.url}/services`);
+      await rowsOf(p).first().waitFor({ timeout: 15_000 });
+    });
+    assert.ok(await p.locator('#early-requests').count(), 'the page lists its answers instead of carrying them');
+    assert.deepEqual(asked.sort(), ['/api/alarms/count', '/api/events/catalogue', '/api/services?window=24h', '/api/session'], 'each asked for once');
     const frames = (await p.evaluate('globalThis.__appFrames')) as AppFrame[];
     assert.deepEqual(frames[0], { loading: true, rows: false, chart: false }, 'the spinner while the list is on its way');
     assert.ok(frames.some((f) => f.rows), 'then the rows');
-    await p.waitForTimeout(300);
-    assert.equal(asked.length, 1, `the list asked for once: ${asked.join(', ')}`);
   } finally {
     await context.close();
   }
+});
+
+void test('pages have addresses of their own: a link inside the UI changes page without loading one, back returns, and an address from the hash days still opens its page', { skip: missingBrowser }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const rows = () => rowsOf(page);
+  const untilRows = (n: number) => until(async () => (await rows().count()) === n, `${n} rows`);
+  await signIn(page, `${fixture.url}/services?state=down`);
+  await page.getByTestId('service-row-node-014/HTTP').waitFor({ timeout: 15_000 });
+  // Every seventh node is down from LON.
+  await untilRows(5);
+  await page.evaluate('globalThis.__samePage = true');
+  await page.getByTestId('nav-alarms').click();
+  await page.locator('[data-testid="alarm-row"]').first().waitFor({ timeout: 15_000 });
+  assert.equal(new URL(page.url()).pathname, '/alarms');
+  assert.equal(await page.evaluate('globalThis.__samePage === true'), true, 'no document was loaded');
+  await page.goBack();
+  await page.getByTestId('service-row-node-014/HTTP').waitFor({ timeout: 15_000 });
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/services?state=down');
+  await untilRows(5);
+  assert.equal(await page.getByTestId('services-state').inputValue(), 'down', 'the filter came back with the address');
+  assert.equal(await page.evaluate('globalThis.__samePage === true'), true, 'still the same document');
+
+  // A bookmark from when the pages lived in the hash.
+  await page.goto(`${fixture.url}/#/services/${encodeURIComponent('node-014/HTTP')}?range=7d`);
+  await page.getByTestId('service-chart').locator('canvas').first().waitFor({ timeout: 15_000 });
+  const url = new URL(page.url());
+  assert.equal(url.pathname + url.search + url.hash, `/services/${encodeURIComponent('node-014/HTTP')}?range=7d`);
+  await context.close();
 });

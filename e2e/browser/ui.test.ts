@@ -108,7 +108,7 @@ void test('sign in, register and approve a monitor, see availability change, pau
   let passed = false;
 
   // Sign in. The page comes with its policy.
-  const pageResponse = await page.goto(`${base}/#/locations`);
+  const pageResponse = await page.goto(`${base}/locations`);
   const policy = (await pageResponse!.allHeaders())['content-security-policy'] ?? '';
   assert.match(policy, /script-src 'self' 'sha256-/, 'the page carries its Content-Security-Policy');
   assert.doesNotMatch(policy, /unsafe-inline/);
@@ -147,7 +147,7 @@ void test('sign in, register and approve a monitor, see availability change, pau
   await screenshot('monitor-started');
 
   // The availability matrix: the Shop is up from RDU; stop the target and the cell goes down.
-  await page.goto(`${base}/#/availability`);
+  await page.goto(`${base}/availability`);
   await eventuallyVisible('[data-testid="cell-Shop-RDU"][data-state="up"]', 20_000, true);
   await screenshot('availability-up');
   // The cell's detail draws response times with uPlot, under the same policy.
@@ -164,12 +164,12 @@ void test('sign in, register and approve a monitor, see availability change, pau
   await target.start();
 
   // Pause it from its page: the poller stops polling and the paused event is listed.
-  await page.goto(`${base}/#/locations`);
+  await page.goto(`${base}/locations`);
   await page.getByTestId(`monitor-${name}`).getByRole('button', { name: /^pause$/i }).click();
   await eventuallyVisible(`[data-testid="monitor-${name}"][data-status="PAUSED"]`, 15_000);
   await poller.waitForLine(/paused by an administrator/, 15_000);
   await screenshot('monitor-paused');
-  await page.goto(`${base}/#/events`);
+  await page.goto(`${base}/events`);
   await eventuallyVisible('[data-testid="event-row"]:has-text("locationMonitorPaused")', 15_000, true);
   await screenshot('events');
 
@@ -182,7 +182,7 @@ void test('sign in, register and approve a monitor, see availability change, pau
   await screenshot('events-filtered');
 
   // Alarms: the lost service raised one (cleared since); only events that raise alarms are offered as filters.
-  await page.goto(`${base}/#/alarms`);
+  await page.goto(`${base}/alarms`);
   await page.getByTestId('filter-state').selectOption('all');
   await eventuallyVisible('[data-testid="alarm-row"][data-uei="nodeLostService"]', 15_000);
   const offered = await Promise.all((await page.getByTestId('filter-uei').locator('option').all()).map((o) => o.getAttribute('value')));
@@ -191,7 +191,7 @@ void test('sign in, register and approve a monitor, see availability change, pau
   await screenshot('alarms');
 
   // Resume it.
-  await page.goto(`${base}/#/locations`);
+  await page.goto(`${base}/locations`);
   await page.getByTestId(`monitor-${name}`).getByRole('button', { name: /^resume$/i }).click();
   await eventuallyVisible(`[data-testid="monitor-${name}"][data-status="STARTED"]`, 15_000);
   await poller.waitForLine(/resumed: polling 1 service/, 15_000);
@@ -199,7 +199,7 @@ void test('sign in, register and approve a monitor, see availability change, pau
 
   // On a phone.
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.goto(`${base}/#/availability`);
+  await page.goto(`${base}/availability`);
   await eventuallyVisible('[data-testid="matrix"]', 10_000);
   await screenshot('availability-phone');
   assert.deepEqual(cspViolations, [], 'the web UI works within its Content-Security-Policy');
@@ -241,7 +241,7 @@ async function tokenInPanel(previous?: string): Promise<string> {
 
 void test('create, rotate and revoke the registration token from the register panel', { skip: missingBrowser }, async () => {
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(`${base}/#/locations`);
+  await page.goto(`${base}/locations`);
   const panel = page.getByTestId('register-RDU');
   await panel.getByRole('button', { name: 'Create token' }).click();
   const first = await tokenInPanel();

@@ -2,7 +2,7 @@
  * The shell: checks the session (sign-in form when there is none, then the
  * page the user was going to), loads the event catalogue, shows the header
  * with navigation, the signed-in user and Sign out, and the page for the
- * current hash. The session's role decides which pages and actions are
+ * current address. The session's role decides which pages and actions are
  * offered (role.js); the backend enforces it either way.
  */
 import { html } from 'htm/preact';
@@ -15,9 +15,8 @@ import { earlyAnswersRead } from './early-requests.js';
 import { ConfirmHost, ErrorBox, Loading, Notices, notify } from './components.js';
 import { closeLive, useLiveState } from './live.js';
 import { useLoadEffect } from './load-effect.js';
-import { href, parseHash, useRoute } from './router.js';
+import { currentRoute, followLinks, href, useRoute } from './router.js';
 import { loadUPlot } from './chart.js';
-import { prepareTimeFormat } from './time.js';
 import { SignInPage } from './pages/sign-in.js';
 import { AvailabilityPage } from './pages/availability.js';
 import { LocationsPage } from './pages/locations.js';
@@ -180,12 +179,11 @@ function NotAllowed({ what, role }) {
  */
 const FIRST_RENDER_WAIT_MS = 300;
 
-// Meanwhile, work the first render would do: a service page's chart library (index.html has it fetched
-// already), and the time formatter.
-const firstPath = parseHash(location.hash).path;
+// Meanwhile, work the first render would do: a service page's chart library (the page preloads it).
+const firstPath = currentRoute().path;
 const chartLoaded = firstPath[0] === 'services' && firstPath.length > 1 ? loadUPlot().catch(() => undefined) : undefined;
-prepareTimeFormat();
 await Promise.race([Promise.all([earlyAnswersRead(), chartLoaded]), new Promise((resolve) => setTimeout(resolve, FIRST_RENDER_WAIT_MS))]);
+followLinks();
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));
 root.textContent = '';
 render(html`<${App} />`, root);

@@ -1,14 +1,17 @@
 /**
- * The answers index.html asked for before the modules loaded (the session,
- * the event catalogue, the data of the page in the hash), each taken once by
- * the request for the same URL. Only a fresh, successful answer is taken:
- * anything else (a 401 before signing in, a page opened much later) is asked
- * for again, so an early answer never changes what a page shows.
+ * The answers a page shows first (the session, the event catalogue, the
+ * page's data), there before the modules ran: carried in the page by the
+ * server for a signed-in browser (backend webui-pages.ts), or else asked for
+ * by index.html's early script. Each is taken once, by the request for the
+ * same URL. Only a fresh, successful answer is taken: anything else (a 401
+ * before signing in, a page opened much later) is asked for again, so an
+ * early answer never changes what a page shows.
  *
- * Each answer's body is read as soon as this module runs, so that a request
- * taking it waits for nothing more (no task per body read): the first
- * render, once they are all here (earlyAnswersRead, app.js), goes from the session
- * to the page with its data in one go, and the browser draws it once.
+ * Each asked-for answer's body is read as soon as this module runs, so that
+ * a request taking it waits for nothing more (no task per body read): the
+ * first render, once they are all here (earlyAnswersRead, app.js), goes from
+ * the session to the page with its data in one go, and the browser draws it
+ * once.
  */
 
 /** How long after the page loaded an early answer is still the page's data. */
@@ -16,7 +19,7 @@ const FRESH_MS = 10_000;
 
 /** An early answer, read to its end. @typedef {{ ok: boolean, status: number, text: string }} EarlyAnswer */
 
-/** @type {{ answers: Map<string, Promise<Response>>, at: number } | undefined} */
+/** @type {{ answers: Map<string, Promise<Response>> } | undefined} */
 const early = /** @type {any} */ (window).vantageEarlyRequests;
 
 /**
@@ -29,6 +32,10 @@ export async function readAnswer(response) {
 
 /** @type {Map<string, Promise<EarlyAnswer | null>>} */
 const reads = new Map();
+for (const element of document.querySelectorAll('script[type="application/json"][data-answer]')) {
+  reads.set(/** @type {string} */ (element.getAttribute('data-answer')), Promise.resolve({ ok: true, status: 200, text: element.textContent ?? '' }));
+  element.remove(); // read once: the text lives on in the answer, not twice
+}
 for (const [url, answer] of early?.answers ?? []) {
   reads.set(
     url,
@@ -46,9 +53,9 @@ for (const [url, answer] of early?.answers ?? []) {
  */
 export async function takeEarlyAnswer(url) {
   const read = reads.get(url);
-  if (!early || !read) return null;
+  if (!read) return null;
   reads.delete(url);
-  if (Date.now() - early.at > FRESH_MS) return null;
+  if (Date.now() - performance.timeOrigin > FRESH_MS) return null;
   const answer = await read;
   return answer?.ok ? answer : null;
 }

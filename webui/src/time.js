@@ -1,54 +1,41 @@
 /**
  * Times as people read them: in the viewer's time zone (the browser's),
  * relative where that is what matters ("2 min ago"), with the exact time in
- * the element's title and `datetime` attribute. Plain Date and
- * Intl.DateTimeFormat, one formatter per style made once: a page of a few
- * hundred rows formats a few hundred times, and a date library (luxon was a
- * third of the bundle) costs every page its download and compile.
+ * the element's title and `datetime` attribute. One format for every viewer,
+ * day before month and 24 hours ("21 Nov 2026, 08:39:57"), as the rest of
+ * the page's English: no time reads differently on two operators' screens.
+ * Written out from Date's fields rather than by Intl.DateTimeFormat: the
+ * first Intl formatter in a new browser tab costs tens of milliseconds (ICU
+ * loading its locale data), which fell on every page's first render (and a
+ * date library, luxon was a third of the bundle, costs every page its
+ * download and compile).
  */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 
-/**
- * A formatter made at its first use: making one costs milliseconds (the
- * first, tens of them), and a page uses one or two of these styles.
- * @param {Intl.DateTimeFormatOptions} options
- */
-function formatter(options) {
-  /** @type {Intl.DateTimeFormat | undefined} */
-  let made;
-  return () => (made ??= new Intl.DateTimeFormat(undefined, options));
-}
-const FULL = formatter({ day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const TIME_OF_DAY = formatter({ hour: 'numeric', minute: '2-digit', second: '2-digit' });
-const THIS_YEAR = formatter({ day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-const OTHER_YEAR = formatter({ day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-const DEFAULTS = formatter({});
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/**
- * Makes the formatter of exact times (every time element's title), to be
- * called while the page has nothing else to do: the first Intl formatter in a
- * new browser tab costs tens of milliseconds (ICU loading its locale data),
- * which would otherwise fall on the first render.
- */
-export function prepareTimeFormat() {
-  FULL().format(0);
-}
+/** "08:39:57" */
+const clock = (/** @type {Date} */ t) => `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}`;
+/** "21 Nov" */
+const dayOfYear = (/** @type {Date} */ t) => `${t.getDate()} ${MONTHS[t.getMonth()]}`;
 
 /** "21 Nov 2026, 08:39:57" in the viewer's zone. */
 export function formatTime(/** @type {number | null | undefined} */ ms) {
   if (ms === null || ms === undefined) return '—';
-  return FULL().format(ms);
+  const t = new Date(ms);
+  return `${dayOfYear(t)} ${t.getFullYear()}, ${clock(t)}`;
 }
 
-/** Shorter, for tables: "08:39:57" today, "21 Nov 08:39" this year, else with the year. */
+/** Shorter, for tables: "08:39:57" today, "21 Nov, 08:39" this year, else with the year. */
 export function formatShort(/** @type {number | null | undefined} */ ms, nowMs = Date.now()) {
   if (ms === null || ms === undefined) return '—';
   const t = new Date(ms);
   const now = new Date(nowMs);
-  if (t.getFullYear() !== now.getFullYear()) return OTHER_YEAR().format(t);
-  if (t.getMonth() === now.getMonth() && t.getDate() === now.getDate()) return TIME_OF_DAY().format(t);
-  return THIS_YEAR().format(t);
+  const minutes = `${pad(t.getHours())}:${pad(t.getMinutes())}`;
+  if (t.getFullYear() !== now.getFullYear()) return `${dayOfYear(t)} ${t.getFullYear()}, ${minutes}`;
+  if (t.getMonth() === now.getMonth() && t.getDate() === now.getDate()) return clock(t);
+  return `${dayOfYear(t)}, ${minutes}`;
 }
 
 /** "+01:00", "-05:30": the offset from UTC of the viewer's zone at `ms`. */
@@ -58,9 +45,29 @@ export function utcOffset(/** @type {number} */ ms) {
   return `${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-/** The zone the page shows times in, e.g. "Europe/Paris (UTC+01:00)". */
+/** The zone the page shows times in, e.g. "Europe/Paris (UTC+01:00)" (its name is Intl's: see ZoneName). */
 export function zoneName() {
-  return `${DEFAULTS().resolvedOptions().timeZone} (UTC${utcOffset(Date.now())})`;
+  return `${new Intl.DateTimeFormat().resolvedOptions().timeZone} (UTC${utcOffset(Date.now())})`;
+}
+
+/** The zone's name once asked for (it does not change while the page is open). */
+let knownZoneName = '';
+
+/**
+ * The zone the page shows times in: its offset ("UTC+01:00") at first, and
+ * its name with the offset once the browser has time to spare. The name
+ * comes from Intl, whose first use in a new tab costs tens of milliseconds,
+ * which the page's first render does not wait for.
+ */
+export function ZoneName() {
+  const [name, setName] = useState(() => knownZoneName || `UTC${utcOffset(Date.now())}`);
+  useEffect(() => {
+    if (knownZoneName) return;
+    const named = () => setName((knownZoneName = zoneName()));
+    const idle = requestIdleCallback(named, { timeout: 2000 });
+    return () => cancelIdleCallback(idle);
+  }, []);
+  return html`<span data-testid="zone-name">${name}</span>`;
 }
 
 const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');

@@ -60,7 +60,8 @@ function concrete(route: string): { method: string; path: string; query: string 
     .replace(/^\/api\/blocked-addresses\/:address/, `/api/blocked-addresses/${BLOCKED}`)
     .replace(/^\/api\/users\/:username/, '/api/users/admin')
     .replace(/^\/vendor\/:name$/, '/vendor/preact.mjs')
-    .replace(/^\/ui\/\*$/, '/ui/app.js');
+    .replace(/^\/ui\/\*$/, '/ui/app.js')
+    .replace(/^\/services\/\*$/, '/services/web1%2FHTTP');
   assert.doesNotMatch(path, /[:*]/, `${route}: the test has no real value for its parameter; add one to concrete()`);
   // Routes with a required query parameter get it, so that only sign-in stands in the way.
   const query = path === '/api/response-times' ? '?service=web1%2FHTTP' : '';

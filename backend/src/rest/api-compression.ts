@@ -7,7 +7,7 @@
  */
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { chooseEncoding } from './compressed-files.ts';
 
 const brotli = promisify(brotliCompress);
@@ -20,13 +20,20 @@ export function registerApiCompression(app: FastifyInstance): void {
     if (!request.url.startsWith('/api/') || reply.hasHeader('content-encoding')) return payload;
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    if (body.length < MIN_BYTES) return payload;
-    reply.header('vary', 'accept-encoding');
-    const encoding = chooseEncoding(request.headers['accept-encoding']);
-    if (encoding === 'identity') return payload;
-    const compressed = encoding === 'br' ? await brotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }) : await gzipAsync(body, { level: 6 });
-    reply.header('content-encoding', encoding);
-    reply.removeHeader('content-length');
-    return compressed;
+    return body.length < MIN_BYTES ? payload : compressForClient(request, reply, body);
   });
+}
+
+/**
+ * `body` in the best encoding the request accepts, with the headers that
+ * say so (also for a page made per request, webui-routes.ts).
+ */
+export async function compressForClient(request: FastifyRequest, reply: FastifyReply, body: Buffer): Promise<Buffer> {
+  reply.header('vary', 'accept-encoding');
+  const encoding = chooseEncoding(request.headers['accept-encoding']);
+  if (encoding === 'identity') return body;
+  const compressed = encoding === 'br' ? await brotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }) : await gzipAsync(body, { level: 6 });
+  reply.header('content-encoding', encoding);
+  reply.removeHeader('content-length');
+  return compressed;
 }

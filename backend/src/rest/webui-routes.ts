@@ -1,5 +1,6 @@
 /**
- * Serves the web UI: `webui/index.html` loading the whole UI as one bundled
+ * Serves the web UI: `webui/index.html`, at each page's path (webui-pages.ts:
+ * with the page's first REST answers in it for a signed-in browser), loading the whole UI as one bundled
  * module (`/ui/app.<hash>.js`, webui-bundle.ts), and, for the page without
  * the bundle and for developers, its modules under /ui/ and the few browser
  * libraries under /vendor/, straight from node_modules (nothing fetched from
@@ -16,9 +17,11 @@ import { basename, dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC } from '../auth/route-access.ts';
+import { compressForClient } from './api-compression.ts';
 import { CompressedFiles, prepare, sendPrepared, type PreparedFile } from './compressed-files.ts';
 import { WEBUI_BUNDLE_DIR } from '../../bundle-files.mjs';
 import { WebUiBundler, type WebUiBundle } from './webui-bundle.ts';
+import { answerElements, answersForPage, earlyRequestsElement, firstAnswerUrls, isServicePage, PAGE_PATHS } from './webui-pages.ts';
 import { worldLandGeoJson } from './world-outline.ts';
 
 const WEBUI_DIR = fileURLToPath(new URL('../../../webui/', import.meta.url));
@@ -41,13 +44,17 @@ const VENDOR = new Map<string, () => string>([
 ]);
 
 /**
- * The page's policy. The import map is the one inline script, allowed by the
- * hash of the text the page really carries; everything else comes from us.
+ * The page's policy. Its inline scripts (the early script, the import map)
+ * are allowed by the hash of the text the page really carries; everything
+ * else comes from us.
  * Styles set from scripts go through the CSSOM, which the policy allows
  * without 'unsafe-inline'.
  */
 export function webUiContentSecurityPolicy(page: string): string {
-  const inlineScripts = [...page.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`);
+  // Data the page carries (`type="application/json"`) is never run: only the scripts that run need allowing.
+  const inlineScripts = [...page.matchAll(/<script(?![^>]*\bsrc=)(?![^>]*\btype="application\/json")[^>]*>([\s\S]*?)<\/script>/g)].map(
+    (m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`,
+  );
   return [
     "default-src 'none'",
     `script-src 'self' ${inlineScripts.join(' ')}`.trim(),
@@ -74,6 +81,9 @@ const TYPES: Record<string, string> = {
 };
 
 const SRC_DIR = join(WEBUI_DIR, 'src');
+
+/** How many versions of the page without a session are kept prepared (one per page kind, and a few service pages). */
+const MAX_PLAIN_PAGES = 32;
 
 /** The page's own modules (every .js file under webui/src), as /ui/ paths. */
 async function uiModules(): Promise<string[]> {
@@ -110,19 +120,21 @@ const versioned = async (files: CompressedFiles, url: string, path: string) => {
 
 const IMPORT_MAP = /(<script type="importmap">)([\s\S]*?)(<\/script>)/;
 
-/** Where index.html's early script reads the chart library's module from, to preload it on a page with a chart. */
-const CHART_MODULE = "var chartModule = '';";
+/** index.html as served, before what each request adds (the answers, a chart's preload); `chartModule` in the bundle's case. */
+interface PageTemplate {
+  source: string;
+  chartModule?: string;
+}
 
 /**
  * index.html loading the web UI as one bundled module (webui-bundle.ts),
  * whose name carries its content's hash: no import map. The chart
- * library's chunk is named to the early script, which preloads it for the
- * service page (a round trip less before its chart).
+ * library's chunk is named, for the service page to preload (a round trip
+ * less before its chart).
  */
-async function pageWithBundle(files: CompressedFiles, bundle: WebUiBundle): Promise<string> {
+async function pageWithBundle(files: CompressedFiles, bundle: WebUiBundle): Promise<PageTemplate> {
   const page = await withVersionedStyles(await readFile(join(WEBUI_DIR, 'index.html'), 'utf8'), files);
-  const chart = bundle.chartChunk ? `var chartModule = ${JSON.stringify(`/ui/${bundle.chartChunk}`)};` : CHART_MODULE;
-  return page.replace(IMPORT_MAP, '').replace('="/ui/app.js"', `="/ui/${bundle.name}"`).replace(CHART_MODULE, chart);
+  return { source: page.replace(IMPORT_MAP, '').replace('="/ui/app.js"', `="/ui/${bundle.name}"`), chartModule: bundle.chartChunk ? `/ui/${bundle.chartChunk}` : undefined };
 }
 
 /**
@@ -133,7 +145,7 @@ async function pageWithBundle(files: CompressedFiles, bundle: WebUiBundle): Prom
  * modulepreload link for each module, so the browser fetches them at once
  * instead of discovering them one import at a time.
  */
-async function pageWithModules(files: CompressedFiles): Promise<string> {
+async function pageWithModules(files: CompressedFiles): Promise<PageTemplate> {
   let page = await withVersionedStyles(await readFile(join(WEBUI_DIR, 'index.html'), 'utf8'), files);
   page = page.replace('="/ui/app.js"', `="${await versioned(files, '/ui/app.js', join(SRC_DIR, 'app.js'))}"`);
   const mapMatch = IMPORT_MAP.exec(page);
@@ -146,7 +158,7 @@ async function pageWithModules(files: CompressedFiles): Promise<string> {
   if (mapMatch) page = page.replace(mapMatch[0], `${mapMatch[1]}\n${JSON.stringify(map, null, 2)}\n${mapMatch[3]}`);
   const modules = [...new Set(Object.values(map.imports))];
   const links = modules.map((href) => `<link rel="modulepreload" href="${href}">`).join('\n');
-  return page.replace('</head>', `${links}\n</head>`);
+  return { source: page.replace('</head>', `${links}\n</head>`) };
 }
 
 /** The bundle's file names under /ui/: `app.<hash>.js`, its chunks `chunk.<hash>.js`, and their `.map`. */
@@ -175,14 +187,34 @@ export function registerWebUi(app: FastifyInstance): void {
     for (const path of STYLESHEETS.values()) await files.get(path());
   })().catch((err: unknown) => app.log.warn({ err }, 'preparing the web UI files failed; they are prepared at their first request'));
 
-  let index: { source: string; prepared: Awaited<ReturnType<typeof prepare>>; policy: string } | undefined;
-  app.get('/', PUBLIC, async (request, reply) => {
+  /** The page as sent without a session (its early script asks for the answers), by content: a few per page kind. */
+  const plainPages = new Map<string, PreparedFile>();
+  let policy: { source: string; value: string } | undefined;
+  const servePage = async (request: FastifyRequest, reply: FastifyReply) => {
     const bundle = await bundler.current();
-    const page = bundle ? await pageWithBundle(files, bundle) : await pageWithModules(files);
-    if (index?.source !== page) index = { source: page, prepared: await prepare(Buffer.from(page)), policy: webUiContentSecurityPolicy(page) };
-    reply.header('content-security-policy', index.policy);
-    return sendPrepared(request, reply, index.prepared, TYPES['.html']!, 'no-cache');
-  });
+    const template = bundle ? await pageWithBundle(files, bundle) : await pageWithModules(files);
+    if (policy?.source !== template.source) policy = { source: template.source, value: webUiContentSecurityPolicy(template.source) };
+    reply.header('content-security-policy', policy.value);
+    const urls = firstAnswerUrls(request.url);
+    let page = template.source;
+    if (template.chartModule && isServicePage(request.url)) page = page.replace('</head>', `<link rel="modulepreload" href="${template.chartModule}">\n</head>`);
+    const carried = await answersForPage(app, request, urls);
+    if (carried) {
+      // The signed-in user's data: kept by no cache, and made again at every load.
+      const body = await compressForClient(request, reply, Buffer.from(page.replace('</body>', `${answerElements(carried)}\n</body>`)));
+      return reply.header('cache-control', 'no-store').header('vary', 'cookie, accept-encoding').type(TYPES['.html']!).send(body);
+    }
+    // Before the early script, which reads it.
+    page = page.replace('\n<script', `\n${earlyRequestsElement(urls)}\n<script`);
+    let prepared = plainPages.get(page);
+    if (!prepared) {
+      prepared = await prepare(Buffer.from(page));
+      if (plainPages.size >= MAX_PLAIN_PAGES) plainPages.delete(plainPages.keys().next().value!);
+      plainPages.set(page, prepared);
+    }
+    return sendPrepared(request, reply, prepared, TYPES['.html']!, 'no-cache');
+  };
+  for (const path of PAGE_PATHS) app.get(path, PUBLIC, servePage);
   app.get<{ Params: { '*': string }; Querystring: { v?: string } }>('/ui/*', PUBLIC, (request, reply) => {
     if (BUNDLE_NAME.test(request.params['*'])) return sendBundle(request, reply, request.params['*']);
     const path = normalize(join(SRC_DIR, request.params['*']));

@@ -11,8 +11,8 @@ import { useLiveRefresh } from '../live.js';
 import { useProgressiveCount } from '../progressive.js';
 import { reportOpenAlarms } from '../alarm-count.js';
 import { can } from '../role.js';
-import { href, useHashParam } from '../router.js';
-import { Time, zoneName } from '../time.js';
+import { href, useQueryParam } from '../router.js';
+import { Time, ZoneName } from '../time.js';
 import { changesAlarms, raisesAlarm, ueiLabel, ueiName } from '../catalogue.js';
 import { administerAlarm, getAlarms, getMonitors } from '../rest.js';
 import { SelectFilter, locationOptions, severityOptions, ueiOptions, useLocationNames } from './filters.js';
@@ -31,11 +31,11 @@ const ALARMS_SHOWN = 500;
 
 export function AlarmsPage() {
   const locations = useLocationNames();
-  const [stateParam, setState] = useHashParam('state', 'open');
+  const [stateParam, setState] = useQueryParam('state', 'open');
   const state = /** @type {'open' | 'cleared' | 'all'} */ (['open', 'cleared', 'all'].includes(stateParam) ? stateParam : 'open');
-  const [location, setLocation] = useHashParam('location');
-  const [uei, setUei] = useHashParam('uei');
-  const [severity, setSeverity] = useHashParam('severity');
+  const [location, setLocation] = useQueryParam('location');
+  const [uei, setUei] = useQueryParam('uei');
+  const [severity, setSeverity] = useQueryParam('severity');
 
   const data = useResource(async () => {
     const [alarms, monitors] = await Promise.all([
@@ -65,7 +65,7 @@ export function AlarmsPage() {
     <div class="page-head">
       <div>
         <h1 id="alarms-title">Alarms</h1>
-        <p class="muted">Problems that need attention, one per service and monitor, monitor or application. ${live ? 'Updated live.' : 'Refreshed every 5 seconds.'} Times in ${zoneName()}.</p>
+        <p class="muted">Problems that need attention, one per service and monitor, monitor or application. ${live ? 'Updated live.' : 'Refreshed every 5 seconds.'} Times in <${ZoneName} />.</p>
       </div>
     </div>
     <form class="filters" aria-label="Filter alarms" onSubmit=${(/** @type {Event} */ e) => e.preventDefault()} data-testid="alarm-filters">

@@ -3,16 +3,16 @@
  * approved, denied, paused, resumed or deleted a monitor, acknowledged or
  * cleared an alarm, rotated a token, reloaded the configuration or changed a
  * user, and when. Filtered by user and kind of action on the server; the
- * filters live in the hash (`#/audit?user=otto&action=monitor.`), so a link
+ * filters live in the address (`/audit?user=otto&action=monitor.`), so a link
  * or a reload shows the same list.
  */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useLoadEffect } from '../load-effect.js';
 import { Empty, ErrorBox, Loading, TableWrap, useResource } from '../components.js';
-import { Time, zoneName } from '../time.js';
+import { Time, ZoneName } from '../time.js';
 import { getAudit } from '../rest.js';
-import { useHashParam } from '../router.js';
+import { useQueryParam } from '../router.js';
 import { SelectFilter } from './filters.js';
 
 const KINDS = [
@@ -27,8 +27,8 @@ const KINDS = [
 ];
 
 export function AuditPage() {
-  const [user, setUser] = useHashParam('user');
-  const [action, setAction] = useHashParam('action');
+  const [user, setUser] = useQueryParam('user');
+  const [action, setAction] = useQueryParam('action');
   // The user filter applies at Enter or when the field is left; until then what is typed is kept here, so a
   // render meanwhile (the list arriving) does not put the applied value back over it.
   const [typedUser, setTypedUser] = useState(user);
@@ -42,7 +42,7 @@ export function AuditPage() {
     <div class="page-head">
       <div>
         <h1 id="audit-title">Audit trail</h1>
-        <p class="muted">Every change made through the web UI or the REST API, with who made it. Times in ${zoneName()}.</p>
+        <p class="muted">Every change made through the web UI or the REST API, with who made it. Times in <${ZoneName} />.</p>
       </div>
     </div>
     <form class="filters" aria-label="Filter the audit trail" onSubmit=${(/** @type {Event} */ e) => e.preventDefault()} data-testid="audit-filters">

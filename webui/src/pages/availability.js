@@ -3,7 +3,7 @@
  * each cell the availability over the chosen window and the state now, by
  * colour and by text, with the coverage when some of the window had no
  * data. A cell opens its detail below the matrix. The window and the open
- * cell live in the hash: `#/availability?window=7d&app=Shop&location=RDU`.
+ * cell live in the address: `/availability?window=7d&app=Shop&location=RDU`.
  */
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -12,11 +12,11 @@ import { countOf, percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { href, navigate } from '../router.js';
 import { getAvailability, getLocations } from '../rest.js';
-import { formatTime, fromInputValue, toInputValue, zoneName } from '../time.js';
+import { formatTime, fromInputValue, toInputValue, ZoneName } from '../time.js';
 import { LocationMap } from '../location-map.js';
 import { CellDetail } from './cell-detail.js';
 
-/** The window shown when the hash names none (or an unknown one). */
+/** The window shown when the address names none (or an unknown one). */
 const DEFAULT_WINDOW = { key: '24h', label: '24 hours', ms: 24 * 3_600_000 };
 /** The windows offered; the server names 24h, 7d and 30d, the short ones are asked for as a range ending now. */
 export const WINDOWS = [
@@ -142,7 +142,7 @@ export function AvailabilityPage({ query }) {
     <div class="page-head">
       <div>
         <h1 id="availability-title">Availability</h1>
-        <p class="muted">Each application as seen from each location over ${win.label}. Times in ${zoneName()}.</p>
+        <p class="muted">Each application as seen from each location over ${win.label}. Times in <${ZoneName} />.</p>
       </div>
       <${WindowPicker} win=${win} app=${selectedApp} location=${selectedLocation} />
     </div>

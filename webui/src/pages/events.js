@@ -8,8 +8,8 @@ import { countOf } from '../format.js';
 import { useRef, useState } from 'preact/hooks';
 import { Empty, ErrorBox, Loading, SeverityBadge, TableWrap, notify } from '../components.js';
 import { useLiveRefresh } from '../live.js';
-import { href, useHashParam } from '../router.js';
-import { Time, fromInputValue, zoneName } from '../time.js';
+import { href, useQueryParam } from '../router.js';
+import { Time, fromInputValue, ZoneName } from '../time.js';
 import { useProgressiveCount } from '../progressive.js';
 import { ueiLabel, ueiName } from '../catalogue.js';
 import { getEvents } from '../rest.js';
@@ -21,11 +21,11 @@ const PAGE = 200;
 
 export function EventsPage() {
   const locations = useLocationNames();
-  const [location, setLocation] = useHashParam('location');
-  const [uei, setUei] = useHashParam('uei');
-  const [severity, setSeverity] = useHashParam('severity');
-  const [since, setSince] = useHashParam('since');
-  const [until, setUntil] = useHashParam('until');
+  const [location, setLocation] = useQueryParam('location');
+  const [uei, setUei] = useQueryParam('uei');
+  const [severity, setSeverity] = useQueryParam('severity');
+  const [since, setSince] = useQueryParam('since');
+  const [until, setUntil] = useQueryParam('until');
   const [events, setEvents] = useState(/** @type {StoredEvent[] | null} */ (null));
   const [error, setError] = useState(/** @type {unknown} */ (null));
   const [loading, setLoading] = useState(true);
@@ -104,7 +104,7 @@ export function EventsPage() {
     <div class="page-head">
       <div>
         <h1 id="events-title">Events</h1>
-        <p class="muted">Everything that happened, newest first. ${live ? 'New events appear as they happen.' : 'Refreshed every 5 seconds.'} Times in ${zoneName()}.</p>
+        <p class="muted">Everything that happened, newest first. ${live ? 'New events appear as they happen.' : 'Refreshed every 5 seconds.'} Times in <${ZoneName} />.</p>
       </div>
     </div>
     <form class="filters" aria-label="Filter events" onSubmit=${(/** @type {Event} */ e) => e.preventDefault()} data-testid="event-filters">

@@ -14,7 +14,7 @@ import { useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 import { can } from '../role.js';
 import { ActionButton, Empty, ErrorBox, Loading, MonitorStatusBadge, TableWrap, confirmAction, notify, useResource } from '../components.js';
-import { count, countOf, ms, signedMs } from '../format.js';
+import { compareNames, count, countOf, ms, signedMs } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { useLoadEffect } from '../load-effect.js';
 import {
@@ -91,7 +91,7 @@ export function LocationsPage() {
 
 /** @param {{ location: Location, monitors: Monitor[], rates: Map<string, { perMinute: number | null }>, reload: () => Promise<void> }} props */
 function LocationSection({ location, monitors, rates, reload }) {
-  const sorted = [...monitors].sort((a, b) => Number(b.status === 'PENDING') - Number(a.status === 'PENDING') || a.name.localeCompare(b.name));
+  const sorted = [...monitors].sort((a, b) => Number(b.status === 'PENDING') - Number(a.status === 'PENDING') || compareNames(a.name, b.name));
   const pausable = monitors.filter((m) => !m.paused && PAUSABLE.has(m.status)).length;
   const admitted = monitors.filter((m) => !['PENDING', 'DENIED', 'REVOKED'].includes(m.status));
   const checking = admitted.filter((m) => m.status === 'STARTED').length;

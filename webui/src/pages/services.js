@@ -2,14 +2,14 @@
  * Every service (#/services): node, service, monitor type, applications,
  * its state at each location, a status history (a bar per period) and a
  * response-time sparkline over the window. Search, filters (state,
- * location, application), sort and window live in the hash, so a link or a
- * reload shows the same list: `#/services?q=shop&state=down&sort=state`.
+ * location, application), sort and window live in the address, so a link or a
+ * reload shows the same list: `/services?q=shop&state=down&sort=state`.
  * The list is fetched once per window; searching and filtering are instant.
  */
 import { html } from 'htm/preact';
 import { useMemo } from 'preact/hooks';
 import { Empty, ErrorBox, Loading, STATES, TableWrap, stateBadgeMarkup, useResource } from '../components.js';
-import { countOf, ms, percent } from '../format.js';
+import { compareNames, countOf, ms, percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
 import { getServices } from '../rest.js';
 import { href, navigate } from '../router.js';
@@ -35,7 +35,7 @@ const SORTS = [
 ];
 const STATE_ORDER = ['down', 'partial', 'disconnected', 'stopped', 'paused', 'no data', 'up'];
 
-/** The choices in the hash, with defaults. @param {URLSearchParams} query */
+/** The choices in the address, with defaults. @param {URLSearchParams} query */
 function choicesOf(query) {
   const window = SERVICE_WINDOWS.find((w) => w.key === query.get('window'))?.key ?? '24h';
   const sort = SORTS.find((s) => s.value === query.get('sort'))?.value ?? 'name';
@@ -60,12 +60,12 @@ export function selectServices(services, c) {
   const by = {
     name: () => 0,
     state: (a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state),
-    type: (a, b) => a.monitorType.localeCompare(b.monitorType),
+    type: (a, b) => compareNames(a.monitorType, b.monitorType),
     uptime: (a, b) => nullsLast(a.uptime, b.uptime, 1),
     '-response': (a, b) => nullsLast(a.avgResponseMs, b.avgResponseMs, -1),
   };
   const primary = by[c.sort] ?? by.name;
-  return kept.sort((a, b) => (primary ? primary(a, b) : 0) || a.id.localeCompare(b.id));
+  return kept.sort((a, b) => (primary ? primary(a, b) : 0) || compareNames(a.id, b.id));
 }
 
 /** @param {{ query: URLSearchParams }} props */

@@ -1,5 +1,5 @@
 /**
- * Sign-in: username and password. The hash is left alone, so once signed in
+ * Sign-in: username and password. The address is left alone, so once signed in
  * the shell shows the page the user was going to.
  */
 import { html } from 'htm/preact';
