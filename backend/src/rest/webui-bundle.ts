@@ -7,7 +7,8 @@
  * every page load. What is imported only with `import()` (the chart
  * library, which only pages with charts need: a third of the whole) becomes
  * a module of its own, `/ui/chunk.<content hash>.js`, that the other pages
- * never load or compile.
+ * never load or compile. A few statements of the libraries are rewritten on
+ * the way (webui-source-rewrites.ts).
  *
  * Built ahead by `npm run build` (and by `npm start` when stale) into
  * `webui/dist/`, with the fingerprint of the sources it was made from: the
@@ -30,6 +31,7 @@ import { constants } from 'node:zlib';
 import type { BuildOptions, Metafile } from 'esbuild';
 import type { FastifyBaseLogger } from 'fastify';
 import { prepare, preparedFrom, type PreparedFile } from './compressed-files.ts';
+import { REWRITE_PLUGIN_SOURCE, SOURCE_REWRITES, type SourceRewrite } from './webui-source-rewrites.ts';
 
 export interface BundledModule {
   script: PreparedFile;
@@ -147,7 +149,8 @@ async function sourcesFingerprint(srcDir: string): Promise<string> {
       return `${e.split(sep).join('/')}:${info?.size ?? '-'}:${info?.mtimeMs ?? '-'}`;
     }),
   );
-  return parts.join('\n');
+  // How the libraries are rewritten makes the bundle too.
+  return [...parts, JSON.stringify(SOURCE_REWRITES)].join('\n');
 }
 
 /** A module of the bundle: its file name under /ui/, the script and its source map. */
@@ -182,7 +185,7 @@ async function bundleWebUi(srcDir: string): Promise<{ entry: BuiltModule; chunks
     metafile: true,
     legalComments: 'none',
     logLevel: 'silent',
-  });
+  }, SOURCE_REWRITES);
   const file = (path: string) => outputFiles.find((f) => f.path === path);
   /** @param name the module's name under /ui/ (the entry is renamed by its hash) */
   const module = (path: string, name: string): BuiltModule => {
@@ -248,16 +251,16 @@ const BUILT_FILE = /^((?:app|chunk)\.[\w-]+\.js)(\.map|\.br|\.gz)?$/;
  * unreaped when the thread ends. The script is given as text, so the built
  * backend, one file, needs no file beside it.
  */
-async function buildAside(options: BuildOptions): Promise<{ outputFiles: { path: string; text: string }[]; outputs: Metafile['outputs'] }> {
+async function buildAside(options: BuildOptions, rewrites: SourceRewrite[] = []): Promise<{ outputFiles: { path: string; text: string }[]; outputs: Metafile['outputs'] }> {
   const esbuildPath = createRequire(import.meta.url).resolve('esbuild');
-  const script = `
-    const [esbuildPath, options] = process.argv.slice(1);
-    require(esbuildPath).build(JSON.parse(options)).then(
+  const script = `${REWRITE_PLUGIN_SOURCE}
+    const [esbuildPath, options, rewrites] = process.argv.slice(1);
+    require(esbuildPath).build({ ...JSON.parse(options), plugins: [rewritePlugin(JSON.parse(rewrites))] }).then(
       (result) => process.stdout.write(JSON.stringify({ outputFiles: result.outputFiles.map((f) => ({ path: f.path, text: f.text })), outputs: result.metafile.outputs })),
       (err) => { process.stderr.write(err instanceof Error ? err.message : String(err)); process.exitCode = 1; },
     );`;
   try {
-    const { stdout } = await execFileAsync(process.execPath, ['-e', script, esbuildPath, JSON.stringify(options)], {
+    const { stdout } = await execFileAsync(process.execPath, ['-e', script, esbuildPath, JSON.stringify(options), JSON.stringify(rewrites)], {
       maxBuffer: MAX_OUTPUT_BYTES,
       // Plain Node: nothing of ours in NODE_OPTIONS (a loader like tsx) for a script that needs none.
       env: { PATH: process.env.PATH ?? '' },
