@@ -53,3 +53,16 @@ export function rawHttp(port: number, request: RawHttpRequest): Promise<RawHttpR
     outgoing.end(request.body);
   });
 }
+
+/** A GET as sent to 127.0.0.1:`port`, the body as received (bytes, not decompressed). */
+export function rawGetBytes(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
+  });
+}

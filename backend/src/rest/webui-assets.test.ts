@@ -4,9 +4,9 @@
  * no body), and the page loading the web UI as one bundled module.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { rawGetBytes } from '../../testing/raw-http.ts';
 import { ADMIN_AUTHORIZATION, startTestBackend, type TestBackend } from '../../testing/test-backend.ts';
 
 let t: TestBackend;
@@ -16,17 +16,7 @@ before(async () => {
 after(() => t?.close());
 
 /** A GET as sent, the body as received (not decompressed). */
-function rawGet(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port: t.backend.port, path, headers }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (c: Buffer) => chunks.push(c));
-        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
-      })
-      .on('error', reject);
-  });
-}
+const rawGet = (path: string, headers: Record<string, string> = {}) => rawGetBytes(t.backend.port, path, headers);
 
 void test('modules and libraries go compressed, with an ETag that answers 304 when nothing changed', async () => {
   for (const path of ['/ui/app.js', '/vendor/uplot.mjs', '/vendor/uplot.css']) {

@@ -69,6 +69,9 @@ function serviceIdOf(path: string[]): string | undefined {
   }
 }
 
+/** Whether the request came with a session cookie (valid or not: answersForPage finds out). */
+export const hasSessionCookie = (request: FastifyRequest) => request.cookies[SESSION_COOKIE] !== undefined;
+
 /** One REST answer carried by the page. */
 export interface CarriedAnswer {
   url: string;
@@ -84,7 +87,7 @@ export interface CarriedAnswer {
  */
 export async function answersForPage(app: FastifyInstance, request: FastifyRequest, urls: string[]): Promise<CarriedAnswer[] | undefined> {
   const cookie = request.headers.cookie;
-  if (!cookie || request.cookies[SESSION_COOKIE] === undefined) return undefined;
+  if (!cookie || !hasSessionCookie(request)) return undefined;
   const ask = async (url: string) => {
     const answer = await app.inject({ method: 'GET', url, headers: { cookie, accept: 'application/json' } });
     const json = String(answer.headers['content-type'] ?? '').startsWith('application/json');

@@ -11,17 +11,18 @@
  * nobody.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC } from '../auth/route-access.ts';
-import { compressForClient } from './api-compression.ts';
+import { compressingStream } from './api-compression.ts';
 import { CompressedFiles, prepare, sendPrepared, type PreparedFile } from './compressed-files.ts';
 import { WEBUI_BUNDLE_DIR } from '../../bundle-files.mjs';
 import { WebUiBundler, type WebUiBundle } from './webui-bundle.ts';
-import { answerElements, answersForPage, earlyRequestsElement, firstAnswerUrls, isServicePage, PAGE_PATHS } from './webui-pages.ts';
+import { answerElements, answersForPage, earlyRequestsElement, firstAnswerUrls, hasSessionCookie, isServicePage, PAGE_PATHS } from './webui-pages.ts';
 import { worldLandGeoJson } from './world-outline.ts';
 
 const WEBUI_DIR = fileURLToPath(new URL('../../../webui/', import.meta.url));
@@ -81,6 +82,9 @@ const TYPES: Record<string, string> = {
 };
 
 const SRC_DIR = join(WEBUI_DIR, 'src');
+
+/** How long a signed-in page waits for its answers before it sends its beginning without them. */
+const STREAM_AFTER_MS = 30;
 
 /** How many versions of the page without a session are kept prepared (one per page kind, and a few service pages). */
 const MAX_PLAIN_PAGES = 32;
@@ -198,11 +202,27 @@ export function registerWebUi(app: FastifyInstance): void {
     const urls = firstAnswerUrls(request.url);
     let page = template.source;
     if (template.chartModule && isServicePage(request.url)) page = page.replace('</head>', `<link rel="modulepreload" href="${template.chartModule}">\n</head>`);
-    const carried = await answersForPage(app, request, urls);
-    if (carried) {
+    if (hasSessionCookie(request)) {
+      // The answers that take longer than a moment (the services list of a few hundred, made again) do not hold the
+      // page back: all but its end goes out at once (the browser starts its renderer on it and fetches and compiles
+      // the scripts, which run once the page is complete), then the answers, when made, and the end. Quicker ones
+      // go out with the page in one part, which the browser parses and draws once.
+      const answers = answersForPage(app, request, urls).catch((err: unknown) => {
+        app.log.warn({ err, url: request.url }, "making a page's first answers failed; the page asks for them itself");
+        return undefined;
+      });
+      const ready = await Promise.race([answers.then(() => true), delay(STREAM_AFTER_MS).then(() => false)]);
+      const { stream, flush } = compressingStream(request, reply);
       // The signed-in user's data: kept by no cache, and made again at every load.
-      const body = await compressForClient(request, reply, Buffer.from(page.replace('</body>', `${answerElements(carried)}\n</body>`)));
-      return reply.header('cache-control', 'no-store').header('vary', 'cookie, accept-encoding').type(TYPES['.html']!).send(body);
+      reply.header('cache-control', 'no-store').header('vary', 'cookie, accept-encoding').type(TYPES['.html']!);
+      const end = page.lastIndexOf('</body>');
+      stream.write(page.slice(0, end));
+      if (!ready) flush();
+      void answers.then((carried) => {
+        if (carried) stream.write(`${answerElements(carried)}\n`);
+        stream.end(page.slice(end));
+      });
+      return reply.send(stream);
     }
     // Before the early script, which reads it.
     page = page.replace('\n<script', `\n${earlyRequestsElement(urls)}\n<script`);
