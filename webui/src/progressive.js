@@ -8,12 +8,12 @@ import { useEffect, useState } from 'preact/hooks';
 
 /**
  * Rows in the first render: a screenful of this window, at the height of the
- * shortest list rows (some 50 px at 1366 px wide; the services list's are
- * 60 to 85, the alarms' 130): 18 rows in a 900 px high window, 29 in a
- * 1,440 px one. Each row more delays the first picture; the rest follow
- * within the next idle moments.
+ * list's shortest rows (by default some 50 px, the events list's at 1366 px
+ * wide; the services list's are 60 to 85, the alarms' 130): 18 rows in a
+ * 900 px high window, 29 in a 1,440 px one. Each row more delays the first
+ * picture; the rest follow within the next idle moments.
  */
-const firstRows = () => Math.max(12, Math.ceil((window.innerHeight || 900) / 50));
+const firstRows = (rowHeight = 50) => Math.max(6, Math.ceil((window.innerHeight || 900) / rowHeight));
 /** Rows added per later chunk. */
 const STEP = 60;
 
@@ -27,9 +27,10 @@ const cancelLater = (/** @type {number} */ id) => (idle ? window.cancelIdleCallb
  * growing by STEP until all are shown; once all were shown, always all
  * (a refresh or a filter re-renders the whole list at once).
  * @param {number} total
+ * @param {number} [rowHeight] the least height of a row, in CSS pixels
  */
-export function useProgressiveCount(total) {
-  const [limit, setLimit] = useState(firstRows);
+export function useProgressiveCount(total, rowHeight) {
+  const [limit, setLimit] = useState(() => firstRows(rowHeight));
   const growing = limit !== Infinity && total > 0;
   useEffect(() => {
     if (!growing) return undefined;

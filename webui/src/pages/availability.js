@@ -10,6 +10,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Empty, ErrorBox, Loading, STATES, StateBadge, TableWrap, stateClass, useResource } from '../components.js';
 import { countOf, percent } from '../format.js';
 import { useLiveRefresh } from '../live.js';
+import { useProgressiveCount } from '../progressive.js';
 import { href, navigate } from '../router.js';
 import { getAvailability, getLocations } from '../rest.js';
 import { formatTime, fromInputValue, toInputValue, ZoneName } from '../time.js';
@@ -210,10 +211,15 @@ function WindowPicker({ win, app, location }) {
   </div>`;
 }
 
+/** The least height of a row of the matrix, in CSS pixels (a cell's availability, state and coverage). */
+const MATRIX_ROW_PX = 90;
+
 /**
  * @param {{ matrix: Matrix, locations: string[], selected: { app: string | null, location: string | null }, onSelect: (app: string, location: string) => void, windowLabel: string }} props
  */
 function MatrixTable({ matrix, locations, selected, onSelect, windowLabel }) {
+  // A screenful of applications first (their rows are some 100 px high), the rest just after.
+  const rendered = useProgressiveCount(matrix.applications.length, MATRIX_ROW_PX);
   return html`<${TableWrap} label="Availability by application and location" className="matrix-wrap" testid="matrix-wrap">
     <table class="matrix" data-testid="matrix">
       <caption class="sr-only">Availability over ${windowLabel}: applications in rows, locations in columns. Select a cell for its detail.</caption>
@@ -232,7 +238,7 @@ function MatrixTable({ matrix, locations, selected, onSelect, windowLabel }) {
         </tr>
       </thead>
       <tbody>
-        ${matrix.applications.map(
+        ${matrix.applications.slice(0, rendered).map(
           (app) => html`<tr data-testid=${`matrix-row-${app.name}`}>
             <th scope="row" class="sticky-col">${app.name}</th>
             ${locations.map((location) => {
