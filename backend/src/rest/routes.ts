@@ -4,6 +4,7 @@
  * milliseconds, like the poller protocol. Sign-in is auth/auth-routes.ts; who
  * may call each route, and what it records in the audit trail, is route-roles.ts.
  */
+import type { Logger } from '@vantage/runtime';
 import type { EventBus } from '@vantage/events';
 import type { FastifyInstance } from 'fastify';
 import type { MonitorConnection } from '../cluster/poller-connections.ts';
@@ -54,6 +55,8 @@ export interface RestDependencies extends InstanceRouteDependencies {
   tls: TlsStatus | undefined;
   /** The open connections of these monitors (of all when absent), on every live instance. */
   connectionsOf: (monitorIds?: readonly string[]) => Promise<Map<string, MonitorConnection>>;
+  /** Where the web UI's serving says what went wrong (a bundle that could not be made, say). */
+  webUiLog: Pick<Logger, 'warn'>;
 }
 
 export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies): void {
@@ -77,5 +80,5 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   registerUserRoutes(app, deps.users);
   registerAuditRoutes(app, deps.db);
   registerDownloadRoutes(app, bundle);
-  registerWebUi(app);
+  registerWebUi(app, deps.webUiLog);
 }

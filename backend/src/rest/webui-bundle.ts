@@ -29,7 +29,7 @@ import { basename, join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { constants } from 'node:zlib';
 import type { BuildOptions, Metafile } from 'esbuild';
-import type { FastifyBaseLogger } from 'fastify';
+import { errorMessage, type Logger } from '@vantage/runtime';
 import { prepare, preparedFrom, type PreparedFile } from './compressed-files.ts';
 import { REWRITE_PLUGIN_SOURCE, SOURCE_REWRITES, type SourceRewrite } from './webui-source-rewrites.ts';
 
@@ -56,7 +56,7 @@ export class WebUiBundler {
 
   constructor(
     private readonly srcDir: string,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: Pick<Logger, 'warn'>,
     /** Where `npm run build` put the bundle (writePrebuiltWebUi). */
     private readonly prebuiltDir: string,
   ) {}
@@ -66,7 +66,7 @@ export class WebUiBundler {
     const fingerprint = await sourcesFingerprint(this.srcDir);
     if (this.built?.fingerprint !== fingerprint) {
       const bundle = this.prebuilt(fingerprint).then((found) => found ?? this.build()).catch((err: unknown) => {
-        this.log.warn({ err }, 'bundling the web UI failed; the page loads its modules one by one');
+        this.log.warn(`bundling the web UI failed; the page loads its modules one by one: ${errorMessage(err)}`);
         return undefined;
       });
       this.built = { fingerprint, bundle };
@@ -111,7 +111,7 @@ export class WebUiBundler {
       const [entry, ...chunks] = await Promise.all([manifest.name, ...(manifest.chunks ?? [])].map(read));
       return { name: manifest.name, ...entry!, chunks: new Map((manifest.chunks ?? []).map((name, i) => [name, chunks[i]!])), chartChunk: manifest.chartChunk };
     } catch (err) {
-      this.log.warn({ err }, `the web UI bundle in ${this.prebuiltDir} is incomplete; bundling the sources here`);
+      this.log.warn(`the web UI bundle in ${this.prebuiltDir} is incomplete; bundling the sources here: ${errorMessage(err)}`);
       return undefined;
     }
   }

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorMessage, type Logger } from '@vantage/runtime';
 import { PUBLIC } from '../auth/route-access.ts';
 import { compressingStream } from './api-compression.ts';
 import { CompressedFiles, prepare, sendPrepared, type PreparedFile } from './compressed-files.ts';
@@ -168,9 +169,9 @@ async function pageWithModules(files: CompressedFiles): Promise<PageTemplate> {
 /** The bundle's file names under /ui/: `app.<hash>.js`, its chunks `chunk.<hash>.js`, and their `.map`. */
 const BUNDLE_NAME = /^(app|chunk)\.[\w-]+\.js(\.map)?$/;
 
-export function registerWebUi(app: FastifyInstance): void {
+export function registerWebUi(app: FastifyInstance, log: Pick<Logger, 'warn'>): void {
   const files = new CompressedFiles();
-  const bundler = new WebUiBundler(SRC_DIR, app.log, WEBUI_BUNDLE_DIR);
+  const bundler = new WebUiBundler(SRC_DIR, log, WEBUI_BUNDLE_DIR);
   /** `cache` for the plain URL; a URL carrying this content's version is kept for good. */
   const send = async (request: FastifyRequest<{ Querystring: { v?: string } }>, reply: FastifyReply, path: string, cache: string) => {
     const file = await files.get(path);
@@ -189,7 +190,7 @@ export function registerWebUi(app: FastifyInstance): void {
   void (async () => {
     await bundler.warm();
     for (const path of STYLESHEETS.values()) await files.get(path());
-  })().catch((err: unknown) => app.log.warn({ err }, 'preparing the web UI files failed; they are prepared at their first request'));
+  })().catch((err: unknown) => log.warn(`preparing the web UI files failed; they are prepared at their first request: ${errorMessage(err)}`));
 
   /** The page as sent without a session (its early script asks for the answers), by content: a few per page kind. */
   const plainPages = new Map<string, PreparedFile>();
@@ -208,7 +209,7 @@ export function registerWebUi(app: FastifyInstance): void {
       // the scripts, which run once the page is complete), then the answers, when made, and the end. Quicker ones
       // go out with the page in one part, which the browser parses and draws once.
       const answers = answersForPage(app, request, urls).catch((err: unknown) => {
-        app.log.warn({ err, url: request.url }, "making a page's first answers failed; the page asks for them itself");
+        log.warn(`making the first answers of the page ${request.url} failed; the page asks for them itself: ${errorMessage(err)}`);
         return undefined;
       });
       const ready = await Promise.race([answers.then(() => true), delay(STREAM_AFTER_MS).then(() => false)]);
