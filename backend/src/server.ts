@@ -259,7 +259,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     users: new UserStore(db, () => auth.forgetCredentials()),
     tls: backendTls,
     connectionsOf: (ids) => monitorConnections(db, INSTANCE_EXPIRY_MS, ids),
-    webUiLog: log.child('web-ui'),
+    log,
     instances: async () => (await self.registry?.list()) ?? [],
     instanceId: () => self.instance?.id,
   });

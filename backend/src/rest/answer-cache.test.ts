@@ -22,7 +22,7 @@ const event = (id: number, uei: StoredEvent['uei']): StoredEvent => ({
 function counted() {
   let now = 1_000_000;
   let computed = 0;
-  const cache = new AnswerCache<number>(MAX_AGE_MS, () => now);
+  const cache = new AnswerCache<number>(MAX_AGE_MS, { now: () => now });
   const compute = async () => ++computed;
   return { cache, compute, advance: (ms: number) => void (now += ms), computed: () => computed };
 }
@@ -39,7 +39,7 @@ void test('an answer is reused while younger than the maximum age, then computed
 });
 
 void test('requests that arrive while an answer is computed share the computation', async () => {
-  const cache = new AnswerCache<string>(MAX_AGE_MS, () => 0);
+  const cache = new AnswerCache<string>(MAX_AGE_MS, { now: () => 0 });
   let release!: (value: string) => void;
   let computed = 0;
   const slow = () => {
@@ -100,4 +100,98 @@ void test('statuses changed by results (a first status has no event) and a confi
   assert.equal(await c.cache.get('24h', c.compute), 2);
   sources.configReplaced();
   assert.equal(await c.cache.get('24h', c.compute), 3);
+});
+
+/** Resolves once `ready()` holds, checking every few milliseconds for at most `withinMs`. */
+async function until(ready: () => boolean, withinMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!ready()) {
+    if (Date.now() > deadline) assert.fail(`${what} within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// These run on the real clock, with short ages: the computations ahead of requests are timers.
+
+void test('an answer asked for lately is computed again as it ages out, with no request, until nobody has asked for a while', async () => {
+  let computed = 0;
+  const cache = new AnswerCache<number>(50, { keepWarmMs: 250 });
+  const compute = async () => ++computed;
+  try {
+    assert.equal(await cache.get('24h', compute), 1);
+    await until(() => computed >= 2, 2_000, 'computed again as it aged out');
+    assert.equal(await cache.get('24h', compute), computed, 'the request finds the answer computed ahead');
+    const afterLastRequest = computed;
+    await until(() => computed >= afterLastRequest + 2, 2_000, 'kept warm while asked for lately');
+    // Nobody asks any more: once the keep-warm time has passed, nothing more is computed.
+    await sleep(250 + 3 * 50);
+    const settled = computed;
+    await sleep(4 * 50);
+    assert.equal(computed, settled, 'no computation for a key nobody asked for within the keep-warm time');
+    assert.ok(settled <= afterLastRequest + Math.ceil((250 + 3 * 50) / 50) + 1, `about one computation per age, not more (${settled - afterLastRequest})`);
+  } finally {
+    cache.stop();
+  }
+});
+
+void test('without keep-warm (the default) nothing is computed but for a request', async () => {
+  let computed = 0;
+  const cache = new AnswerCache<number>(20);
+  await cache.get('24h', async () => ++computed);
+  await sleep(120);
+  assert.equal(computed, 1);
+});
+
+void test('a change clears the answer and it is computed again shortly after, once for a burst of changes', async () => {
+  let computed = 0;
+  const cache = new AnswerCache<number>(60_000, { keepWarmMs: 60_000, rewarmAfterChangeMs: 40 });
+  const compute = async () => ++computed;
+  try {
+    assert.equal(await cache.get('24h', compute), 1);
+    for (let i = 0; i < 5; i++) {
+      cache.clear();
+      await sleep(5);
+    }
+    await until(() => computed === 2, 2_000, 'computed again after the change');
+    await sleep(150);
+    assert.equal(computed, 2, 'one computation for the burst');
+    assert.equal(await cache.get('24h', compute), 2, 'the request gets it without computing');
+    assert.equal(computed, 2);
+  } finally {
+    cache.stop();
+  }
+});
+
+void test('a computation ahead of requests that fails is logged with the key; the next request tries again', async () => {
+  const warnings: string[] = [];
+  let fail = false;
+  let computed = 0;
+  const cache = new AnswerCache<number>(60_000, { keepWarmMs: 60_000, rewarmAfterChangeMs: 10, log: { warn: (line) => warnings.push(line) }, name: 'the services list' });
+  const compute = async () => {
+    computed++;
+    if (fail) throw new Error('database gone');
+    return computed;
+  };
+  try {
+    assert.equal(await cache.get('24h', compute), 1);
+    fail = true;
+    cache.clear();
+    await until(() => warnings.length === 1, 2_000, 'the failure logged');
+    assert.match(warnings[0]!, /the services list \(24h\).*failed.*database gone/);
+    fail = false;
+    assert.equal(await cache.get('24h', compute), 3, 'the failed answer was not kept');
+  } finally {
+    cache.stop();
+  }
+});
+
+void test('stop ends the computations ahead of requests', async () => {
+  let computed = 0;
+  const cache = new AnswerCache<number>(30, { keepWarmMs: 60_000, rewarmAfterChangeMs: 10 });
+  await cache.get('24h', async () => ++computed);
+  cache.stop();
+  cache.clear();
+  await sleep(150);
+  assert.equal(computed, 1);
 });

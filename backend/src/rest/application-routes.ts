@@ -4,13 +4,12 @@ import { availabilityMatrix, presetWindow } from '../availability/matrix.ts';
 import type { ConfigHolder } from '../config/config-holder.ts';
 import { isApplicationDown, viewApplication } from '../correlation/application-state.ts';
 import type { Database } from '../db/database.ts';
-import { AnswerCache, SUMMARY_MAX_AGE_MS, type AnswerChanges } from './answer-cache.ts';
+import { AnswerCache, type AnswerChanges } from './answer-cache.ts';
 import { QueryReader } from './query-params.ts';
 
 export function registerApplicationRoutes(app: FastifyInstance, deps: AnswerChanges & { db: Database; configs: ConfigHolder }): void {
   // Only the preset windows are kept: a custom range is asked for once, and ranges are endless.
-  const presets = new AnswerCache<Awaited<ReturnType<typeof availabilityMatrix>>>(SUMMARY_MAX_AGE_MS);
-  presets.clearOnChanges(deps, 'availability-answers');
+  const presets = AnswerCache.forRoutes<Awaited<ReturnType<typeof availabilityMatrix>>>(app, deps, 'availability-answers');
 
   app.get('/api/applications', async () =>
     Promise.all(

@@ -55,8 +55,8 @@ export interface RestDependencies extends InstanceRouteDependencies {
   tls: TlsStatus | undefined;
   /** The open connections of these monitors (of all when absent), on every live instance. */
   connectionsOf: (monitorIds?: readonly string[]) => Promise<Map<string, MonitorConnection>>;
-  /** Where the web UI's serving says what went wrong (a bundle that could not be made, say). */
-  webUiLog: Pick<Logger, 'warn'>;
+  /** The backend's logger: the routes' parts log under their own names (a web UI bundle that could not be made, say). */
+  log: Pick<Logger, 'child'>;
 }
 
 export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies): void {
@@ -80,5 +80,5 @@ export function registerRestRoutes(app: FastifyInstance, deps: RestDependencies)
   registerUserRoutes(app, deps.users);
   registerAuditRoutes(app, deps.db);
   registerDownloadRoutes(app, bundle);
-  registerWebUi(app, deps.webUiLog);
+  registerWebUi(app, deps.log.child('web-ui'));
 }

@@ -15,7 +15,7 @@ import type { LocationMonitorService } from '../location-monitors/location-monit
 import { wireStatus } from '../location-monitors/monitor-state.ts';
 import { queryOutages } from '../outages/outage-store.ts';
 import { queryResponseTimes, type SeriesPoint } from '../series/series-query.ts';
-import { AnswerCache, SUMMARY_MAX_AGE_MS, type AnswerChanges } from './answer-cache.ts';
+import { AnswerCache, type AnswerChanges } from './answer-cache.ts';
 import { QueryReader } from './query-params.ts';
 import { activityKey, serviceActivity, type ActivityPeriod } from './service-activity.ts';
 import { SERVICE_STATES, locationState, overallState, periodLetter, type ServiceState } from './service-states.ts';
@@ -125,8 +125,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServiceRouteDe
   };
 
   /** Every service's summary over a window, computed once for all the filters and sorts asked in the next seconds. */
-  const lists = new AnswerCache<{ window: ReturnType<typeof windowOf>; all: ReturnType<typeof summarize>[] }>(SUMMARY_MAX_AGE_MS);
-  lists.clearOnChanges(deps, 'services-list-answers');
+  const lists = AnswerCache.forRoutes<{ window: ReturnType<typeof windowOf>; all: ReturnType<typeof summarize>[] }>(app, deps, 'services-list-answers');
   const summarizeAll = async (windowKey: WindowKey) => {
     const window = windowOf(windowKey, Date.now());
     const entries = catalog();
