@@ -259,3 +259,55 @@ void test('pages have addresses of their own: a link inside the UI changes page 
   assert.equal(url.pathname + url.search + url.hash, `/services/${encodeURIComponent('node-014/HTTP')}?range=7d`);
   await context.close();
 });
+
+/**
+ * Installed in every document: at the first frame that has service rows, how many there are, where the last one
+ * ends, and the window's height.
+ */
+const WATCH_FIRST_ROWS = `(() => {
+  const look = () => {
+    const rows = document.querySelectorAll('[data-testid^="service-row-"]');
+    if (rows.length > 0) {
+      globalThis.__firstRows = { rows: rows.length, lastBottom: rows[rows.length - 1].getBoundingClientRect().bottom, windowHeight: innerHeight };
+      return;
+    }
+    requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})();`;
+
+void test('a list\'s first frame fills the window with rows and has few more, wide and on a phone; a page that comes with the session needs no stored hint', { skip: missingBrowser }, async () => {
+  for (const viewport of [{ width: 1366, height: 900 }, { width: 390, height: 844 }]) {
+    const context = await browser.newContext({ viewport });
+    await context.addInitScript({ content: WATCH_FIRST_ROWS });
+    const p = await context.newPage();
+    try {
+      await signIn(p, `${fixture.url}/availability`);
+      await p.goto('about:blank');
+      await p.goto(`${fixture.url}/services`);
+      await rowsOf(p).first().waitFor({ timeout: 15_000 });
+      const first = (await p.evaluate('globalThis.__firstRows')) as { rows: number; lastBottom: number; windowHeight: number };
+      // 30 services are more than a window of either size shows.
+      assert.ok(first.lastBottom >= first.windowHeight, `${viewport.width} px: the first frame's rows reach the window's bottom: ${JSON.stringify(first)}`);
+      // Each row drawn below the window delays the first picture: a phone's cards are some 330 px high each.
+      assert.ok(first.lastBottom - first.windowHeight <= first.windowHeight / 2, `${viewport.width} px: at most half a window of rows below it: ${JSON.stringify(first)}`);
+      await until(async () => (await rowsOf(p).count()) === NODES, 'then every row');
+
+      // The hint that this browser signed in is gone (storage cleared), the session cookie is not: the page comes
+      // with the session, and shows the list, not the sign-in form; the hint is written again for the next page.
+      if (viewport.width === 1366) {
+        await p.evaluate(() => (globalThis as unknown as { localStorage: { clear(): void } }).localStorage.clear());
+        await p.goto('about:blank');
+        await p.goto(`${fixture.url}/services`);
+        await rowsOf(p).first().waitFor({ timeout: 15_000 });
+        assert.equal(await p.getByLabel(/password/i).count(), 0, 'no sign-in form');
+        await until(
+          async () => (await p.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('vantage.signedIn'))) === '1',
+          'the hint written again',
+        );
+      }
+    } finally {
+      await context.close();
+    }
+  }
+});

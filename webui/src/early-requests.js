@@ -32,8 +32,12 @@ export async function readAnswer(response) {
 
 /** @type {Map<string, Promise<EarlyAnswer | null>>} */
 const reads = new Map();
+/** The URLs whose answers the server put in the page. @type {Set<string>} */
+const carried = new Set();
 for (const element of document.querySelectorAll('script[type="application/json"][data-answer]')) {
-  reads.set(/** @type {string} */ (element.getAttribute('data-answer')), Promise.resolve({ ok: true, status: 200, text: element.textContent ?? '' }));
+  const url = /** @type {string} */ (element.getAttribute('data-answer'));
+  carried.add(url);
+  reads.set(url, Promise.resolve({ ok: true, status: 200, text: element.textContent ?? '' }));
   element.remove(); // read once: the text lives on in the answer, not twice
 }
 for (const [url, answer] of early?.answers ?? []) {
@@ -58,6 +62,15 @@ export async function takeEarlyAnswer(url) {
   if (Date.now() - performance.timeOrigin > FRESH_MS) return null;
   const answer = await read;
   return answer?.ok ? answer : null;
+}
+
+/**
+ * Whether the server put the answer for `url` in the page (it does so only
+ * for a valid session, webui-pages.ts), and it has not been taken yet.
+ * @param {string} url
+ */
+export function carriesAnswer(url) {
+  return carried.has(url) && reads.has(url);
 }
 
 /** Settles once every early answer has been read (or has failed). */

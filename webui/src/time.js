@@ -12,6 +12,7 @@
  */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import { cancelIdle, whenIdle } from './idle.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -64,8 +65,8 @@ export function ZoneName() {
   useEffect(() => {
     if (knownZoneName) return;
     const named = () => setName((knownZoneName = zoneName()));
-    const idle = requestIdleCallback(named, { timeout: 2000 });
-    return () => cancelIdleCallback(idle);
+    const idle = whenIdle(named, 2000);
+    return () => cancelIdle(idle);
   }, []);
   return html`<span data-testid="zone-name">${name}</span>`;
 }

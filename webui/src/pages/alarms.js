@@ -28,6 +28,8 @@ const STATES = [
 
 /** At most this many alarms listed. */
 const ALARMS_SHOWN = 500;
+/** The least height of a row: an alarm with its actions (progressive.js). */
+const ALARM_ROW_PX = { wide: 88, narrow: 480 };
 
 export function AlarmsPage() {
   const locations = useLocationNames();
@@ -60,7 +62,7 @@ export function AlarmsPage() {
 
   const d = data.data;
   // A screenful of rows first, the rest in chunks just after: a few hundred alarms take a while to lay out.
-  const rendered = useProgressiveCount(d?.alarms.length ?? 0);
+  const rendered = useProgressiveCount(d?.alarms.length ?? 0, ALARM_ROW_PX);
   return html`<section aria-labelledby="alarms-title">
     <div class="page-head">
       <div>

@@ -211,8 +211,8 @@ function WindowPicker({ win, app, location }) {
   </div>`;
 }
 
-/** The least height of a row of the matrix, in CSS pixels (a cell's availability, state and coverage). */
-const MATRIX_ROW_PX = 90;
+/** The least height of a row of the matrix, in CSS pixels (a cell's availability, state and coverage; progressive.js). */
+const MATRIX_ROW_PX = { wide: 90, narrow: 95 };
 
 /**
  * @param {{ matrix: Matrix, locations: string[], selected: { app: string | null, location: string | null }, onSelect: (app: string, location: string) => void, windowLabel: string }} props

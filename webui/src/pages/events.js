@@ -16,6 +16,8 @@ import { getEvents } from '../rest.js';
 import { SelectFilter, locationOptions, severityOptions, ueiOptions, useLocationNames } from './filters.js';
 
 const PAGE = 200;
+/** The least height of a row: an event of one line (progressive.js). */
+const EVENT_ROW_PX = { wide: 50, narrow: 340 };
 
 /** @typedef {import('../rest.js').StoredEvent} StoredEvent */
 
@@ -91,7 +93,7 @@ export function EventsPage() {
 
   const shown = (events ?? []).filter((e) => !severity || e.severity === severity);
   // A screenful of rows first, the rest in chunks just after: 200 rows with live times take a while to build.
-  const rendered = useProgressiveCount(shown.length);
+  const rendered = useProgressiveCount(shown.length, EVENT_ROW_PX);
   const clear = () => {
     setLocation('');
     setUei('');

@@ -33,6 +33,8 @@ const SORTS = [
   { value: 'uptime', label: 'Uptime, lowest first' },
   { value: '-response', label: 'Response time, slowest first' },
 ];
+/** The least height of a row: one application, one location (progressive.js). */
+const SERVICE_ROW_PX = { wide: 58, narrow: 310 };
 const STATE_ORDER = ['down', 'partial', 'disconnected', 'stopped', 'paused', 'no data', 'up'];
 
 /** The choices in the address, with defaults. @param {URLSearchParams} query */
@@ -87,7 +89,7 @@ export function ServicesPage({ query }) {
   const d = list.data;
   const shown = useMemo(() => (d ? selectServices([...d.services], c) : []), [d, c.q, c.state, c.location, c.app, c.sort]);
   // A screenful of rows first, the rest just after (a few hundred rows take a while to lay out).
-  const rendered = useProgressiveCount(shown.length);
+  const rendered = useProgressiveCount(shown.length, SERVICE_ROW_PX);
   // Each row's markup made when it is first shown, and kept until the list is loaded again.
   const rowMarkup = useMemo(() => {
     const made = new Map();
