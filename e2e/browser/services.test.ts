@@ -34,6 +34,22 @@ after(async () => {
 
 const rowsOf = (p: Page) => p.locator('[data-testid^="service-row-"]');
 const rows = () => rowsOf(page);
+/**
+ * A page of a browser context of its own (`viewport`, 1366 × 900 by default), with `watch` installed in every
+ * document it opens, signed in; given to `use`, and closed after it.
+ */
+async function withWatchedPage(watch: string, use: (p: Page) => Promise<void>, viewport = { width: 1366, height: 900 }): Promise<void> {
+  const context = await browser.newContext({ viewport });
+  await context.addInitScript({ content: watch });
+  try {
+    const p = await context.newPage();
+    await signIn(p, `${fixture.url}/availability`);
+    await use(p);
+  } finally {
+    await context.close();
+  }
+}
+
 /** Polls `check` until it holds (the list re-renders as the address changes). */
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -176,11 +192,7 @@ const WATCH_FRAMES = `(() => {
 type AppFrame = { loading: boolean; rows: boolean; chart: boolean };
 
 void test('a page opened with a session draws its data in its first frame; opened from another site it asks early, once, and shows a slow answer\'s spinner first', { skip: missingBrowser }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-  await context.addInitScript({ content: WATCH_FRAMES });
-  const p = await context.newPage();
-  try {
-    await signIn(p, `${fixture.url}/availability`);
+  await withWatchedPage(WATCH_FRAMES, async (p) => {
     const loads: { path: string; shows: 'rows' | 'chart' }[] = [
       { path: '/services', shows: 'rows' },
       { path: `/services/${encodeURIComponent('node-014/HTTP')}`, shows: 'chart' },
@@ -226,9 +238,7 @@ void test('a page opened with a session draws its data in its first frame; opene
     const frames = (await p.evaluate('globalThis.__appFrames')) as AppFrame[];
     assert.deepEqual(frames[0], { loading: true, rows: false, chart: false }, 'the spinner while the list is on its way');
     assert.ok(frames.some((f) => f.rows), 'then the rows');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 void test('pages have addresses of their own: a link inside the UI changes page without loading one, back returns, and an address from the hash days still opens its page', { skip: missingBrowser }, async () => {
@@ -278,11 +288,7 @@ const WATCH_FIRST_ROWS = `(() => {
 
 void test('a list\'s first frame fills the window with rows and has few more, wide and on a phone; a page that comes with the session needs no stored hint', { skip: missingBrowser }, async () => {
   for (const viewport of [{ width: 1366, height: 900 }, { width: 390, height: 844 }]) {
-    const context = await browser.newContext({ viewport });
-    await context.addInitScript({ content: WATCH_FIRST_ROWS });
-    const p = await context.newPage();
-    try {
-      await signIn(p, `${fixture.url}/availability`);
+    await withWatchedPage(WATCH_FIRST_ROWS, async (p) => {
       await p.goto('about:blank');
       await p.goto(`${fixture.url}/services`);
       await rowsOf(p).first().waitFor({ timeout: 15_000 });
@@ -306,8 +312,40 @@ void test('a list\'s first frame fills the window with rows and has few more, wi
           'the hint written again',
         );
       }
-    } finally {
-      await context.close();
-    }
+    }, viewport);
   }
+});
+
+/** Installed in every document: at the first frame with the events list, its date inputs and the filters' height. */
+const WATCH_EVENT_FILTERS = `(() => {
+  const look = () => {
+    const filters = document.querySelector('[data-testid="event-filters"]');
+    if (filters && document.querySelector('[data-testid="event-row"]')) {
+      globalThis.__firstFilters = {
+        dateInputs: filters.querySelectorAll('input[type="datetime-local"]').length,
+        placeholders: filters.querySelectorAll('.input-pending').length,
+        height: filters.getBoundingClientRect().height,
+      };
+      return;
+    }
+    requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})();`;
+
+void test('the events page draws its list before making its date inputs (costly in a new tab), in a place held at their size', { skip: missingBrowser }, async () => {
+  await withWatchedPage(WATCH_EVENT_FILTERS, async (p) => {
+    await p.goto('about:blank');
+    await p.goto(`${fixture.url}/events`);
+    await p.getByTestId('filter-since').waitFor({ timeout: 15_000 });
+    const first = (await p.evaluate('globalThis.__firstFilters')) as { dateInputs: number; placeholders: number; height: number };
+    assert.deepEqual({ dateInputs: first.dateInputs, placeholders: first.placeholders }, { dateInputs: 0, placeholders: 2 }, 'the first frame holds their places');
+    const filters = p.getByTestId('event-filters');
+    assert.equal(await filters.locator('.input-pending').count(), 0, 'then the inputs replace them');
+    assert.equal((await filters.boundingBox())!.height, first.height, 'and nothing below them moves');
+    // They work as inputs: a time in the future leaves no event.
+    await p.getByTestId('filter-since').fill('2099-01-01T00:00');
+    await until(async () => (await p.getByTestId('event-row').count()) === 0, 'no event since 2099');
+    assert.match(p.url(), /[?&]since=2099-01-01T00%3A00/);
+  });
 });

@@ -118,6 +118,27 @@ export function formatDuration(/** @type {number} */ ms) {
   return parts.join(' ') || '0 s';
 }
 
+/** Whether this tab has made a date and time input already (then the next ones are made at once). */
+let dateInputsMade = false;
+
+/**
+ * An `<input type="datetime-local">`, made once the browser is idle: the
+ * first one in a new tab costs some 20 ms (its fields, in the viewer's
+ * locale), which the page's first picture does not wait for. Until then an
+ * empty text input, which is as high, holds its place.
+ * @param {{ id: string, value: string, onChange: (value: string) => void, testid?: string }} props
+ */
+export function DateTimeInput({ id, value, onChange, testid }) {
+  const [made, setMade] = useState(dateInputsMade);
+  useEffect(() => {
+    if (made) return undefined;
+    const idle = whenIdle(() => setMade((dateInputsMade = true)), 500);
+    return () => cancelIdle(idle);
+  }, []);
+  if (!made) return html`<input class="input-pending" type="text" disabled tabindex="-1" aria-hidden="true" />`;
+  return html`<input id=${id} type="datetime-local" value=${value} onChange=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => onChange(e.currentTarget.value)} data-testid=${testid} />`;
+}
+
 /** Value for an `<input type="datetime-local">` from epoch ms, in the viewer's zone: "2026-11-21T08:39". */
 export function toInputValue(/** @type {number} */ ms) {
   const t = new Date(ms);

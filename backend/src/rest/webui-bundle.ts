@@ -31,6 +31,7 @@ import { constants } from 'node:zlib';
 import type { BuildOptions, Metafile } from 'esbuild';
 import { errorMessage, type Logger } from '@vantage/runtime';
 import { prepare, preparedFrom, type PreparedFile } from './compressed-files.ts';
+import { compileHtmTemplates, HTM_PLUGIN_SOURCE } from './webui-htm-compile.ts';
 import { REWRITE_PLUGIN_SOURCE, SOURCE_REWRITES, type SourceRewrite } from './webui-source-rewrites.ts';
 
 export interface BundledModule {
@@ -149,8 +150,8 @@ async function sourcesFingerprint(srcDir: string): Promise<string> {
       return `${e.split(sep).join('/')}:${info?.size ?? '-'}:${info?.mtimeMs ?? '-'}`;
     }),
   );
-  // How the libraries are rewritten makes the bundle too.
-  return [...parts, JSON.stringify(SOURCE_REWRITES)].join('\n');
+  // How the libraries are rewritten and the templates compiled makes the bundle too.
+  return [...parts, JSON.stringify(SOURCE_REWRITES), compileHtmTemplates.toString()].join('\n');
 }
 
 /** A module of the bundle: its file name under /ui/, the script and its source map. */
@@ -185,7 +186,7 @@ async function bundleWebUi(srcDir: string): Promise<{ entry: BuiltModule; chunks
     metafile: true,
     legalComments: 'none',
     logLevel: 'silent',
-  }, SOURCE_REWRITES);
+  }, SOURCE_REWRITES, srcDir);
   const file = (path: string) => outputFiles.find((f) => f.path === path);
   /** @param name the module's name under /ui/ (the entry is renamed by its hash) */
   const module = (path: string, name: string): BuiltModule => {
@@ -251,16 +252,18 @@ const BUILT_FILE = /^((?:app|chunk)\.[\w-]+\.js)(\.map|\.br|\.gz)?$/;
  * unreaped when the thread ends. The script is given as text, so the built
  * backend, one file, needs no file beside it.
  */
-async function buildAside(options: BuildOptions, rewrites: SourceRewrite[] = []): Promise<{ outputFiles: { path: string; text: string }[]; outputs: Metafile['outputs'] }> {
-  const esbuildPath = createRequire(import.meta.url).resolve('esbuild');
-  const script = `${REWRITE_PLUGIN_SOURCE}
-    const [esbuildPath, options, rewrites] = process.argv.slice(1);
-    require(esbuildPath).build({ ...JSON.parse(options), plugins: [rewritePlugin(JSON.parse(rewrites))] }).then(
+async function buildAside(options: BuildOptions, rewrites: SourceRewrite[], srcDir: string): Promise<{ outputFiles: { path: string; text: string }[]; outputs: Metafile['outputs'] }> {
+  const requireHere = createRequire(import.meta.url);
+  const esbuildPath = requireHere.resolve('esbuild');
+  const htmTools = { srcDir: srcDir + sep, acornPath: requireHere.resolve('acorn'), htmPath: htmPathFor(srcDir) };
+  const script = `${REWRITE_PLUGIN_SOURCE}${HTM_PLUGIN_SOURCE}
+    const [esbuildPath, options, rewrites, htmTools] = process.argv.slice(1);
+    require(esbuildPath).build({ ...JSON.parse(options), plugins: [rewritePlugin(JSON.parse(rewrites)), htmPlugin(JSON.parse(htmTools))] }).then(
       (result) => process.stdout.write(JSON.stringify({ outputFiles: result.outputFiles.map((f) => ({ path: f.path, text: f.text })), outputs: result.metafile.outputs })),
       (err) => { process.stderr.write(err instanceof Error ? err.message : String(err)); process.exitCode = 1; },
     );`;
   try {
-    const { stdout } = await execFileAsync(process.execPath, ['-e', script, esbuildPath, JSON.stringify(options), JSON.stringify(rewrites)], {
+    const { stdout } = await execFileAsync(process.execPath, ['-e', script, esbuildPath, JSON.stringify(options), JSON.stringify(rewrites), JSON.stringify(htmTools)], {
       maxBuffer: MAX_OUTPUT_BYTES,
       // Plain Node: nothing of ours in NODE_OPTIONS (a loader like tsx) for a script that needs none.
       env: { PATH: process.env.PATH ?? '' },
@@ -269,6 +272,15 @@ async function buildAside(options: BuildOptions, rewrites: SourceRewrite[] = [])
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr;
     throw stderr ? new Error(stderr.trim()) : err;
+  }
+}
+
+/** htm as the web UI's modules import it: from beside their folder, else the backend's own (sources elsewhere: the tests'). */
+function htmPathFor(srcDir: string): string {
+  try {
+    return createRequire(join(srcDir, '..', 'package.json')).resolve('htm');
+  } catch {
+    return createRequire(import.meta.url).resolve('htm');
   }
 }
 

@@ -9,7 +9,7 @@ import { useRef, useState } from 'preact/hooks';
 import { Empty, ErrorBox, Loading, SeverityBadge, TableWrap, notify } from '../components.js';
 import { useLiveRefresh } from '../live.js';
 import { href, useQueryParam } from '../router.js';
-import { Time, fromInputValue, ZoneName } from '../time.js';
+import { DateTimeInput, Time, fromInputValue, ZoneName } from '../time.js';
 import { useProgressiveCount } from '../progressive.js';
 import { ueiLabel, ueiName } from '../catalogue.js';
 import { getEvents } from '../rest.js';
@@ -115,11 +115,11 @@ export function EventsPage() {
       <${SelectFilter} id="ev-severity" label="Severity" value=${severity} onChange=${setSeverity} options=${severityOptions()} testid="filter-severity" />
       <div class="filter">
         <label for="ev-since">Since</label>
-        <input id="ev-since" type="datetime-local" value=${since} onChange=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setSince(e.currentTarget.value)} data-testid="filter-since" />
+        <${DateTimeInput} id="ev-since" value=${since} onChange=${setSince} testid="filter-since" />
       </div>
       <div class="filter">
         <label for="ev-until">Until</label>
-        <input id="ev-until" type="datetime-local" value=${until} onChange=${(/** @type {import('preact').TargetedEvent<HTMLInputElement>} */ e) => setUntil(e.currentTarget.value)} data-testid="filter-until" />
+        <${DateTimeInput} id="ev-until" value=${until} onChange=${setUntil} testid="filter-until" />
       </div>
       <div class="filter filter-button"><button type="button" class="btn btn-small" onClick=${clear}>Clear filters</button></div>
     </form>
