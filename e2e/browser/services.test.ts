@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServicesBackend, type ServicesFixture } from '@vantage/backend/testing';
 import { SHOTS, launchBrowser, missingBrowser, signIn } from '../support/browser.ts';
 
@@ -34,19 +34,24 @@ after(async () => {
 
 const rowsOf = (p: Page) => p.locator('[data-testid^="service-row-"]');
 const rows = () => rowsOf(page);
-/**
- * A page of a browser context of its own (`viewport`, 1366 × 900 by default), with `watch` installed in every
- * document it opens, signed in; given to `use`, and closed after it.
- */
-async function withWatchedPage(watch: string, use: (p: Page) => Promise<void>, viewport = { width: 1366, height: 900 }): Promise<void> {
-  const context = await browser.newContext({ viewport });
-  await context.addInitScript({ content: watch });
+/** A browser context for the tests that watch a page's frames (WATCHES, in every document), signed in once. */
+let watched: BrowserContext | undefined;
+
+/** A new page of that context, `viewport` in size (1366 × 900 by default), given to `use` and closed after it. */
+async function withWatchedPage(use: (p: Page) => Promise<void>, viewport = { width: 1366, height: 900 }): Promise<void> {
+  if (!watched) {
+    watched = await browser.newContext({ viewport });
+    for (const content of WATCHES) await watched.addInitScript({ content });
+    const first = await watched.newPage();
+    await signIn(first, `${fixture.url}/availability`);
+    await first.close();
+  }
+  const p = await watched.newPage();
   try {
-    const p = await context.newPage();
-    await signIn(p, `${fixture.url}/availability`);
+    await p.setViewportSize(viewport);
     await use(p);
   } finally {
-    await context.close();
+    await p.close();
   }
 }
 
@@ -192,7 +197,7 @@ const WATCH_FRAMES = `(() => {
 type AppFrame = { loading: boolean; rows: boolean; chart: boolean };
 
 void test('a page opened with a session draws its data in its first frame; opened from another site it asks early, once, and shows a slow answer\'s spinner first', { skip: missingBrowser }, async () => {
-  await withWatchedPage(WATCH_FRAMES, async (p) => {
+  await withWatchedPage(async (p) => {
     const loads: { path: string; shows: 'rows' | 'chart' }[] = [
       { path: '/services', shows: 'rows' },
       { path: `/services/${encodeURIComponent('node-014/HTTP')}`, shows: 'chart' },
@@ -288,7 +293,7 @@ const WATCH_FIRST_ROWS = `(() => {
 
 void test('a list\'s first frame fills the window with rows and has few more, wide and on a phone; a page that comes with the session needs no stored hint', { skip: missingBrowser }, async () => {
   for (const viewport of [{ width: 1366, height: 900 }, { width: 390, height: 844 }]) {
-    await withWatchedPage(WATCH_FIRST_ROWS, async (p) => {
+    await withWatchedPage(async (p) => {
       await p.goto('about:blank');
       await p.goto(`${fixture.url}/services`);
       await rowsOf(p).first().waitFor({ timeout: 15_000 });
@@ -334,7 +339,7 @@ const WATCH_EVENT_FILTERS = `(() => {
 })();`;
 
 void test('the events page draws its list before making its date inputs (costly in a new tab), in a place held at their size', { skip: missingBrowser }, async () => {
-  await withWatchedPage(WATCH_EVENT_FILTERS, async (p) => {
+  await withWatchedPage(async (p) => {
     await p.goto('about:blank');
     await p.goto(`${fixture.url}/events`);
     await p.getByTestId('filter-since').waitFor({ timeout: 15_000 });
@@ -349,3 +354,6 @@ void test('the events page draws its list before making its date inputs (costly 
     assert.match(p.url(), /[?&]since=2099-01-01T00%3A00/);
   });
 });
+
+/** What the watching tests install in every document of their context. */
+const WATCHES = [WATCH_FRAMES, WATCH_FIRST_ROWS, WATCH_EVENT_FILTERS];

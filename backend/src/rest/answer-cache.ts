@@ -40,6 +40,14 @@ export const KEEP_WARM_MS = 5 * 60_000;
  */
 export const REWARM_AFTER_CHANGE_MS = 1_000;
 
+/**
+ * The share of the time an answer kept warm may take: the next computation
+ * ahead of a request waits at least this many times as long as the last one
+ * took (an answer of 100 ms, a second; of 5 s for tens of thousands of
+ * services, 50 s), however often things change.
+ */
+export const KEEP_WARM_SPACING = 10;
+
 export interface AnswerCacheOptions {
   now?: () => number;
   /** Keeps answers asked for within this long computed ahead (0: never). */
@@ -74,6 +82,9 @@ interface Wanted<T> {
   /** The next computation ahead of a request, and when it is due. */
   timer?: NodeJS.Timeout;
   dueAt?: number;
+  /** When the last computation ended, and how long it took. */
+  doneAt?: number;
+  tookMs?: number;
 }
 
 export class AnswerCache<T> {
@@ -111,6 +122,8 @@ export class AnswerCache<T> {
     // A failure is not kept: the next request tries again. Only this entry is removed, not a newer one.
     entry.answer.then(
       () => {
+        const wanted = this.wanted.get(key);
+        if (wanted) Object.assign(wanted, { doneAt: this.now(), tookMs: this.now() - entry.at });
         // Computed again as it ages out, if still wanted then.
         if (this.entries.get(key) === entry) this.rewarm(key, entry.at + this.maxAgeMs - this.now());
       },
@@ -129,6 +142,8 @@ export class AnswerCache<T> {
       this.wanted.delete(key);
       return;
     }
+    // Never sooner than the last computation's time, KEEP_WARM_SPACING times over, after it.
+    if (wanted.doneAt !== undefined && wanted.tookMs !== undefined) delayMs = Math.max(delayMs, wanted.doneAt + KEEP_WARM_SPACING * wanted.tookMs - this.now());
     const dueAt = this.now() + Math.max(0, delayMs);
     if (wanted.timer && wanted.dueAt !== undefined && wanted.dueAt <= dueAt) return;
     clearTimeout(wanted.timer);
