@@ -16,9 +16,9 @@ export const BACKEND_SOURCES = ['backend/src', 'backend/pglite-preload.mjs', 'fr
   fileURLToPath(new URL(`../${dir}`, import.meta.url)),
 );
 
-/** The web UI bundled (`app.<hash>.js`, its map, and manifest.json naming it and its sources), and what from. */
+/** The web UI bundled (`app.<hash>.js`, its map, and manifest.json naming it and its sources), and what from: its modules (first: the folder the bundle is made from) and what rewrites and compiles them. */
 export const WEBUI_BUNDLE_DIR = fileURLToPath(new URL('../webui/dist', import.meta.url));
-export const WEBUI_SOURCES = [fileURLToPath(new URL('../webui/src', import.meta.url))];
+export const WEBUI_SOURCES = ['../webui/src', './src/rest/webui-htm-compile.ts', './src/rest/webui-source-rewrites.ts'].map((path) => fileURLToPath(new URL(path, import.meta.url)));
 const WEBUI_MANIFEST = join(WEBUI_BUNDLE_DIR, 'manifest.json');
 
 /** Whether the web UI's bundle is missing or older than one of its sources. */

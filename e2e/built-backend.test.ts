@@ -47,6 +47,8 @@ void test('the built backend runs on plain node and serves its API, web UI and p
   const { name } = JSON.parse(readFileSync(join(REPO_ROOT, 'webui/dist/manifest.json'), 'utf8')) as { name: string };
   assert.ok(html.includes(`src="/ui/${name}"`), html);
   assert.equal((await fetch(`${root}/ui/${name}`)).status, 200);
+  // Served from there, not bundled again: the built backend finds the sources as the build left them.
+  assert.ok(!running.output.some((line) => /bundling them now/.test(line)), running.output.join('\n'));
   for (const path of ['/ui/app.js', '/vendor/preact.mjs', '/downloads/vantage-poller.mjs']) {
     const response = await fetch(`${root}${path}`);
     assert.equal(response.status, 200, `GET ${path}`);

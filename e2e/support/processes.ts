@@ -121,6 +121,8 @@ export async function startBackendProcess(options: {
     ['--port', String(options.port), '--host', '127.0.0.1', '--config', options.configPath, '--data-dir', options.dataDir, '--no-local-poller', ...(options.args ?? [])],
     { DATABASE_URL: options.databaseUrl, VANTAGE_ADMIN_PASSWORD: options.adminPassword },
   );
-  await backend.waitForLine(/Vantage is running/, 30_000);
+  // The first start in a fresh checkout also compiles the sources and makes the embedded database, while other tests
+  // run beside it: on two busy cores that took more than 30 s once.
+  await backend.waitForLine(/Vantage is running/, 60_000);
   return backend;
 }

@@ -15,7 +15,7 @@ import { WebUiBundler, writePrebuiltWebUi } from './webui-bundle.ts';
 
 let dir: string;
 const warnings: string[] = [];
-const log = { warn: (message: string) => void warnings.push(message) };
+const log = { warn: (message: string) => void warnings.push(message), info: () => {} };
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vantage-webui-'));

@@ -31,7 +31,7 @@ import { constants } from 'node:zlib';
 import type { BuildOptions, Metafile } from 'esbuild';
 import { errorMessage, type Logger } from '@vantage/runtime';
 import { prepare, preparedFrom, type PreparedFile } from './compressed-files.ts';
-import { compileHtmTemplates, HTM_PLUGIN_SOURCE } from './webui-htm-compile.ts';
+import { HTM_COMPILER_VERSION, HTM_PLUGIN_SOURCE } from './webui-htm-compile.ts';
 import { REWRITE_PLUGIN_SOURCE, SOURCE_REWRITES, type SourceRewrite } from './webui-source-rewrites.ts';
 
 export interface BundledModule {
@@ -57,7 +57,7 @@ export class WebUiBundler {
 
   constructor(
     private readonly srcDir: string,
-    private readonly log: Pick<Logger, 'warn'>,
+    private readonly log: Pick<Logger, 'warn' | 'info'>,
     /** Where `npm run build` put the bundle (writePrebuiltWebUi). */
     private readonly prebuiltDir: string,
   ) {}
@@ -66,10 +66,16 @@ export class WebUiBundler {
   async current(): Promise<WebUiBundle | undefined> {
     const fingerprint = await sourcesFingerprint(this.srcDir);
     if (this.built?.fingerprint !== fingerprint) {
-      const bundle = this.prebuilt(fingerprint).then((found) => found ?? this.build()).catch((err: unknown) => {
-        this.log.warn(`bundling the web UI failed; the page loads its modules one by one: ${errorMessage(err)}`);
-        return undefined;
-      });
+      const bundle = this.prebuilt(fingerprint)
+        .then((found) => {
+          if (found) return found;
+          this.log.info('the web UI sources differ from the bundle built ahead (npm run build): bundling them now');
+          return this.build();
+        })
+        .catch((err: unknown) => {
+          this.log.warn(`bundling the web UI failed; the page loads its modules one by one: ${errorMessage(err)}`);
+          return undefined;
+        });
       this.built = { fingerprint, bundle };
     }
     return this.built.bundle;
@@ -151,7 +157,7 @@ async function sourcesFingerprint(srcDir: string): Promise<string> {
     }),
   );
   // How the libraries are rewritten and the templates compiled makes the bundle too.
-  return [...parts, JSON.stringify(SOURCE_REWRITES), compileHtmTemplates.toString()].join('\n');
+  return [...parts, JSON.stringify(SOURCE_REWRITES), `htm compiler ${HTM_COMPILER_VERSION}`].join('\n');
 }
 
 /** A module of the bundle: its file name under /ui/, the script and its source map. */

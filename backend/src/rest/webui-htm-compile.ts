@@ -13,6 +13,14 @@
  * (webui-bundle.ts), like webui-source-rewrites.ts.
  */
 
+/**
+ * The compiler's version, part of the web UI bundle's fingerprint (webui-bundle.ts): raise it with any change to what
+ * the compiler writes, so that a bundle built ahead by the older one is not served. Not the function's text, which
+ * differs between the backend run from its sources and the built backend, minified: that made every started backend
+ * find the bundle built ahead stale and bundle again in memory.
+ */
+export const HTM_COMPILER_VERSION = 1;
+
 /** What the compiler needs, from the build's process: acorn's parse, and htm. */
 export interface HtmCompileTools {
   parse: (source: string, options: { ecmaVersion: 'latest'; sourceType: 'module' }) => unknown;

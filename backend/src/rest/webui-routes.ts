@@ -169,7 +169,7 @@ async function pageWithModules(files: CompressedFiles): Promise<PageTemplate> {
 /** The bundle's file names under /ui/: `app.<hash>.js`, its chunks `chunk.<hash>.js`, and their `.map`. */
 const BUNDLE_NAME = /^(app|chunk)\.[\w-]+\.js(\.map)?$/;
 
-export function registerWebUi(app: FastifyInstance, log: Pick<Logger, 'warn'>): void {
+export function registerWebUi(app: FastifyInstance, log: Pick<Logger, 'warn' | 'info'>): void {
   const files = new CompressedFiles();
   const bundler = new WebUiBundler(SRC_DIR, log, WEBUI_BUNDLE_DIR);
   /** `cache` for the plain URL; a URL carrying this content's version is kept for good. */

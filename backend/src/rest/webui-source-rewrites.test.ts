@@ -46,4 +46,4 @@ void test('uPlot, bundled, makes no Intl formatter while its module is evaluated
   }
 });
 
-const silentLog = { warn() {} };
+const silentLog = { warn() {}, info() {} };
