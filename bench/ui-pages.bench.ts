@@ -82,6 +82,9 @@ const PAGES: { name: string; path: string; ready: string }[] = [
 /** What each page the bench loads shows once it has its data: the baselines' and the web UI's. */
 const READY_SELECTORS = ['#ready', '[data-testid="minimal-row"]', ...PAGES.map((p) => p.ready)];
 
+/** How WATCH_DRAWING's console messages start. */
+const DRAWN = 'vantage-drawn ';
+
 /**
  * Installed in every document the bench opens: for each page's `ready` selector, the page's own clock
  * (performance.now(), from the start of the navigation) at the first frame after the selector first matched,
@@ -90,12 +93,9 @@ const READY_SELECTORS = ['#ready', '[data-testid="minimal-row"]', ...PAGES.map((
  * scripts, injected at the first call into a new document, took 20-35 ms of the page's main thread, often before
  * the first frame of a page that renders after its load event (the empty page is drawn before it).
  */
-/** How WATCH_DRAWING's console messages start. */
-const DRAWN = 'vantage-drawn ';
 const WATCH_DRAWING = `(() => {
   const selectors = ${JSON.stringify(READY_SELECTORS)};
   const drawn = {};
-  globalThis.__vantageDrawnAt = drawn;
   const check = () => {
     for (const selector of selectors) {
       if (selector in drawn || !document.querySelector(selector)) continue;

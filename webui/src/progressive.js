@@ -44,7 +44,6 @@ function firstRows(rowHeight) {
 /** Rows added per later chunk. */
 const STEP = 60;
 
-
 /**
  * How many of `total` rows to render now: a screenful at the first render, then
  * growing by STEP until all are shown; once all were shown, always all
