@@ -258,6 +258,9 @@ void test('create, rotate and revoke the registration token from the register pa
   assert.equal(old.code, -32003, 'the old token is refused at once');
   assert.match(old.message ?? '', /revoked/);
 
+  // The page shows the monitor just registered (a live refresh adds its row above the panel) before the next click:
+  // a row arriving between Playwright's look at the button and its click moved the button from under the pointer.
+  await page.getByTestId('monitor-token-check').waitFor({ timeout: 15_000 });
   await panel.getByRole('button', { name: 'Revoke token' }).click();
   await page.getByTestId('confirm-ok').click();
   await page.getByTestId('register-command-RDU').filter({ hasText: /^npx vantage-poller / }).waitFor({ timeout: 15_000 });
