@@ -179,7 +179,7 @@ function NotAllowed({ what, role }) {
  */
 const FIRST_RENDER_WAIT_MS = 300;
 
-// Meanwhile, work the first render would do: a service page's chart library (the page preloads it).
+// Meanwhile, work the first render would do: a service page's chart library (at hand: the page ran it before this module).
 const firstPath = currentRoute().path;
 const chartLoaded = firstPath[0] === 'services' && firstPath.length > 1 ? loadUPlot().catch(() => undefined) : undefined;
 await Promise.race([Promise.all([earlyAnswersRead(), chartLoaded]), new Promise((resolve) => setTimeout(resolve, FIRST_RENDER_WAIT_MS))]);

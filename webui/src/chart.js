@@ -3,8 +3,8 @@
  * location or a service), the average per point, times in the viewer's
  * zone. Drag across the plot to zoom into a time range; double-click to
  * see the whole range again. uPlot is a module of its own, loaded by the
- * first chart (the pages without charts never load it); index.html has the
- * service page ask for it early.
+ * first chart (the pages without charts never load it); a service's page
+ * runs it before the app (chart-library.js).
  */
 import { html } from 'htm/preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
@@ -22,10 +22,14 @@ let uPlotLoading;
 let uPlotLoaded;
 /**
  * The chart library, loaded at its first use (or before it, by the page
- * that knows a chart is coming: app.js); a failed load is tried again at the next.
+ * that knows a chart is coming: app.js), unless the page ran it already
+ * (chart-library.js); a failed load is tried again at the next.
  */
 export function loadUPlot() {
-  uPlotLoading ??= import('uplot').then(
+  /** @type {typeof import('uplot') | undefined} */
+  const ranAlready = /** @type {any} */ (globalThis).vantageUPlot;
+  if (ranAlready) uPlotLoading ??= Promise.resolve((uPlotLoaded = ranAlready));
+  uPlotLoading ??= import('./chart-library.js').then(
     (module) => (uPlotLoaded = module.default),
     (/** @type {unknown} */ err) => {
       uPlotLoading = undefined;

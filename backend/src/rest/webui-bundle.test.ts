@@ -133,3 +133,31 @@ void test('what is imported with import() is a module of its own, named by its c
     await rm(lazyDist, { recursive: true, force: true });
   }
 });
+
+void test('a chart-library.js beside the entry is an entry of its own too, named by its content, the module the app imports with import()', async () => {
+  const chartDir = await mkdtemp(join(tmpdir(), 'vantage-webui-chart-'));
+  const chartDist = `${chartDir}-dist`;
+  const warned = warnings.length;
+  try {
+    await writeFile(join(chartDir, 'app.js'), "export const later = () => import('./chart-library.js').then((m) => m.default('chart'));\n");
+    await writeFile(join(chartDir, 'chart-library.js'), `const shout = (word) => word.toUpperCase() + '${'!'.repeat(2000)}';\nglobalThis.handedOver = shout;\nexport default shout;\n`);
+    const bundle = await new WebUiBundler(chartDir, log, join(chartDir, 'no-such-dist')).current();
+    assert.ok(bundle?.chartEntry, 'the chart module is named');
+    assert.match(bundle.chartEntry, /^chart\.[\w-]+\.js$/);
+    assert.deepEqual([...bundle.chunks.keys()], [bundle.chartEntry], 'one module beside the entry');
+    const entry = bundle.script.identity.toString();
+    assert.ok(entry.includes(`import("./${bundle.chartEntry}")`), entry);
+    assert.doesNotMatch(entry, /!!!!/, 'the library is not in the entry');
+    const chart = bundle.chunks.get(bundle.chartEntry)!.script.identity.toString();
+    assert.ok(chart.includes('!!!!') && chart.includes('handedOver'), chart);
+
+    // Built ahead, the manifest names it, and the bundle read from disk knows it.
+    const built = await writePrebuiltWebUi(chartDir, chartDist);
+    assert.deepEqual(built.chunks, [bundle.chartEntry]);
+    assert.equal((await new WebUiBundler(chartDir, log, chartDist).current())?.chartEntry, bundle.chartEntry);
+    assert.equal(warnings.length, warned, warnings.join('; '));
+  } finally {
+    await rm(chartDir, { recursive: true, force: true });
+    await rm(chartDist, { recursive: true, force: true });
+  }
+});

@@ -7,8 +7,11 @@
  * every page load. What is imported only with `import()` (the chart
  * library, which only pages with charts need: a third of the whole) becomes
  * a module of its own, `/ui/chunk.<content hash>.js`, that the other pages
- * never load or compile. A few statements of the libraries are rewritten on
- * the way (webui-source-rewrites.ts).
+ * never load or compile. The chart library is also an entry of its own,
+ * `/ui/chart.<content hash>.js` (webui/src/chart-library.js, a line that
+ * hands the chunk's library over): a service's page runs it before the app,
+ * so that its first render draws the chart. A few statements of the
+ * libraries are rewritten on the way (webui-source-rewrites.ts).
  *
  * Built ahead by `npm run build` (and by `npm start` when stale) into
  * `webui/dist/`, with the fingerprint of the sources it was made from: the
@@ -45,8 +48,8 @@ export interface WebUiBundle extends BundledModule {
   name: string;
   /** The modules the entry loads when it needs them, by file name under /ui/ (`chunk.<hash>.js`). */
   chunks: ReadonlyMap<string, BundledModule>;
-  /** The chunk with the chart library, which a page with a chart preloads. */
-  chartChunk: string | undefined;
+  /** The chart library's module (`chart.<hash>.js`, among `chunks`), which a page drawing a chart at once runs before the app. */
+  chartEntry: string | undefined;
 }
 
 /** Browsers the bundle is written for: what the web UI already needs (modules, import maps, optional chaining). */
@@ -116,7 +119,7 @@ export class WebUiBundler {
     };
     try {
       const [entry, ...chunks] = await Promise.all([manifest.name, ...(manifest.chunks ?? [])].map(read));
-      return { name: manifest.name, ...entry!, chunks: new Map((manifest.chunks ?? []).map((name, i) => [name, chunks[i]!])), chartChunk: manifest.chartChunk };
+      return { name: manifest.name, ...entry!, chunks: new Map((manifest.chunks ?? []).map((name, i) => [name, chunks[i]!])), chartEntry: manifest.chartEntry };
     } catch (err) {
       this.log.warn(`the web UI bundle in ${this.prebuiltDir} is incomplete; bundling the sources here: ${errorMessage(err)}`);
       return undefined;
@@ -127,7 +130,7 @@ export class WebUiBundler {
     const built = await bundleWebUi(this.srcDir);
     const prepared = async (module: BuiltModule): Promise<BundledModule> => ({ script: await prepare(module.code), sourceMap: once(() => prepare(module.map)) });
     const chunks = await Promise.all(built.chunks.map(async (chunk) => [chunk.name, await prepared(chunk)] as const));
-    return { name: built.entry.name, ...(await prepared(built.entry)), chunks: new Map(chunks), chartChunk: built.chartChunk };
+    return { name: built.entry.name, ...(await prepared(built.entry)), chunks: new Map(chunks), chartEntry: built.chartEntry };
   }
 }
 
@@ -142,7 +145,7 @@ interface PrebuiltManifest {
   name: string;
   fingerprint: string;
   chunks?: string[];
-  chartChunk?: string;
+  chartEntry?: string;
 }
 
 const MANIFEST = 'manifest.json';
@@ -169,18 +172,24 @@ interface BuiltModule {
 
 /** The entry's name as esbuild writes it (nothing is written: the outputs are only named), beside the sources, so the map names them as they are. */
 const ENTRY_OUT = 'app.bundle';
+/** The chart library's module (when the sources have one), an entry named by esbuild with its content's hash (`chart.<hash>.js`), the name the app's `import()` of it carries. */
+const CHART_LIBRARY = 'chart-library.js';
+const CHART_ENTRY_OUT = 'chart';
 
 /**
  * Bundles the web UI's sources: the entry (named by its content's hash), the
  * chunks it imports with `import()` (named by esbuild by their content's
  * hash, which the entry's imports carry), and which chunk holds the chart library.
  */
-async function bundleWebUi(srcDir: string): Promise<{ entry: BuiltModule; chunks: BuiltModule[]; chartChunk: string | undefined }> {
-  const { outputFiles, outputs } = await buildAside({
-    entryPoints: { [ENTRY_OUT]: join(srcDir, 'app.js') },
+async function bundleWebUi(srcDir: string): Promise<{ entry: BuiltModule; chunks: BuiltModule[]; chartEntry: string | undefined }> {
+  const chartLibrary = join(srcDir, CHART_LIBRARY);
+  const hasChartLibrary = await stat(chartLibrary).then(() => true, () => false);
+  const { outputFiles } = await buildAside({
+    entryPoints: { [ENTRY_OUT]: join(srcDir, 'app.js'), ...(hasChartLibrary ? { [CHART_ENTRY_OUT]: chartLibrary } : {}) },
     bundle: true,
     splitting: true,
     chunkNames: 'chunk.[hash]',
+    entryNames: '[name].[hash]',
     minify: true,
     format: 'esm',
     target: TARGETS,
@@ -202,15 +211,13 @@ async function bundleWebUi(srcDir: string): Promise<{ entry: BuiltModule; chunks
     return { name, code: Buffer.from(`${file(path)!.text}//# sourceMappingURL=${name}.map\n`), map: Buffer.from(map.text) };
   };
   const scripts = outputFiles.filter((f) => f.path.endsWith('.js'));
-  const entryPath = scripts.find((f) => basename(f.path) === `${ENTRY_OUT}.js`)?.path;
-  if (!entryPath) throw new Error(`esbuild gave ${outputFiles.map((f) => f.path).join(', ')}, no ${ENTRY_OUT}.js`);
+  const entryPath = scripts.find((f) => basename(f.path).startsWith(`${ENTRY_OUT}.`))?.path;
+  if (!entryPath) throw new Error(`esbuild gave ${outputFiles.map((f) => f.path).join(', ')}, no ${ENTRY_OUT}.<hash>.js`);
   const entryText = file(entryPath)!.text;
   const entry = module(entryPath, `app.${createHash('sha256').update(entryText).digest('base64url').slice(0, 16)}.js`);
   const chunks = scripts.filter((f) => f.path !== entryPath).map((f) => module(f.path, basename(f.path)));
-  // The metafile names outputs relative to the working directory, by the same file names.
-  const chartChunk = Object.entries(outputs)
-    .find(([path, output]) => basename(path).startsWith('chunk.') && Object.keys(output.inputs).some((input) => input.includes('node_modules/uplot/')))?.[0];
-  return { entry, chunks, chartChunk: chartChunk === undefined ? undefined : basename(chartChunk) };
+  const chartEntry = chunks.find((c) => c.name.startsWith(`${CHART_ENTRY_OUT}.`))?.name;
+  return { entry, chunks, chartEntry };
 }
 
 /**
@@ -220,7 +227,7 @@ async function bundleWebUi(srcDir: string): Promise<{ entry: BuiltModule; chunks
  */
 export async function writePrebuiltWebUi(srcDir: string, outDir: string): Promise<{ name: string; chunks: string[] }> {
   const fingerprint = await sourcesFingerprint(srcDir);
-  const { entry, chunks, chartChunk } = await bundleWebUi(srcDir);
+  const { entry, chunks, chartEntry } = await bundleWebUi(srcDir);
   await mkdir(outDir, { recursive: true });
   const put = async (file: string, body: Buffer | string) => {
     const building = join(outDir, `${file}.${process.pid}.tmp`);
@@ -236,7 +243,7 @@ export async function writePrebuiltWebUi(srcDir: string, outDir: string): Promis
     await put(`${name}.map`, map);
   }
   const chunkNames = chunks.map((c) => c.name);
-  await put(MANIFEST, `${JSON.stringify({ name: entry.name, fingerprint, chunks: chunkNames, chartChunk } satisfies PrebuiltManifest)}\n`);
+  await put(MANIFEST, `${JSON.stringify({ name: entry.name, fingerprint, chunks: chunkNames, chartEntry } satisfies PrebuiltManifest)}\n`);
   // Earlier builds' files: nothing serves them any more.
   const kept = new Set([entry.name, ...chunkNames]);
   for (const file of await readdir(outDir)) {
@@ -247,7 +254,7 @@ export async function writePrebuiltWebUi(srcDir: string, outDir: string): Promis
 }
 
 /** A file a build writes: a module (its name the first group), its map or a compressed form. */
-const BUILT_FILE = /^((?:app|chunk)\.[\w-]+\.js)(\.map|\.br|\.gz)?$/;
+const BUILT_FILE = /^((?:app|chunk|chart)\.[\w-]+\.js)(\.map|\.br|\.gz)?$/;
 
 /**
  * Runs esbuild in a short-lived Node process of its own: its asynchronous API

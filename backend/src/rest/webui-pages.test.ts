@@ -67,7 +67,7 @@ void test('a signed-in browser gets the page with its first answers in it, the s
   // The service page carries that service's data; a filtered list asks for its own (the page's query decides it).
   const service = await (await getPage(`/services/${encodeURIComponent('web1/HTTP')}`, { cookie })).text();
   assert.ok(carried(service).has('/api/services/web1/HTTP?window=24h'));
-  assert.match(service, /<link rel="modulepreload" href="\/ui\/chunk\.[\w-]+\.js">/, 'its chart library preloaded');
+  assert.match(service, /<script type="module" src="\/ui\/chart\.[\w-]+\.js"><\/script>\n<script type="module" src="\/ui\/app\./, 'its chart library run before the app');
   assert.deepEqual([...carried(await (await getPage('/availability?window=7d', { cookie })).text()).keys()], ['/api/session', '/api/events/catalogue', '/api/alarms/count']);
   assert.ok(carried(await (await getPage('/', { cookie })).text()).has('/api/availability?window=24h'), '/ is the availability page');
   assert.equal((await getPage('/nowhere', { cookie })).status, 404);

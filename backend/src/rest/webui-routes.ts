@@ -125,9 +125,10 @@ const versioned = async (files: CompressedFiles, url: string, path: string) => {
 
 const IMPORT_MAP = /(<script type="importmap">)([\s\S]*?)(<\/script>)/;
 
-/** index.html as served, before what each request adds (the answers, a chart's preload); `chartModule` in the bundle's case. */
+/** index.html as served, before what each request adds (the answers, a chart's library); `chart` in the bundle's case. */
 interface PageTemplate {
   source: string;
+  /** The chart library's module (webui-bundle.ts), under /ui/. */
   chartModule?: string;
 }
 
@@ -139,7 +140,7 @@ interface PageTemplate {
  */
 async function pageWithBundle(files: CompressedFiles, bundle: WebUiBundle): Promise<PageTemplate> {
   const page = await withVersionedStyles(await readFile(join(WEBUI_DIR, 'index.html'), 'utf8'), files);
-  return { source: page.replace(IMPORT_MAP, '').replace('="/ui/app.js"', `="/ui/${bundle.name}"`), chartModule: bundle.chartChunk ? `/ui/${bundle.chartChunk}` : undefined };
+  return { source: page.replace(IMPORT_MAP, '').replace('="/ui/app.js"', `="/ui/${bundle.name}"`), chartModule: bundle.chartEntry ? `/ui/${bundle.chartEntry}` : undefined };
 }
 
 /**
@@ -166,8 +167,22 @@ async function pageWithModules(files: CompressedFiles): Promise<PageTemplate> {
   return { source: page.replace('</head>', `${links}\n</head>`) };
 }
 
-/** The bundle's file names under /ui/: `app.<hash>.js`, its chunks `chunk.<hash>.js`, and their `.map`. */
-const BUNDLE_NAME = /^(app|chunk)\.[\w-]+\.js(\.map)?$/;
+/**
+ * A page that draws a chart as it shows (a service's page) runs the chart
+ * library's module before the app's (module scripts run in the order of the
+ * page): the app's first render then has the library at hand. Through the
+ * app's own `import()`, it came a task later, after the browser had laid out
+ * and painted the page's "Loading" line (a frame and a layout more before
+ * the chart).
+ */
+function withChartLibrary(page: string, chartModule: string): string {
+  const app = page.indexOf('<script type="module"');
+  if (app < 0) return page;
+  return `${page.slice(0, app)}<script type="module" src="${chartModule}"></script>\n${page.slice(app)}`;
+}
+
+/** The bundle's file names under /ui/: `app.<hash>.js`, the chart library's entry `chart.<hash>.js`, the chunks `chunk.<hash>.js`, and their `.map`. */
+const BUNDLE_NAME = /^(app|chunk|chart)\.[\w-]+\.js(\.map)?$/;
 
 export function registerWebUi(app: FastifyInstance, log: Pick<Logger, 'warn' | 'info'>): void {
   const files = new CompressedFiles();
@@ -202,7 +217,7 @@ export function registerWebUi(app: FastifyInstance, log: Pick<Logger, 'warn' | '
     reply.header('content-security-policy', policy.value);
     const urls = firstAnswerUrls(request.url);
     let page = template.source;
-    if (template.chartModule && isServicePage(request.url)) page = page.replace('</head>', `<link rel="modulepreload" href="${template.chartModule}">\n</head>`);
+    if (template.chartModule && isServicePage(request.url)) page = withChartLibrary(page, template.chartModule);
     if (hasSessionCookie(request)) {
       // The answers that take longer than a moment (the services list of a few hundred, made again) do not hold the
       // page back: all but its end goes out at once (the browser starts its renderer on it and fetches and compiles

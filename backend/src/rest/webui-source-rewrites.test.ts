@@ -29,8 +29,8 @@ void test('every rewrite finds its statements in the installed library', async (
 void test('uPlot, bundled, makes no Intl formatter while its module is evaluated, and one when it first formats a number', async () => {
   const bundler = new WebUiBundler(fileURLToPath(new URL('../../../webui/src', import.meta.url)), silentLog, join(tmpdir(), 'vantage-no-prebuilt-webui'));
   const bundle = await bundler.current();
-  assert.ok(bundle?.chartChunk, 'the chart library is a chunk of its own');
-  const chunk = (await bundler.named(bundle.chartChunk))!.file.identity.toString();
+  assert.ok(bundle?.chartEntry, 'the chart library is a module of its own');
+  const chunk = (await bundler.named(bundle.chartEntry))!.file.identity.toString();
   // Evaluated here with an Intl that counts the formatters made.
   const real = globalThis.Intl;
   let made = 0;
