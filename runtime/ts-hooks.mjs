@@ -15,7 +15,8 @@
  * hook.
  *
  * Registered by ts-register.mjs (`node --import ./runtime/ts-register.mjs`,
- * or imported first by a bin).
+ * or imported first by a bin). `npm test` fills the cache first, in one
+ * process (ts-cache-warm.mjs).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ const CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'vantage-ts');
 let esbuild;
 
 /** @param {string} path @param {string} source */
-async function compile(path, source) {
+export async function compile(path, source) {
   const key = createHash('sha256').update(OPTIONS_VERSION).update('\0').update(path).update('\0').update(source).digest('hex');
   const cached = join(CACHE_DIR, `${key}.mjs`);
   try {
