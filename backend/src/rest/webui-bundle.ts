@@ -4,14 +4,14 @@
  * into `/ui/app.<content hash>.js`, with its source map beside it. One
  * file the browser keeps for good instead of some thirty modules it had to
  * fetch, parse and link one by one: that linking alone took about 130 ms of
- * every page load. What is imported only with `import()` (the chart
- * library, which only pages with charts need: a third of the whole) becomes
- * a module of its own, `/ui/chunk.<content hash>.js`, that the other pages
- * never load or compile. The chart library is also an entry of its own,
- * `/ui/chart.<content hash>.js` (webui/src/chart-library.js, a line that
- * hands the chunk's library over): a service's page runs it before the app,
- * so that its first render draws the chart. A few statements of the
- * libraries are rewritten on the way (webui-source-rewrites.ts).
+ * every page load. What is imported only with `import()` becomes a module
+ * of its own, `/ui/chunk.<content hash>.js`, that the pages which do not
+ * need it never load or compile. The chart library (webui/src/chart-library.js
+ * and uPlot, which only pages with charts need: a third of the whole) is such
+ * a module and an entry too, `/ui/chart.<content hash>.js`: a service's page
+ * runs it as a script of its own before the app's, so that the app's first
+ * render draws the chart. A few statements of the libraries are rewritten
+ * on the way (webui-source-rewrites.ts).
  *
  * Built ahead by `npm run build` (and by `npm start` when stale) into
  * `webui/dist/`, with the fingerprint of the sources it was made from: the
