@@ -17,25 +17,15 @@
  * Usage: node --import ./runtime/ts-register.mjs e2e/support/run-tests.ts [folder…]
  * (default: every workspace; `e2e` files first in any case).
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
+import { typeScriptFiles } from '../../runtime/ts-cache-warm.mjs';
 
 const FOLDERS = ['e2e', 'common', 'runtime', 'monitors', 'events', 'frontend-poller', 'backend'];
 const CONCURRENCY = Number(process.env.VANTAGE_TEST_CONCURRENCY ?? 3);
 const TIMEOUT_MS = 120_000;
 
-function testFiles(dir: string): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...testFiles(path));
-    else if (entry.name.endsWith('.test.ts')) files.push(path);
-  }
-  return files.sort();
-}
+const testFiles = (dir: string) => typeScriptFiles(dir).filter((file) => file.endsWith('.test.ts'));
 
 const asked = process.argv.slice(2);
 const folders = asked.length > 0 ? asked : FOLDERS;

@@ -31,7 +31,7 @@ import { createRequire } from 'node:module';
 import { basename, join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { constants } from 'node:zlib';
-import type { BuildOptions, Metafile } from 'esbuild';
+import type { BuildOptions } from 'esbuild';
 import { errorMessage, type Logger } from '@vantage/runtime';
 import { prepare, preparedFrom, type PreparedFile } from './compressed-files.ts';
 import { HTM_COMPILER_VERSION, HTM_PLUGIN_SOURCE } from './webui-htm-compile.ts';
@@ -198,7 +198,6 @@ async function bundleWebUi(srcDir: string): Promise<{ entry: BuiltModule; chunks
     sourcesContent: true,
     outdir: srcDir,
     write: false,
-    metafile: true,
     legalComments: 'none',
     logLevel: 'silent',
   }, SOURCE_REWRITES, srcDir);
@@ -265,14 +264,14 @@ const BUILT_FILE = /^((?:app|chunk|chart)\.[\w-]+\.js)(\.map|\.br|\.gz)?$/;
  * unreaped when the thread ends. The script is given as text, so the built
  * backend, one file, needs no file beside it.
  */
-async function buildAside(options: BuildOptions, rewrites: SourceRewrite[], srcDir: string): Promise<{ outputFiles: { path: string; text: string }[]; outputs: Metafile['outputs'] }> {
+async function buildAside(options: BuildOptions, rewrites: SourceRewrite[], srcDir: string): Promise<{ outputFiles: { path: string; text: string }[] }> {
   const requireHere = createRequire(import.meta.url);
   const esbuildPath = requireHere.resolve('esbuild');
   const htmTools = { srcDir: srcDir + sep, acornPath: requireHere.resolve('acorn'), htmPath: htmPathFor(srcDir) };
   const script = `${REWRITE_PLUGIN_SOURCE}${HTM_PLUGIN_SOURCE}
     const [esbuildPath, options, rewrites, htmTools] = process.argv.slice(1);
     require(esbuildPath).build({ ...JSON.parse(options), plugins: [rewritePlugin(JSON.parse(rewrites)), htmPlugin(JSON.parse(htmTools))] }).then(
-      (result) => process.stdout.write(JSON.stringify({ outputFiles: result.outputFiles.map((f) => ({ path: f.path, text: f.text })), outputs: result.metafile.outputs })),
+      (result) => process.stdout.write(JSON.stringify({ outputFiles: result.outputFiles.map((f) => ({ path: f.path, text: f.text })) })),
       (err) => { process.stderr.write(err instanceof Error ? err.message : String(err)); process.exitCode = 1; },
     );`;
   try {
@@ -281,7 +280,7 @@ async function buildAside(options: BuildOptions, rewrites: SourceRewrite[], srcD
       // Plain Node: nothing of ours in NODE_OPTIONS (a loader like tsx) for a script that needs none.
       env: { PATH: process.env.PATH ?? '' },
     });
-    return JSON.parse(stdout) as { outputFiles: { path: string; text: string }[]; outputs: Metafile['outputs'] };
+    return JSON.parse(stdout) as { outputFiles: { path: string; text: string }[] };
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr;
     throw stderr ? new Error(stderr.trim()) : err;

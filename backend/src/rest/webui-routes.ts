@@ -125,7 +125,7 @@ const versioned = async (files: CompressedFiles, url: string, path: string) => {
 
 const IMPORT_MAP = /(<script type="importmap">)([\s\S]*?)(<\/script>)/;
 
-/** index.html as served, before what each request adds (the answers, a chart's library); `chart` in the bundle's case. */
+/** index.html as served, before what each request adds (the answers, a chart's library); `chartModule` in the bundle's case. */
 interface PageTemplate {
   source: string;
   /** The chart library's module (webui-bundle.ts), under /ui/. */
