@@ -177,8 +177,10 @@ void test('the availability page maps the locations by their coordinates, each i
 
 /**
  * Installed in every document of the test's context: at each frame (before it is drawn), what the app shows,
- * once it shows more than index.html's boot line; and how many frames showed that line after the page's scripts
- * had run (DOMContentLoaded), that is while the app waited for something before its first render.
+ * once it has rendered (#app holds elements and not index.html's boot line); and how many frames showed that line
+ * after the page's scripts had run (DOMContentLoaded), that is while the app waited for something before its first
+ * render. A frame while the page is still being parsed may find #app made and its boot line not yet: that is not
+ * the app, so an #app without elements does not count (a loaded machine made a test run see one).
  */
 const WATCH_FRAMES = `(() => {
   const frames = (globalThis.__appFrames = []);
@@ -188,18 +190,22 @@ const WATCH_FRAMES = `(() => {
   const look = () => {
     const app = document.getElementById('app');
     if (app && app.querySelector('.boot') && scriptsRan) globalThis.__bootFramesAfterScripts++;
-    if (app && !app.querySelector('.boot')) {
+    if (app && app.firstElementChild && !app.querySelector('.boot')) {
       frames.push({
         loading: app.querySelector('.loading') !== null,
         rows: app.querySelector('[data-testid^="service-row-"]') !== null,
         chart: app.querySelector('[data-testid="service-chart"] canvas') !== null,
+        // Said when an assertion fails: how far the app had got.
+        seen: [document.readyState, ...['topbar', 'services-page', 'service-page', 'service-chart'].filter((id) => app.querySelector('[data-testid="' + id + '"]'))].join(' '),
       });
     }
     if (frames.length < 600) requestAnimationFrame(look);
   };
   requestAnimationFrame(look);
 })();`;
-type AppFrame = { loading: boolean; rows: boolean; chart: boolean };
+type AppFrame = { loading: boolean; rows: boolean; chart: boolean; seen: string };
+/** What a frame showed of the app, without what it says to explain a failure. */
+const shown = (frame: AppFrame | undefined) => frame && { loading: frame.loading, rows: frame.rows, chart: frame.chart };
 
 void test('a page opened with a session draws its data in its first frame; opened from another site it asks early, once, and shows a slow answer\'s spinner first', { skip: missingBrowser }, async () => {
   await withWatchedPage(async (p) => {
@@ -242,7 +248,7 @@ void test('a page opened with a session draws its data in its first frame; opene
     assert.ok(await p.locator('#early-requests').count(), 'the page lists its answers instead of carrying them');
     assert.deepEqual(asked.sort(), ['/api/alarms/count', '/api/events/catalogue', '/api/services?window=24h', '/api/session'], 'each asked for once');
     const frames = (await p.evaluate('globalThis.__appFrames')) as AppFrame[];
-    assert.deepEqual(frames[0], { loading: true, rows: false, chart: false }, 'the spinner while the list is on its way');
+    assert.deepEqual(shown(frames[0]), { loading: true, rows: false, chart: false }, `the spinner while the list is on its way: ${JSON.stringify(frames[0])}`);
     assert.ok(frames.some((f) => f.rows), 'then the rows');
   });
 });
