@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -95,6 +96,57 @@ void test('a broken configuration stops the backend at start-up, naming the file
     vantage.output.includes(`vantage: ${configPath}:4: <service>: attribute interval must be a positive whole number of milliseconds, got "30s"`),
     vantage.output.join('\n'),
   );
+});
+
+void test('a port that is no number stops the start, saying whether --port or PORT gave it', async () => {
+  const cases: { args: string[]; env: Record<string, string>; says: string }[] = [
+    // Number() reads these as 0, and the backend listened on any free port.
+    { args: ['--port', ''], env: {}, says: 'vantage: --port must be a port number from 0 to 65535, got ""' },
+    { args: ['--port= 80'], env: {}, says: 'vantage: --port must be a port number from 0 to 65535, got " 80"' },
+    { args: [], env: { PORT: ' ' }, says: 'vantage: PORT (environment) must be a port number from 0 to 65535, got " "' },
+    { args: [], env: { PORT: 'http' }, says: 'vantage: PORT (environment) must be a port number from 0 to 65535, got "http"' },
+    { args: ['--port', '65536'], env: {}, says: 'vantage: --port must be a port number from 0 to 65535, got "65536"' },
+  ];
+  for (const { args, env, says } of cases) {
+    const vantage = startProcess('vantage', 'backend/bin/vantage.js', [...args, '--data-dir', storage.dataDir], { DATABASE_URL: storage.databaseUrl, ...env });
+    // Unreferenced: a start that goes on (as it did) must not keep the file's process alive.
+    const ended = await Promise.race([vantage.exited, delay(30_000, 'still running after 30 s', { ref: false })]);
+    await vantage.stop('SIGKILL');
+    assert.equal(ended, 2, `${JSON.stringify({ args, env })}:\n${vantage.output.join('\n')}`);
+    assert.ok(vantage.output.includes(says), `${JSON.stringify({ args, env })}:\n${vantage.output.join('\n')}`);
+  }
+});
+
+/** Whether nothing listens on 127.0.0.1:`port` now. */
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  const free = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (free) await new Promise((resolve) => server.close(resolve));
+  return free;
+}
+
+void test('an empty PORT (PORT= in a unit file) is the default port, 8980, which the shipped configuration checks', async (t) => {
+  if (!(await portIsFree(8980))) {
+    t.skip('something else listens on 127.0.0.1:8980');
+    return;
+  }
+  const fresh = await createTestStorage();
+  const vantage = startProcess('vantage', 'backend/bin/vantage.js', ['--host', '127.0.0.1', '--data-dir', fresh.dataDir, '--no-local-poller'], {
+    DATABASE_URL: fresh.databaseUrl,
+    VANTAGE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    PORT: '',
+  });
+  try {
+    const line = await vantage.waitForLine(/Vantage is running/, 30_000);
+    assert.match(line, /open http:\/\/127\.0\.0\.1:8980\//);
+    assert.equal((await fetch('http://127.0.0.1:8980/api/health')).status, 200);
+  } finally {
+    await vantage.stop('SIGTERM');
+    await fresh.cleanup();
+  }
 });
 
 void test('the first start creates the user admin with a generated password, printed once', async () => {

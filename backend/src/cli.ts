@@ -36,7 +36,8 @@ const USAGE = `usage: vantage [options]
   --influx-token T --influx-org O --influx-bucket B
   --help                this text
 
-Environment: DATABASE_URL=postgres://user@host:5432/db uses PostgreSQL instead of the embedded database;
+Environment: PORT stands for --port;
+DATABASE_URL=postgres://user@host:5432/db uses PostgreSQL instead of the embedded database;
 VANTAGE_ADMIN_PASSWORD sets the password of the first user, admin (otherwise one is generated and printed once);
 VANTAGE_LOG_FORMAT stands for --log-format;
 VANTAGE_TRUST_PROXY=1 believes X-Forwarded-* headers from a reverse proxy;
@@ -49,7 +50,8 @@ async function main(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       options: {
-        port: { type: 'string', default: process.env.PORT ?? '8980' },
+        // An empty PORT (PORT= in a unit file or a shell) is no port: the default, not 0 (any free port).
+        port: { type: 'string', default: process.env.PORT || '8980' },
         host: { type: 'string', default: '0.0.0.0' },
         config: { type: 'string', default: 'config/polling-config.xml' },
         'data-dir': { type: 'string', default: 'data' },
@@ -77,9 +79,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`vantage: --port must be a port number from 0 to 65535, got "${values.port}"\n`);
+  // Digits only: Number() reads "" and " " as 0, which listens on any free port, where the shipped configuration checks 8980.
+  const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN;
+  if (!(port <= 65535)) {
+    const given = argv.some((arg) => arg === '--port' || arg.startsWith('--port=')) ? '--port' : 'PORT (environment)';
+    process.stderr.write(`vantage: ${given} must be a port number from 0 to 65535, got "${values.port}"\n`);
     return 2;
   }
   if (values['influx-url'] !== undefined && !/^https?:\/\/[^/]+/.test(values['influx-url'])) {
