@@ -91,11 +91,17 @@ export function isApplicationDown(view: ApplicationView, threshold: number): boo
 /**
  * The sentence an operator reads on the event and its alarm; its counts are
  * the ones the decision used: "down from 1 of 1 reporting location (LON); at
- * least 1 needed, as only 1 location reports (threshold 2)".
+ * least 1 needed, as only 1 location reports (threshold 2)". Up again with
+ * no location seeing it down, it says that ("up from all 2 reporting
+ * locations"), not "down from 0 of 2".
  */
 export function applicationReason(view: ApplicationView, threshold: number, down: boolean): string {
   const needed = locationsNeeded(view, threshold);
   const reporting = view.reporting.length;
+  if (!down && view.down.length === 0) {
+    if (reporting === 0) return 'no location reports on it now';
+    return reporting === 1 ? `up from the one reporting location (${view.reporting[0]})` : `up from all ${reporting} reporting locations`;
+  }
   const seen = `down from ${view.down.length} of ${reporting} reporting location${reporting === 1 ? '' : 's'}`;
   const fewer = needed < threshold ? `, as only ${reporting} location${reporting === 1 ? '' : 's'} report${reporting === 1 ? 's' : ''} (threshold ${threshold})` : '';
   return down ? `${seen} (${view.down.join(', ')}); at least ${needed} needed${fewer}` : `${seen}, fewer than the ${needed} needed${fewer}`;
