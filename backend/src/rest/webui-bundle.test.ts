@@ -94,11 +94,20 @@ void test('a bundle built ahead is served from disk while the sources are those 
   assert.deepEqual((await readdir(dist)).sort(), [again.name, `${again.name}.br`, `${again.name}.gz`, `${again.name}.map`, 'manifest.json'].sort());
 });
 
-void test('what is imported with import() is a module of its own, named by its content, which the entry loads by that name', async () => {
-  const lazyDir = await mkdtemp(join(tmpdir(), 'vantage-webui-lazy-'));
-  const lazyDist = `${lazyDir}-dist`;
-  const warned = warnings.length;
+/** A folder of sources of the test's own and the folder a build ahead writes to, given to `use`, removed after it. */
+async function withSourceFolder(prefix: string, use: (dir: string, dist: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
   try {
+    await use(dir, `${dir}-dist`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await rm(`${dir}-dist`, { recursive: true, force: true });
+  }
+}
+
+void test('what is imported with import() is a module of its own, named by its content, which the entry loads by that name', () =>
+  withSourceFolder('vantage-webui-lazy-', async (lazyDir, lazyDist) => {
+    const warned = warnings.length;
     await writeFile(join(lazyDir, 'app.js'), "document.title = 'Vantage';\nexport const later = () => import('./big.js').then((m) => m.shout('chart'));\n");
     await writeFile(join(lazyDir, 'big.js'), `export const shout = (word) => word.toUpperCase() + '${'!'.repeat(2000)}';\n`);
     const bundler = new WebUiBundler(lazyDir, log, join(lazyDir, 'no-such-dist'));
@@ -128,17 +137,11 @@ void test('what is imported with import() is a module of its own, named by its c
     assert.match((await fromDisk.named(chunkName!))?.file.identity.toString() ?? '', /from disk/);
     assert.match(brotliDecompressSync((await fromDisk.current())!.chunks.get(chunkName!)!.script.br).toString(), /toUpperCase/);
     assert.equal(warnings.length, warned, warnings.join('; '));
-  } finally {
-    await rm(lazyDir, { recursive: true, force: true });
-    await rm(lazyDist, { recursive: true, force: true });
-  }
-});
+  }));
 
-void test('a chart-library.js beside the entry is an entry of its own too, named by its content, the module the app imports with import()', async () => {
-  const chartDir = await mkdtemp(join(tmpdir(), 'vantage-webui-chart-'));
-  const chartDist = `${chartDir}-dist`;
-  const warned = warnings.length;
-  try {
+void test('a chart-library.js beside the entry is an entry of its own too, named by its content, the module the app imports with import()', () =>
+  withSourceFolder('vantage-webui-chart-', async (chartDir, chartDist) => {
+    const warned = warnings.length;
     await writeFile(join(chartDir, 'app.js'), "export const later = () => import('./chart-library.js').then((m) => m.default('chart'));\n");
     await writeFile(join(chartDir, 'chart-library.js'), `const shout = (word) => word.toUpperCase() + '${'!'.repeat(2000)}';\nglobalThis.handedOver = shout;\nexport default shout;\n`);
     const bundle = await new WebUiBundler(chartDir, log, join(chartDir, 'no-such-dist')).current();
@@ -156,8 +159,4 @@ void test('a chart-library.js beside the entry is an entry of its own too, named
     assert.deepEqual(built.chunks, [bundle.chartEntry]);
     assert.equal((await new WebUiBundler(chartDir, log, chartDist).current())?.chartEntry, bundle.chartEntry);
     assert.equal(warnings.length, warned, warnings.join('; '));
-  } finally {
-    await rm(chartDir, { recursive: true, force: true });
-    await rm(chartDist, { recursive: true, force: true });
-  }
-});
+  }));

@@ -179,7 +179,8 @@ const CHART_ENTRY_OUT = 'chart';
 /**
  * Bundles the web UI's sources: the entry (named by its content's hash), the
  * chunks it imports with `import()` (named by esbuild by their content's
- * hash, which the entry's imports carry), and which chunk holds the chart library.
+ * hash, which the entry's imports carry), among them the chart library's
+ * entry (`chart.<hash>.js`) when the sources have chart-library.js.
  */
 async function bundleWebUi(srcDir: string): Promise<{ entry: BuiltModule; chunks: BuiltModule[]; chartEntry: string | undefined }> {
   const chartLibrary = join(srcDir, CHART_LIBRARY);
